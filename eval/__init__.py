@@ -1,0 +1,1 @@
+"""Offline evaluation of cable summarizers: metrics, baseline and peer systems, the scoring CLI."""

@@ -1,0 +1,88 @@
+"""The parser's bars over real corpora: no exception, own summary found, tags equal to the page's.
+
+    python -m eval.parser_stats ../shared/data/cables-train.jsonl.gz ../shared/data/cables-dev.jsonl.gz
+
+Tags are compared after the same normalisation on both sides (upper case, glued codes split,
+duplicates dropped), since the source pages kept glued and repeated codes as the text had them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import traceback
+
+from summarizer.inputs import read_records
+from summarizer.parsing import parse
+from summarizer.parsing.header import parse_tags
+
+
+_TAGS_LINE = re.compile(r"^\s*TAG[SE]?\b\s*:?(.*)$", re.M | re.I)
+
+
+def comparable(tags: list[str]) -> list[str]:
+    """Both sides the same way: glued codes split, duplicates dropped, commas inside person tags ignored."""
+    return [t.replace(",", "") for t in parse_tags("TAGS: " + " ".join(tags))]
+
+
+def first_line_tags(raw: str) -> list[str]:
+    """The page's tags came from the TAGS line alone: a wrapped TAGS line lost its continuation there."""
+    m = _TAGS_LINE.search(raw)
+    return comparable(m.group(1).split()) if m else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpora", nargs="+")
+    ap.add_argument("--show", type=int, default=0, help="print up to N ids of each kind of miss")
+    args = ap.parse_args(argv)
+
+    n = errors = with_end = found = tag_total = tag_equal = tag_first_line = 0
+    misses: dict[str, list[str]] = {"summary": [], "tags": []}
+    for path in args.corpora:
+        for rec in read_records(path):
+            n += 1
+            try:
+                cable = parse(rec.raw, rec.hints)
+            except Exception:  # the bar is zero; print the first ones in full
+                errors += 1
+                if errors <= 3:
+                    traceback.print_exc()
+                continue
+            if re.search(r"end\s+summary", rec.raw, re.I):
+                with_end += 1
+                if cable.summary:
+                    found += 1
+                else:
+                    misses["summary"].append(rec.id)
+            if rec.hints.get("meta_origin") == "source" and rec.hints.get("tags"):
+                tag_total += 1
+                page = comparable(rec.hints["tags"])
+                own = comparable(cable.tag_codes)
+                if own == page:
+                    tag_equal += 1
+                elif page == first_line_tags(rec.raw) and own[: len(page)] == page:
+                    tag_first_line += 1
+                else:
+                    misses["tags"].append(f"{rec.id}: {own} != {page}")
+    result = {
+        "cables": n,
+        "exceptions": errors,
+        "with_end_summary": with_end,
+        "summary_found_pct": round(100 * found / max(with_end, 1), 2),
+        "tags_compared": tag_total,
+        "tags_equal_pct": round(100 * tag_equal / max(tag_total, 1), 2),
+        # the page kept only the first line of a wrapped TAGS line; ours has the rest too
+        "tags_page_truncated_pct": round(100 * tag_first_line / max(tag_total, 1), 2),
+        "tags_equal_or_page_truncated_pct": round(100 * (tag_equal + tag_first_line) / max(tag_total, 1), 2),
+    }
+    print(json.dumps(result, indent=2))
+    for kind, ids in misses.items():
+        for x in ids[: args.show]:
+            print(f"miss {kind}: {x}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

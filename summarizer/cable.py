@@ -1,0 +1,75 @@
+"""The parsed-cable record: what `parse` returns and `summarizer parse` prints."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Tag:
+    code: str
+    kind: str  # subject | geographic | program | person | organisation
+    name: str | None = None  # readable name from the TAGS table, when known
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    number: int | None  # the cable's own paragraph number, None for unnumbered text
+    marking: str | None  # classification marking such as "C", "SBU", "S/NF"
+    text: str  # clean text: no number, marking, SIPDIS lines or wrapping
+    start: int  # character offsets of the paragraph in the raw text (raw[start:end])
+    end: int
+    heading: str | None = None  # the section heading above it, if any
+
+
+@dataclass
+class Cable:
+    id: str | None = None
+    date: str | None = None  # ISO 8601
+    classification: str | None = None
+    origin: str | None = None
+    subject: str | None = None
+    tags: list[Tag] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    classified_by: str | None = None
+    classification_reasons: list[str] = field(default_factory=list)
+    summary: str | None = None  # the cable's own summary paragraph(s), clean text
+    comment: str | None = None  # the cable's own comment paragraph(s), clean text
+    paragraphs: list[Paragraph] = field(default_factory=list)  # every body paragraph, summary included
+    summary_paragraphs: list[int] = field(default_factory=list)  # indexes into `paragraphs` holding the summary
+    signer: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def tag_codes(self) -> list[str]:
+        return [t.code for t in self.tags]
+
+    @property
+    def body(self) -> str:
+        """The model's input: every body paragraph except the own summary, one paragraph a line."""
+        return "\n".join(self.body_paragraphs)
+
+    @property
+    def body_paragraphs(self) -> list[str]:
+        skip = set(self.summary_paragraphs)
+        return [p.text for i, p in enumerate(self.paragraphs) if i not in skip and p.text]
+
+    def to_json(self) -> dict:
+        """The record of the SPEC's `summarizer parse` contract (plus a few extra fields)."""
+        return {
+            "id": self.id,
+            "date": self.date,
+            "classification": self.classification,
+            "origin": self.origin,
+            "subject": self.subject,
+            "tags": self.tag_codes,
+            "tag_details": [asdict(t) for t in self.tags],
+            "references": self.references,
+            "classified_by": self.classified_by,
+            "classification_reasons": self.classification_reasons,
+            "summary": self.summary,
+            "comment": self.comment,
+            "body": self.body,
+            "paragraphs": [asdict(p) for p in self.paragraphs],
+            "signer": self.signer,
+            "warnings": self.warnings,
+        }

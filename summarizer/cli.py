@@ -1,0 +1,39 @@
+"""The `summarizer` entry point: dispatches to one module per subcommand."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from summarizer import __version__
+from summarizer.inputs import InputError
+
+COMMANDS = ["parse"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="summarizer", description="Parse and summarize US diplomatic cables.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"summarizer.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as e:
+        print(f"summarizer {args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `summarizer parse corpus | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

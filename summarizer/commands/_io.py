@@ -1,0 +1,51 @@
+"""What every corpus-reading command shares: output streams, progress bars, bad-record accounting."""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def output(path: str | None) -> Iterator[IO[str]]:
+    if path in (None, "-"):
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            yield f
+
+
+def write_json(out: IO[str], obj: dict) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def progress(items: Iterable[T], desc: str, enabled: bool) -> Iterable[T]:
+    """A progress bar on stderr, only for corpora and only when a person is watching."""
+    if not enabled or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit=" cables", file=sys.stderr)
+
+
+@dataclass
+class Tally:
+    """Counts records and reports bad ones by line and id, so none is dropped silently."""
+
+    command: str
+    ok: int = 0
+    bad: list[str] = field(default_factory=list)
+
+    def failed(self, line: int, rid: str | None, reason: str) -> None:
+        msg = f"line {line}" + (f" ({rid})" if rid else "") + f": {reason}"
+        self.bad.append(msg)
+        print(f"summarizer {self.command}: {msg}", file=sys.stderr)
+
+    def finish(self) -> int:
+        print(f"summarizer {self.command}: {self.ok} ok, {len(self.bad)} bad record(s)", file=sys.stderr)
+        return 2 if self.bad else 0

@@ -1,0 +1,112 @@
+"""Reading the SPEC's inputs: one cable in a text file, `-` for stdin, or a `.jsonl(.gz)` corpus.
+
+Every corpus line yields exactly one Record: a line that cannot be read becomes a Record with
+`error` set, so callers can report it by line number and never drop it silently.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+MAX_INPUT_BYTES = 1_000_000  # one cable; the longest real cable is ~150 kB
+
+
+class InputError(Exception):
+    """Bad input as a whole (missing file, binary data...): one line for the user, exit 2."""
+
+
+@dataclass
+class Record:
+    line: int  # 1-based line in the corpus, or 1 for a single cable
+    id: str | None
+    raw: str | None
+    hints: dict = field(default_factory=dict)  # the corpus record's other fields
+    error: str | None = None
+
+
+def is_corpus(path: str) -> bool:
+    return path.endswith((".jsonl", ".jsonl.gz", ".ndjson"))
+
+
+def read_records(path: str) -> Iterator[Record]:
+    if is_corpus(path):
+        yield from _read_corpus(path)
+    else:
+        yield Record(line=1, id=None, raw=read_text(path))
+
+
+def decode_text(data: bytes, source: str = "input") -> str:
+    """Bytes of one cable → text, or InputError for binary, empty or oversized data."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{source} is {len(data):,} bytes; the limit for one cable is {MAX_INPUT_BYTES:,}")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{source} looks like binary data, not a cable text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError(f"{source} is empty")
+    return text
+
+
+def read_text(path: str) -> str:
+    if path == "-":
+        return decode_text(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "standard input")
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: no such file")
+    with p.open("rb") as f:
+        return decode_text(f.read(MAX_INPUT_BYTES + 1), path)
+
+
+def _open_corpus(path: str) -> io.TextIOBase:
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: no such file")
+    if path.endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8", errors="replace")
+    return p.open("r", encoding="utf-8", errors="replace")
+
+
+def _read_corpus(path: str) -> Iterator[Record]:
+    stream = _open_corpus(path)
+    n = 0
+    try:
+        with stream:
+            for n, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                yield _record_from_line(n, line)
+    except (EOFError, OSError, zlib.error) as e:
+        # A truncated gzip member: everything before the fault was yielded; say where it stopped.
+        yield Record(line=n + 1, id=None, raw=None, error=f"corpus unreadable after line {n}: {e}")
+
+
+def _record_from_line(n: int, line: str) -> Record:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return Record(line=n, id=None, raw=None, error=f"invalid JSON: {e.msg} at column {e.colno}")
+    if not isinstance(obj, dict):
+        return Record(line=n, id=None, raw=None, error="not a JSON object")
+    rid = obj.get("id") if isinstance(obj.get("id"), str) else None
+    raw = obj.get("raw")
+    hints = {k: v for k, v in obj.items() if k != "raw"}
+    if not isinstance(raw, str):
+        return Record(line=n, id=rid, raw=None, hints=hints, error="no `raw` text field")
+    if not raw.strip():
+        return Record(line=n, id=rid, raw=None, hints=hints, error="`raw` is empty")
+    if len(raw) > MAX_INPUT_BYTES:
+        return Record(line=n, id=rid, raw=None, hints=hints, error=f"`raw` is over {MAX_INPUT_BYTES:,} characters")
+    return Record(line=n, id=rid, raw=raw, hints=hints)

@@ -1,0 +1,109 @@
+"""Raw cable text → `Cable`. `parse` never raises on text; what it could not find goes in `warnings`."""
+from __future__ import annotations
+
+import re
+
+from summarizer.cable import Cable
+from summarizer.parsing import header as h
+from summarizer.parsing.body import parse_body
+from summarizer.parsing.clean import RULE, is_noise
+from summarizer.parsing.export import parse_export
+from summarizer.parsing.lines import Line, is_flattened, split_lines
+from summarizer.parsing.summary import find_comment, find_summary
+from summarizer.tags import describe
+
+__all__ = ["parse", "NOT_A_CABLE"]
+
+NOT_A_CABLE = "no cable header, paragraph markings or numbered paragraphs found: this does not look like a cable"
+_FIRST_PARA = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.(?!\d)|\d{1,2}\s?\.(?!\d)\s*\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\))")
+_MARKED = re.compile(r"\(\s*(?:U|C|S|SBU|S\s*//?\s*NF|C\s*//?\s*NF)\s*\)")
+
+
+def parse(raw: str, hints: dict | None = None) -> Cable:
+    hints = hints or {}
+    export = parse_export(raw)
+    lines = [ln for ln in split_lines(raw) if ln.start >= export.body_start]
+    end = header_end(lines)
+    head = "\n".join(ln.text for ln in lines[:end])
+    body = parse_body(lines[end:])
+    summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)
+
+    date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head)
+    station, serial = h.parse_station_serial(head)
+    classified_by, reasons = h.parse_classified_by(head + "\n" + "\n".join(p.text for p in paragraphs[:2]))
+    tags = h.parse_tags(head) or [t.upper() for t in hints.get("tags") or []]
+    cable = Cable(
+        id=hints.get("id") or export.fields.get("identifier") or h.make_id(date, station, serial),
+        date=date,
+        classification=hints.get("classification") or export.fields.get("classification") or h.parse_classification(head),
+        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head),
+        subject=h.parse_subject(head) or export.fields.get("title") or hints.get("subject"),
+        tags=[describe(t) for t in tags],
+        references=h.parse_references(head),
+        classified_by=classified_by,
+        classification_reasons=reasons,
+        summary=summary,
+        comment=find_comment(paragraphs),
+        paragraphs=paragraphs,
+        summary_paragraphs=summary_idx,
+        signer=body.signer,
+        warnings=summary_warnings,
+    )
+    cable.warnings.extend(_warnings(cable, raw, head, body))
+    return cable
+
+
+def header_end(lines: list[Line]) -> int:
+    """Index of the first body line: after the last header field (and its continuation lines) that
+    comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
+    first_para = next((i for i, ln in enumerate(lines) if _FIRST_PARA.match(ln.text)), None)
+    stop = first_para if first_para is not None else len(lines)
+    end, field, seen_fields = 0, None, False
+    for i in range(stop):
+        text = lines[i].text
+        label = h.label_of(text)
+        if label or h.CLASSIFICATION_LINE.match(text) or h.ROUTING.match(text):
+            end, field = i + 1, label
+            seen_fields = seen_fields or label in ("tags", "subject")
+        elif not text.strip():
+            field = "tags" if field == "tags" else None
+        elif field in ("tags", "subject", "ref", "classified_by") or (is_noise(text) and not RULE.match(text)):
+            end = i + 1
+        elif seen_fields and first_para is None:
+            break
+    return end
+
+
+def _iso(value) -> str | None:
+    """'2006-07-07 04:08' or '2006-07-07 04:08:00' → '2006-07-07T04:08'."""
+    if not isinstance(value, str):
+        return None
+    m = re.match(r"^\s*(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?", value)
+    if not m:
+        return None
+    return m.group(1) + (f"T{m.group(2)}" if m.group(2) else "")
+
+
+def _warnings(cable: Cable, raw: str, head: str, body) -> list[str]:
+    out: list[str] = []
+    if not head.strip() and not cable.paragraphs:
+        out.append("no text found")
+    cable_like = bool(head.strip()) or any(p.number is not None or p.marking for p in cable.paragraphs) or _MARKED.search(raw)
+    if not cable_like:
+        out.append(NOT_A_CABLE)
+        return out
+    if not cable.tags:
+        out.append("no TAGS line found")
+    if not cable.subject:
+        out.append("no SUBJECT line found")
+    if cable.id is None:
+        out.append("no cable id: none given and none could be built from the header")
+    if body.header_repeats:
+        out.append(f"repeated header block removed ({body.header_repeats} lines)")
+    if body.repeats_removed:
+        out.append(f"{body.repeats_removed} repeated paragraph(s) removed")
+    if is_flattened(raw):
+        out.append("line breaks were lost: paragraphs recovered from paragraph numbers and labels")
+    if not cable.paragraphs:
+        out.append("no body paragraphs found")
+    return out

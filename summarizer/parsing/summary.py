@@ -1,0 +1,120 @@
+"""The cable's own summary (`Summary: ... End Summary.`) and comment paragraphs.
+
+The summary is cut out of the paragraph list exactly, so that the body (the model's input) keeps
+any text before its start marker or after its end marker, and never the summary itself.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from summarizer.cable import Paragraph
+
+_WORD = r"(?:SUMMARY|SUMMAY|SUMARY|SUMMMARY|SUMMERY)"
+_MARK = r"\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\)"
+_AND = r"(?:\s*(?:AND|&|/)\s*(?:COMMENTS?|ACTION\s+REQUESTS?|INTRODUCTION|RECOMMENDATIONS?|BACKGROUND|CONCLUSIONS?))"
+# A summary label: at the start of a paragraph or right after a sentence, followed by punctuation,
+# a marking or nothing (a heading). "In summary, ..." and "a summary of" do not match.
+START = re.compile(
+    rf"(?:^|(?<=[.!?\"')]\s)|(?<=[.!?\"')]\s\s))(?:{_MARK}\s*)?(?:BEGIN\s+|INTRODUCTION\s+AND\s+|EXECUTIVE\s+)?"
+    rf"{_WORD}{_AND}?\s*(?:[:.\-\u2013\u2014]+\s*|(?={_MARK})|$)(?:{_MARK}\s*)?",
+    re.I,
+)
+END = re.compile(rf"[(\[]?\s*END\s+(?:OF\s+)?{_WORD}{_AND}?\s*[.:\-]*\s*[)\]]?\s*[.]?", re.I)
+COMMENT_START = re.compile(rf"^(?:{_MARK}\s*)?(?:BEGIN\s+)?COMMENTS?\s*[:.\-\u2013\u2014]+\s*(?:{_MARK}\s*)?", re.I)
+COMMENT_END = re.compile(r"[(\[]?\s*END\s+(?:OF\s+)?COMMENTS?\s*[.:\-]*\s*[)\]]?\s*\.?", re.I)
+
+SEARCH_START = 8  # a summary label further in is not the cable's own summary
+SEARCH_END = 10  # paragraphs after the start within which "End Summary" must come
+NO_START_SPAN = 3  # "End Summary" with no start: the summary runs from the first paragraph if it ends this early
+
+
+def find_summary(paragraphs: list[Paragraph]) -> tuple[str | None, list[Paragraph], list[int], list[str]]:
+    """→ (summary text, paragraphs with the summary split into its own parts, indexes of those parts, warnings)."""
+    start = _find_start(paragraphs)
+    end = _find_end(paragraphs, start)
+    if start is None and end is None:
+        return None, paragraphs, [], []
+    warnings: list[str] = []
+    if start is None:
+        j = end[0]
+        i = 0 if j < NO_START_SPAN else j
+        start = (i, 0, 0)
+        warnings.append("summary has an end marker but no start marker")
+    elif end is None:
+        i, _, pos = start
+        rest = paragraphs[i].text[pos:].strip()
+        last = i if rest else min(i + 1, len(paragraphs) - 1)
+        end = (last, len(paragraphs[last].text), len(paragraphs[last].text))
+        warnings.append("summary has no End Summary marker: took its paragraph")
+    return _cut(paragraphs, start, end) + (warnings,)
+
+
+def _find_start(paragraphs: list[Paragraph]) -> tuple[int, int, int] | None:
+    """(paragraph index, where the label starts, where the summary text starts)."""
+    for i, p in enumerate(paragraphs[:SEARCH_START]):
+        if p.heading and re.fullmatch(rf"\s*(?:{_MARK}\s*)?{_WORD}{_AND}?\s*[:.]?\s*", p.heading, re.I):
+            return i, 0, 0
+        m = START.search(p.text)
+        if m and not re.match(r"\s*(?:of|for)\b", p.text[m.end():], re.I):
+            return i, m.start(), m.end()
+    return None
+
+
+def _find_end(paragraphs: list[Paragraph], start: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+    """(paragraph index, where the end marker starts, where it ends)."""
+    first, _, pos = start if start else (0, 0, 0)
+    for j in range(first, min(len(paragraphs), first + SEARCH_END)):
+        m = END.search(paragraphs[j].text, pos if j == first else 0)
+        if m:
+            return j, m.start(), m.end()
+    return None
+
+
+def _cut(paragraphs: list[Paragraph], start: tuple[int, int, int], end: tuple[int, int, int]):
+    (i, label, spos), (j, epos, eafter) = start, end
+    out: list[Paragraph] = list(paragraphs[:i])
+    summary_idx: list[int] = []
+    parts: list[str] = []
+    for k in range(i, j + 1):
+        p = paragraphs[k]
+        lo = spos if k == i else 0
+        hi = epos if k == j else len(p.text)
+        before = p.text[:label].strip() if k == i else ""
+        inside, after = p.text[lo:hi].strip(), (p.text[eafter:].strip() if k == j else "")
+        if k == i and re.fullmatch(rf"(?:{_MARK}\s*)?", before):
+            before = ""
+        if before:
+            out.append(replace(p, text=before))
+        if inside:
+            inside = re.sub(rf"^{_MARK}\s*", "", inside)
+            summary_idx.append(len(out))
+            out.append(replace(p, text=inside, heading=p.heading if not before else None))
+            parts.append(inside)
+        if after:
+            out.append(replace(p, text=after, heading=None, number=None if inside or before else p.number))
+    out.extend(paragraphs[j + 1:])
+    summary = "\n".join(parts).strip() or None
+    return summary, out, summary_idx if summary else []
+
+
+def find_comment(paragraphs: list[Paragraph]) -> str | None:
+    """The cable's comment paragraph(s): from a `Comment:` paragraph to `End Comment` (or that paragraph alone)."""
+    parts: list[str] = []
+    for i, p in enumerate(paragraphs):
+        m = COMMENT_START.match(p.text)
+        if not m:
+            continue
+        for q in paragraphs[i:i + SEARCH_END]:
+            text = q.text[m.end():] if q is p else q.text
+            e = COMMENT_END.search(text)
+            if e:
+                parts.append(text[: e.start()].strip())
+                break
+            parts.append(text.strip())
+        else:
+            parts = parts[:1]
+        if parts and not COMMENT_END.search(" ".join(q.text for q in paragraphs[i:i + SEARCH_END])):
+            parts = parts[:1]
+        break
+    return "\n".join(x for x in parts if x) or None
