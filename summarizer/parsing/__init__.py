@@ -5,8 +5,8 @@ import re
 
 from summarizer.cable import Cable
 from summarizer.parsing import header as h
-from summarizer.parsing.body import parse_body
-from summarizer.parsing.clean import RULE, is_noise
+from summarizer.parsing.body import parse_body, split_flat_signer
+from summarizer.parsing.clean import RULE, find_trailer, first_char, is_noise, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import Line, is_flattened, split_lines
 from summarizer.parsing.summary import find_comment, find_summary
@@ -14,26 +14,35 @@ from summarizer.tags import describe
 
 __all__ = ["parse", "NOT_A_CABLE"]
 
+_PARA_FIRST = frozenset("¶0123456789")
 NOT_A_CABLE = "no cable header, paragraph markings or numbered paragraphs found: this does not look like a cable"
 _FIRST_PARA = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.(?!\d)|\d{1,2}\s?\.(?!\d)\s*\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\))")
 _MARKED = re.compile(r"\(\s*(?:U|C|S|SBU|S\s*//?\s*NF|C\s*//?\s*NF)\s*\)")
 
 
 def parse(raw: str, hints: dict | None = None) -> Cable:
-    hints = hints or {}
+    hints = _clean_hints(hints)
     export = parse_export(raw)
-    lines = [ln for ln in split_lines(raw) if ln.start >= export.body_start]
+    trailer, trailer_signer = find_trailer(raw)
+    lines = split_lines(raw)
+    if export.body_start or trailer < len(raw):
+        lines = [_clip(ln, trailer) for ln in lines if export.body_start <= ln.start < trailer]
     end = header_end(lines)
-    head = "\n".join(ln.text for ln in lines[:end])
-    body = parse_body(lines[end:])
+    head_lines = h.header_lines([ln.text for ln in lines[:end]])
+    station, serial = h.parse_station_serial("\n".join(head_lines))
+    head = "\n".join(strip_inline_page_headers(text, station) for text in head_lines)
+    body = parse_body(lines[end:], station)
+    flattened = is_flattened(raw)
+    if flattened and body.signer is None:
+        body.paragraphs, body.signer = split_flat_signer(body.paragraphs)
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)
 
     date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head)
-    station, serial = h.parse_station_serial(head)
-    classified_by, reasons = h.parse_classified_by(head + "\n" + "\n".join(p.text for p in paragraphs[:2]))
-    tags = h.parse_tags(head) or [t.upper() for t in hints.get("tags") or []]
+    # Blank lines between: a paragraph must not read as the wrapped end of the "Classified By" line.
+    classified_by, reasons = h.parse_classified_by(head + "\n\n" + "\n\n".join(p.text for p in paragraphs[:2]))
+    tags = h.parse_tags(head) or hints.get("tags", [])
     cable = Cable(
-        id=hints.get("id") or export.fields.get("identifier") or h.make_id(date, station, serial),
+        id=hints.get("id") or export.fields.get("identifier") or h.make_id(date or h.parse_reference_year(head), station, serial),
         date=date,
         classification=hints.get("classification") or export.fields.get("classification") or h.parse_classification(head),
         origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head),
@@ -46,24 +55,29 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
         comment=find_comment(paragraphs),
         paragraphs=paragraphs,
         summary_paragraphs=summary_idx,
-        signer=body.signer,
+        signer=body.signer or trailer_signer,
         warnings=summary_warnings,
     )
-    cable.warnings.extend(_warnings(cable, raw, head, body))
+    cable.warnings.extend(_warnings(cable, raw, head, body, flattened))
     return cable
 
 
 def header_end(lines: list[Line]) -> int:
     """Index of the first body line: after the last header field (and its continuation lines) that
     comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
-    first_para = next((i for i, ln in enumerate(lines) if _FIRST_PARA.match(ln.text)), None)
+    first_para = next((i for i, ln in enumerate(lines) if first_char(ln.text) in _PARA_FIRST and _FIRST_PARA.match(ln.text)), None)
     stop = first_para if first_para is not None else len(lines)
-    end, field, seen_fields = 0, None, False
+    end, field, seen_fields, seen_label = 0, None, False, False
     for i in range(stop):
-        text = lines[i].text
+        text = lines[i][0]
+        c = first_char(text)
         label = h.label_of(text)
-        if label or h.CLASSIFICATION_LINE.match(text) or h.ROUTING.match(text):
+        # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
+        # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
+        # start with a letter, routing lines with a capital.)
+        if label or (c.isalpha() and h.CLASSIFICATION_LINE.match(text)) or (not seen_label and c.isupper() and h.ROUTING.match(text)):
             end, field = i + 1, label
+            seen_label = seen_label or label is not None
             seen_fields = seen_fields or label in ("tags", "subject")
         elif not text.strip():
             field = "tags" if field == "tags" else None
@@ -72,6 +86,27 @@ def header_end(lines: list[Line]) -> int:
         elif seen_fields and first_para is None:
             break
     return end
+
+
+def _clean_hints(hints) -> dict:
+    """Page metadata as the parser uses it: strings, and TAGS as a list of upper-case codes. A corpus
+    record with a wrong type (a number, a TAGS string) must not break or garble the parse."""
+    if not isinstance(hints, dict):
+        return {}
+    out = {k: v.strip() for k, v in hints.items() if isinstance(v, str) and v.strip() and k != "tags"}
+    tags = hints.get("tags")
+    if isinstance(tags, str):
+        tags = re.split(r"[\s,;]+", tags)
+    if isinstance(tags, list):
+        out["tags"] = list(dict.fromkeys(t.strip().upper() for t in tags if isinstance(t, str) and t.strip()))
+    return out
+
+
+def _clip(ln: Line, end: int) -> Line:
+    """The part of a line before `end` (where an appended record dump starts)."""
+    if ln.end <= end:
+        return ln
+    return Line(ln.text[: end - ln.start].rstrip(), ln.start, ln.start + len(ln.text[: end - ln.start].rstrip()))
 
 
 def _iso(value) -> str | None:
@@ -84,7 +119,7 @@ def _iso(value) -> str | None:
     return m.group(1) + (f"T{m.group(2)}" if m.group(2) else "")
 
 
-def _warnings(cable: Cable, raw: str, head: str, body) -> list[str]:
+def _warnings(cable: Cable, raw: str, head: str, body, flattened: bool) -> list[str]:
     out: list[str] = []
     if not head.strip() and not cable.paragraphs:
         out.append("no text found")
@@ -102,7 +137,7 @@ def _warnings(cable: Cable, raw: str, head: str, body) -> list[str]:
         out.append(f"repeated header block removed ({body.header_repeats} lines)")
     if body.repeats_removed:
         out.append(f"{body.repeats_removed} repeated paragraph(s) removed")
-    if is_flattened(raw):
+    if flattened:
         out.append("line breaks were lost: paragraphs recovered from paragraph numbers and labels")
     if not cable.paragraphs:
         out.append("no body paragraphs found")

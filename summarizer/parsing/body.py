@@ -2,17 +2,36 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
-from summarizer.parsing.header import CLASSIFICATION_LINE, label_of
+from summarizer.parsing.header import CLASSIFICATION_LINE, LABEL_STARTS, label_of
 from summarizer.parsing.lines import Line
 
+_PARA_FIRST = frozenset("¶0123456789")
+# A line inside a paragraph that starts with one of these letters is plain prose: no label, noise,
+# rule, paragraph number or signer starts so (labels and the partial-extract line start t, s, r, e, c).
+_PLAIN_FIRST = frozenset("abdfghijklmnopquvwxyz")
+# is_noise can only be true for lines starting with a capital, digit, rule character, "." or "t".
+_NOISE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-=_*.t")
+_RULE_FIRST = frozenset("-=_*")
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.|\d{1,2}\s?\.(?!\d)\s*(?:\(|[A-Z\"']))")
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
 _SIGNER = re.compile(r"^\s*[A-Z][A-Z.'\-]+(?:\s+[A-Z][A-Z.'\-]+){0,2}\s*$")
+# A mixed-case name ("Virden", "LeBaron") counts only as the very last line of the cable.
+_SIGNER_LAST = re.compile(r"^\s*[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}\s*$")
 _HEADING_MAX = 90
+_RULE_TEXT = r"(?:-{3,}|={3,}|(?:-\s){3,}-)"
+_BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The U.S. Offer" is one heading
+_RULED_HEADING = re.compile(rf"^\s*(?:{_RULE_TEXT}\s*)?(?P<h>[^-=\s][^\n]{{1,88}}?)\s*{_RULE_TEXT}\s*$")
+# The end of the embassy web banner ("... SIPRNET website.", "XXXXXXXXXXXX", "*****"): a signer may follow.
+_BANNER_END = re.compile(r"(?:[Ww]ebsite\.?|WEBSITE\.?|X{6,}|\*{4,}|https?://\S+(?:\s[a-z]{1,4})?)\s*$")
+# A name after the banner at the very end: "Visit ... Website: XXXXXXXXXXXX TUTTLE".
+_BANNER_SIGNER = re.compile(
+    r"(?:[Ww]ebsite|WEBSITE|Web\s+Site)\b.*?(?:X{6,}|https?://\S+(?:\s[a-z]{1,4}\b)?|SIPRNET\s+website\.?)[\s*]*"
+    r"(?P<name>[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}?)\s*\.?\s*$"
+)
 
 
 @dataclass
@@ -23,7 +42,8 @@ class Body:
     header_repeats: int = 0  # header lines met again inside the body
 
 
-def parse_body(lines: list[Line]) -> Body:
+def parse_body(lines: list[Line], station: str | None = None) -> Body:
+    """`station` (from the classification line) names the page headers to drop from running text."""
     body = Body()
     blocks: list[list[Line]] = []
     headings: dict[int, str] = {}  # block index → heading above it
@@ -41,13 +61,31 @@ def parse_body(lines: list[Line]) -> Body:
             cur = []
 
     for i, ln in enumerate(lines):
-        text = ln.text
+        text = ln[0]
+        s = text.lstrip()
+        c = s[0] if s else ""  # gates the regexes below: each can only match lines starting so
+        if cur and c in _PLAIN_FIRST and not skipping_header and "--" not in text and "==" not in text \
+                and "- -" not in text and "PAGE" not in text:
+            cur.append(ln)  # a wrapped line of prose: none of the checks below can apply
+            continue
         if skipping_header:
-            if ln.blank or _PARA_START.match(text):
+            if not c or (c in _PARA_FIRST and _PARA_START.match(text)):
                 skipping_header = False
             elif not label_of(text):
                 continue
-        if RULE.match(text):
+        if ("--" in text or "==" in text or "- -" in text) and (hm := _RULED_HEADING.match(text)) and not _PARA_START.match(hm.group("h")):
+            # "---- Embraer, a Winner ----" or "THE U.S. OFFER -------": a heading and its rule on one line.
+            # Text before it that ends a sentence ("End Summary.  Iranians Prefer ... ----") stays content.
+            heading = hm.group("h")
+            before = _BEFORE_HEADING.match(heading)
+            if before:
+                cut = hm.start("h") + before.end()
+                cur.append(Line(text[:cut].rstrip(), ln.start, ln.start + len(text[:cut].rstrip())))
+                heading = heading[before.end():]
+            flush()
+            pending_heading = clean_text(heading)
+            continue
+        if c in _RULE_FIRST and RULE.match(text):
             # A heading is the line above the rule: alone, or after a finished sentence.
             if cur and _is_heading(cur[-1]) and (len(cur) == 1 or _SENTENCE_END.search(cur[-2].text)):
                 heading = clean_text(cur.pop().text)
@@ -56,45 +94,80 @@ def parse_body(lines: list[Line]) -> Body:
             else:
                 flush()
             continue
-        if ln.blank:
+        if not c:
             flush()
             continue
-        if is_noise(text):
+        if c in _NOISE_FIRST and _may_be_noise(s) and is_noise(text):
             continue
-        label = label_of(text)
-        if label in ("tags", "subject", "eo", "classified_by", "ref") or (CLASSIFICATION_LINE.match(text) and not cur):
+        two = s[:2].upper()  # header.label_of's own first test, inlined: this runs for every line
+        label = label_of(text) if (c == "¶" or two in LABEL_STARTS or (c in "Ee" and two[1:2].isspace())) else None
+        if label in ("tags", "subject", "eo", "classified_by", "ref") or (not cur and c.isalpha() and CLASSIFICATION_LINE.match(text)):
             # The header again: the export format and partial extracts repeat it before the body.
             flush()
             body.header_repeats += 1
             skipping_header = label in ("subject", "classified_by", "tags", "ref")
             continue
-        if _PARA_START.match(text) and (not cur or _SENTENCE_END.search(cur[-1].text) or "¶" in text[:3]):
+        if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _SENTENCE_END.search(cur[-1].text) or "¶" in text[:3]):
             flush()
-        elif _is_signer(lines, i, cur):
+        elif c.isupper() and (_SIGNER.match(text) or _SIGNER_LAST.match(text)) and _is_signer(lines, i, cur):
             flush()
             body.signer = text.strip()
             continue
-        cur.append(Line(strip_page_header(text), ln.start, ln.end))
+        cur.append(ln if "PAGE" not in text else Line(strip_page_header(text), ln.start, ln.end))
     flush()
 
-    seen: list[str] = []
+    seen = _Seen()
     for bi, block in enumerate(blocks):
-        para = _paragraph(block, headings.get(bi))
+        para = _paragraph(block, headings.get(bi), station)
         if para is None:
             continue
         key = _key(para.text)
-        if _is_repeat(key, seen):
+        if seen.is_repeat(key):
             body.repeats_removed += 1
             continue
-        seen.append(key)
+        seen.add(key)
         body.paragraphs.append(para)
     _merge_headings(body.paragraphs)
+    _take_trailing_signer(body, blocks)
     return body
 
 
-def _paragraph(block: list[Line], heading: str | None) -> Paragraph | None:
+# A signer after the last sentence of a cable whose line breaks were lost: "... End comment.  PATTERSON".
+_FLAT_SIGNER = re.compile(r"(?<=[.!?\"')])\s+(?!END\b|TEXT\b)([A-Z][A-Z'\-]{2,}(?:\s+[A-Z][A-Z'\-]{2,}){0,2})\s*$")
+
+
+def split_flat_signer(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], str | None]:
+    """(paragraphs with the signer cut off the last one, the signer) for flattened text."""
+    if not paragraphs:
+        return paragraphs, None
+    m = _FLAT_SIGNER.search(paragraphs[-1].text)
+    if not m:
+        return paragraphs, None
+    last = replace(paragraphs[-1], text=paragraphs[-1].text[: m.start()])
+    return [*paragraphs[:-1], last], m.group(1)
+
+
+def _take_trailing_signer(body: Body, blocks: list[list[Line]]) -> None:
+    """A signer run into the web banner ("... Website: XXXXXXXXXXXX TUTTLE"): cleaning removed the
+    banner, so the name is left at the end of the last paragraph."""
+    if body.signer or not body.paragraphs or not blocks:
+        return
+    m = _BANNER_SIGNER.search(" ".join(ln.text for ln in blocks[-1]))
+    if not m:
+        return
+    name, last = m.group("name"), body.paragraphs[-1]
+    if last.text == name:
+        body.paragraphs.pop()
+    elif last.text.endswith(" " + name):
+        body.paragraphs[-1] = replace(last, text=last.text[: -len(name)].rstrip())
+    else:
+        return
+    body.signer = name
+
+
+def _paragraph(block: list[Line], heading: str | None, station: str | None = None) -> Paragraph | None:
     number, marking, first = split_number_and_marking(block[0].text)
-    text = clean_text(" ".join([first, *(l.text for l in block[1:])]))
+    text = clean_text(" ".join([first, *(l.text for l in block[1:])]), station)
     if not text:
         return None
     lead = len(block[0].text) - len(block[0].text.lstrip())
@@ -107,14 +180,40 @@ def _is_heading(line: Line) -> bool:
 
 
 def _is_signer(lines: list[Line], i: int, cur: list[Line]) -> bool:
-    """A lone capitalised name after a finished sentence, with nothing but noise or a header after it."""
-    if not _SIGNER.match(lines[i].text) or not cur or not _SENTENCE_END.search(cur[-1].text):
+    """A lone capitalised name after a finished sentence, with nothing but noise or a header after it.
+
+    The name may stand after a blank line ("... End Comment." / "" / "SCHIEFFER"): then the sentence
+    is the last text line before the blank. A mixed-case name ("Virden") must be the last line.
+    """
+    capitals = bool(_SIGNER.match(lines[i].text))
+    if not capitals and not _SIGNER_LAST.match(lines[i].text):
         return False
+    prev = cur[-1] if cur else _previous_text(lines, i)
+    if prev is None or not (_SENTENCE_END.search(prev.text) or _BANNER_END.search(prev.text)):
+        return False
+    if not capitals:
+        return all(nxt.blank or is_noise(nxt.text) for nxt in lines[i + 1:])
     for nxt in lines[i + 1:]:
         if nxt.blank or is_noise(nxt.text):
             continue
         return bool(label_of(nxt.text) or CLASSIFICATION_LINE.match(nxt.text))
     return True
+
+
+def _may_be_noise(s: str) -> bool:
+    """clean.is_noise's first test, inlined here for the body's lines (s: the line without its
+    leading spaces, not empty)."""
+    c, c1 = s[0], s[1:2]
+    if c.isalpha():
+        return (c.isupper() and (c1.isupper() or c1.isspace() or c1 == ".")) or s[:11].lower() == "this record"
+    return (c.isdigit() and s[:6].isdigit()) or c in "-=_*."
+
+
+def _previous_text(lines: list[Line], i: int) -> Line | None:
+    for k in range(i - 1, -1, -1):
+        if not lines[k].blank and not is_noise(lines[k].text):
+            return lines[k]
+    return None
 
 
 def _merge_headings(paragraphs: list[Paragraph]) -> None:
@@ -133,12 +232,31 @@ def _is_heading_text(text: str) -> bool:
     return len(text) <= 60 and not text.endswith((".", ",", ":", ";")) and len(text.split()) <= 8
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+# Every byte but a-z and 0-9, deleted by bytes.translate (much faster than a regex substitution).
+_NOT_KEY_BYTES = bytes(b for b in range(256) if not (48 <= b <= 57 or 97 <= b <= 122))
 
 
-def _is_repeat(key: str, seen: list[str]) -> bool:
-    if key in seen:
-        return True
-    # A truncated second copy ("...located on the edge of the same") is a prefix of the first.
-    return len(key) >= 40 and any(s.startswith(key) for s in seen)
+def _key(text: str) -> bytes:
+    """The paragraph's letters and digits, lower-cased: what two copies of it share."""
+    return text.lower().encode("ascii", "ignore").translate(None, _NOT_KEY_BYTES)
+
+
+_PREFIX = 40  # a truncated copy counts only when it keeps this many letters and digits
+
+
+class _Seen:
+    """Keys of the paragraphs kept so far. A truncated second copy ("...located on the edge of the
+    same") is a prefix of the first."""
+
+    def __init__(self) -> None:
+        self.keys: set[bytes] = set()
+        self.by_prefix: dict[bytes, list[bytes]] = {}  # a key that starts with `key` shares its first 40
+
+    def is_repeat(self, key: bytes) -> bool:
+        if key in self.keys:
+            return True
+        return len(key) >= _PREFIX and any(s.startswith(key) for s in self.by_prefix.get(key[:_PREFIX], ()))
+
+    def add(self, key: bytes) -> None:
+        self.keys.add(key)
+        self.by_prefix.setdefault(key[:_PREFIX], []).append(key)

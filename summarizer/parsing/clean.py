@@ -8,7 +8,7 @@ PARTIAL_EXTRACT = re.compile(r"^\s*This record is a partial extract of the origi
 # Lines that carry no content wherever they appear (the header or between body paragraphs).
 _NOISE = re.compile(
     r"""^\s*(?:
-        (?:SIPDIS|SENSITIVE|NOFORN|NOT\s+FOR\s+INTERNET\s+DISTRIBUTION|SIPRNET|E\s?X\s?D\s?I\s?S)\s*\.?
+        (?:SIPDIS|SENSITIVE|NOFORN|NOT\s+FOR\s+INTERNET\s+DISTRIBUTION|SIPRNET|E\s?X\s?D\s?I\s?S|EXEMPT|GDS)   # EXEMPT, GDS: 1970s declassification lines\s*\.?
       | [A-Z .]{2,30}\s+0*\d{3,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}            # "THE HAGUE 00000546  001.2 OF 002"
       | PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\s+\d{2}\s+OF\s+\d{2}\s+\d{6}Z(?:\s+/\d+)?   # telegram page header
       | (?:[A-Z]\s){5,}[A-Z]\s+(?:SECTION\s+\d{1,2}\s+OF\s+\d{1,2}\s+)?[A-Z .]{2,30}\s\d{3,8}  # "C O N F I D E N T I A L TOKYO 003797"
@@ -22,7 +22,7 @@ _NOISE = re.compile(
     re.X,
 )
 _PAGE_HEADER_PREFIX = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\s+\d{2}\s+OF\s+\d{2}\s+\d{6}Z\s+")
-RULE = re.compile(r"^\s*(?:-{3,}|={3,}|_{3,}|\*{3,})[-=_*\s]*$")
+RULE = re.compile(r"^\s*(?:-{3,}|={3,}|_{3,}|\*{3,}|(?:-\s){3,}-)[-=_*\s]*$")  # also "- - - -"
 
 _INLINE_SIPDIS = re.compile(r"(?<![A-Za-z])(?:SIPDIS|C\s?O\s?R\s?R\s?E\s?C\s?T\s?E\s?D\s+C\s?O\s?P\s?Y)(?![A-Za-z])\s*")
 _PILCROW = re.compile(r"¶\s*")
@@ -33,20 +33,132 @@ PARA_NUMBER = re.compile(r"^\s*¶?\s*(\d{1,2})\s?\.(?!\d)\s*")
 MARKING = re.compile(r"^\s*\(\s*((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*)(?:\s*/{1,2}\s*(?:[A-Z]{1,6}[A-Z ,]*))*)\s*\)\s*")
 
 
+# The record dump some mirrors append after the signature: "MILAM 0 10/26/2007 5416 BTIO,ECON,LY A
+# SUCCESS?: ... 1. Italian energy firm ..." (signer, a zero, the date, a length, the TAGS and a copy of
+# the subject and first paragraph). Everything from there on is not the cable.
+_TRAILER = re.compile(r"0\s+\d{2}/\d{2}/\d{4}\s+\d{1,6}\s+[A-Z]{2,}(?:,[A-Z0-9]+)*\b")
+_TRAILER_SIGNER = re.compile(r"(?<=[.!?\"')]\s)\s*([A-Z][A-Z'-]{2,})\s+$")
+
+
+def find_trailer(raw: str) -> tuple[int, str | None]:
+    """(where the appended record dump starts, the signer written on the same line) or (len(raw), None)."""
+    for m in _TRAILER.finditer(raw):
+        if m.start() and not raw[m.start() - 1].isspace():
+            continue
+        before = _TRAILER_SIGNER.search(raw, max(0, m.start() - 60), m.start())
+        if before:
+            return before.start(1), before.group(1)
+        return m.start(), None
+    return len(raw), None
+
+
 def is_noise(text: str) -> bool:
+    # Most lines are decided from their first two characters, without a regex: every noise pattern
+    # starts with two capitals (or a capital and a space or "."), six digits, or a rule character;
+    # the partial-extract line with "This record".
+    s = text.lstrip()
+    if s:
+        c = s[0]
+        if c.isalpha():
+            c1 = s[1:2]
+            if not (c.isupper() and (c1.isupper() or c1.isspace() or c1 == ".")):
+                return s[:11].lower() == "this record" and bool(PARTIAL_EXTRACT.match(text))
+        elif c.isdigit():
+            if not s[:6].isdigit():
+                return False
+        elif c not in "-=_*.":
+            return False
     return bool(_NOISE.match(text)) or bool(PARTIAL_EXTRACT.match(text))
 
 
 def strip_page_header(text: str) -> str:
+    if "PAGE" not in text:
+        return text
     return _PAGE_HEADER_PREFIX.sub("", text)
 
 
-def clean_text(text: str) -> str:
+def first_char(text: str) -> str:
+    """The first character that is not a space ("" for a blank line): what the line regexes start on."""
+    s = text.lstrip()
+    return s[0] if s else ""
+
+
+# A page header left inside running text whose line breaks were lost: "... for proliferation BEIJING
+# 00002305 002 OF 003 regulations ...". There the serial is always padded to eight digits.
+_INLINE_PAGE = re.compile(r"\s+\d{8}\s{1,3}\d{3}(?:\.\d)?\s+OF\s+\d{3}\b")
+_WORD = re.compile(r"\S+")
+_STATION_WORDS = 4  # "IRAN RPO DUBAI", "PORT AU PRINCE"
+
+
+def strip_inline_page_headers(text: str, station: str | None = None) -> str:
+    """Drop page headers ("BEIJING 00002305 002 OF 003") left inside running text. `station` (the
+    classification line's, e.g. "NEW DELHI") says exactly which words before the serial go."""
+    if " OF " not in text:  # the usual case, decided without a regex scan
+        return text
+    out, pos = [], 0
+    for m in _INLINE_PAGE.finditer(text):
+        out.append(text[pos:_station_start(text, m.start(), station)])
+        pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return " ".join(" ".join(out).split())
+
+
+def _station_start(text: str, at: int, station: str | None) -> int:
+    """Where the station name before a page header's serial starts: the known station's words, or
+    without one, the run of capitalised words after mixed-case prose and only the last word in
+    all-capitals text (so that prose is not eaten)."""
+    words = list(_WORD.finditer(text, max(0, at - 80), at))[-_STATION_WORDS - 1:]
+    if station:
+        names = station.split()
+        k = 0
+        while k < min(len(names), len(words)) and words[-1 - k].group() == names[-1 - k]:
+            k += 1
+        return words[-k].start() if k else at
+    caps = 0
+    while caps < min(_STATION_WORDS, len(words)) and _is_caps_word(words[-1 - caps].group()):
+        caps += 1
+    if not caps:
+        return at
+    if caps < len(words) and any(ch.islower() for ch in words[-1 - caps].group()):
+        return words[-caps].start()
+    return words[-1].start()
+
+
+def _is_caps_word(word: str) -> bool:
+    return word.isupper() and word[0].isalpha()
+
+
+# The embassy's web banner under many cables: "Visit Embassy Cairo's Classified Website:
+# http://www.state.sgov.gov/p/nea/cairo You can also access this site through the State Department's
+# Classified SIPRNET website." (or the address redacted to XXXXXXXXXXXX between rows of stars).
+BANNER = re.compile(
+    r"[*\s]*(?:Please\s+visit\s|Visit\s|VISIT\s)[^\n:;]{0,60}?(?:Classified|CLASSIFIED)\s+(?:Website|WEBSITE|Web\s+Site)\s*(?:at\b)?\s*[:;]?\s*"
+    r"(?:\(?https?:?//?[^\s)]+\)?(?:\s[a-z]{1,4}(?=\s|$))?|X{6,})?[*\s]*"
+    r"(?:You\s+can\s+also\s+access\s+this\s+site\s+through\s+the\s+State\s+Department's\s+Classified\s+SIPRNET\s+website\.?)?[*\s]*"
+)
+
+
+def strip_banner(text: str) -> str:
+    if "ebsite" not in text and "EBSITE" not in text and "eb Site" not in text:  # the usual case, no regex scan
+        return text
+    return BANNER.sub(" ", text)
+
+
+def clean_text(text: str, station: str | None = None) -> str:
     """Joined paragraph lines → one clean line of prose."""
-    text = _INLINE_SIPDIS.sub(" ", text)
-    text = _PILCROW.sub("", text)
+    text = strip_banner(strip_inline_page_headers(text, station))
+    # Each substitution only where its text can be (str `in` tests run in C; regex scans do not).
+    if "SIPDIS" in text or ("C" in text and "D" in text and "P" in text and "Y" in text):
+        text = _INLINE_SIPDIS.sub(" ", text)
+    if "¶" in text:
+        text = _PILCROW.sub("", text)
     text = text.replace("\u00b4", "'").replace("\u2019", "'")
-    return _SPACES.sub(" ", " ".join(text.split())).strip()
+    text = " ".join(text.split())  # every Unicode space but the zero-width one, which _SPACES handles
+    if "\u200b" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def split_number_and_marking(text: str) -> tuple[int | None, str | None, str]:
@@ -67,5 +179,8 @@ def split_marking(text: str) -> tuple[str | None, str]:
     return normalize_marking(m.group(1)), text[m.end():]
 
 
+_SLASHES = re.compile(r"\s*/{1,2}\s*")
+
+
 def normalize_marking(marking: str) -> str:
-    return re.sub(r"\s*/{1,2}\s*", "/", marking.strip()).upper()
+    return _SLASHES.sub("/", marking.strip()).upper() if "/" in marking else marking.strip().upper()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from summarizer.tags import all_codes
 
@@ -37,16 +38,76 @@ ROUTING = re.compile(
 DTG = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z][A-Za-z]{2})\s+(\d{2,4})\b")
 _MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
 _FROM = re.compile(r"^\s*FM\s+(?P<who>.+?)\s*$", re.M)
-_ORIGIN_KINDS = [("AMEMBASSY", "Embassy"), ("AMCONSUL", "Consulate"), ("USMISSION", "Mission"), ("USINT", "Interests Section")]
+# A routing block run together on one line: "... O 070408Z JUL 06 FM AMEMBASSY TOKYO TO RUEHC/SECSTATE ..."
+_FROM_INLINE = re.compile(r"\bFM\s+(?P<who>[A-Z][A-Z/ .']*?)\s+TO\s")
+_ORIGIN_KINDS = [("AMEMBASSY", "Embassy"), ("AMCONSUL", "Consulate"), ("USMISSION", "Mission"), ("USINT", "US Interests Section")]
+# Post names that are acronyms keep their capitals ("Mission USNATO", "USEU Brussels", "Iran RPO Dubai").
+_ACRONYMS = {"USNATO", "USEU", "USUN", "UNVIE", "USOSCE", "RPO", "AIT", "USAU", "OSCE", "NATO", "UN", "EU", "US", "USDEL"}
 _STATION_ALIASES = {"SECSTATE WASHDC": "Secretary of State", "STATE": "Secretary of State"}
+
+
+# Header fields run together on one line, "... BILATERAL TIES REF: A) TRIPOLI 1039 ... CLASSIFIED BY:
+# ..." or "... TRAFFICKING IN ...C O N F I D E N T I A L SECTION 01 OF 03 ...": each field is cut onto
+# a line of its own. Inline labels need their colon, so that a subject such as "PAPERS CLASSIFIED BY
+# THE MINISTRY" stays whole.
+_GLUED_FIELD = re.compile(
+    r"(?<=\S)(?<!\(U\))\s*(?:\.\.\.)?\s*"
+    r"(?=(?:REFS?|TAGS?|SUBJECT|CLASSIFIED\s+BY|Classified\s+By|E\.\s?O\.\s?1\d{4})\s?:"
+    r"|(?:C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)\b)"
+)
+
+
+def header_lines(lines: list[str]) -> list[str]:
+    """The header's lines with fields that were run together put back on lines of their own.
+    (A line is tried only if it holds a word every such cut needs; "O." is for "E.O. 12958".)"""
+    out: list[str] = []
+    for text in lines:
+        if ("REF" in text or "TAG" in text or "SUBJECT" in text or "CLASSIFIED" in text or "Classified" in text
+                or "O." in text or "C O N F" in text or "S E C R" in text or "U N C L" in text):
+            out.extend(_split_glued_fields(text))
+        else:
+            out.append(text)
+    return out
+
+
+def _split_glued_fields(text: str) -> list[str]:
+    own = label_of(text)
+    pieces, pos = [], 0
+    for m in _GLUED_FIELD.finditer(text):
+        if own and label_of(text[m.end():]) == own:
+            continue  # a doubled label, "REF: A. REF: KATHMANDU 2282" or "Classified By: Classified By: ..."
+        pieces.append(text[pos:m.start()])
+        pos = m.end()
+    pieces.append(text[pos:])
+    return pieces
+
+
+# The first two characters of TAGS, SUBJECT, REF, E.O., EO, CLASSIFIED BY, (U) CLASSIFIED BY.
+LABEL_STARTS = frozenset({"TA", "SU", "RE", "E.", "EO", "CL", "(U"})
 
 
 def label_of(line: str) -> str | None:
     """The header field a line starts, if any: tags, subject, ref, eo, classified_by."""
+    s = line.lstrip()
+    if s[:1] == "¶":
+        s = s[1:].lstrip()
+    two = s[:2].upper()  # no label starts otherwise (see LABEL_STARTS): skip the regex
+    if two not in LABEL_STARTS and not (two[:1] == "E" and two[1:2].isspace()):
+        return None
     m = LABEL.match(line)
     if not m:
         return None
     return next(k for k, v in m.groupdict().items() if v)
+
+
+_NUMBERED = re.compile(r"\s*¶?\s*\d{1,2}\.\s")
+
+
+@lru_cache(maxsize=8)  # every field function reads the same header
+def labelled_lines(header: str) -> tuple[list[str], list[str | None]]:
+    """The header's lines and the label each starts (or None)."""
+    lines = header.split("\n")
+    return lines, [label_of(line) for line in lines]
 
 
 def field_text(header: str, field: str) -> str | None:
@@ -55,14 +116,15 @@ def field_text(header: str, field: str) -> str | None:
     TAGS in some PDF-derived cables put each tag on its own line between blank lines, so blank
     lines end only fields other than TAGS.
     """
-    lines = header.split("\n")
+    lines, labels = labelled_lines(header)
     for i, line in enumerate(lines):
-        m = LABEL.match(line)
-        if not m or not m.group(field):
+        if labels[i] != field:
             continue
+        m = LABEL.match(line)
         parts = [line[m.end():]]
-        for nxt in lines[i + 1:]:
-            if label_of(nxt) or CLASSIFICATION_LINE.match(nxt) or re.match(r"\s*¶?\s*\d{1,2}\.\s", nxt):
+        for j in range(i + 1, len(lines)):
+            nxt = lines[j]
+            if labels[j] or CLASSIFICATION_LINE.match(nxt) or _NUMBERED.match(nxt):
                 break
             if not nxt.strip():
                 if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
@@ -125,8 +187,13 @@ def parse_subject(header: str) -> str | None:
     text = field_text(header, "subject")
     if not text:
         return None
+    text = re.sub(r"^(?:SUBJ(?:ECT)?\s*:\s*)+", "", text, flags=re.I)  # "SUBJECT: SUBJECT: ...": a doubled label
     text = re.sub(r"^\(\s*[A-Z/]{1,8}\s*\)\s*", "", text, flags=re.I)  # "(S) FOLLOWING-UP ..."
     return text.strip() or None
+
+
+_NOT_STATIONS = {"A", "B", "C", "D", "E", "F", "REF", "AND", "NO", "PARA", "PARAGRAPH",
+                 "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "SEPT", "OCT", "NOV", "DEC"}
 
 
 def parse_references(header: str) -> list[str]:
@@ -138,25 +205,35 @@ def parse_references(header: str) -> list[str]:
     for m in re.finditer(r"\b(?:(\d{2})\s+)?([A-Z][A-Z ]{1,24}?)\s+0*(\d{1,7})\b", text.upper()):
         year, station, serial = m.groups()
         station = station.strip()
-        if station in {"A", "B", "C", "D", "E", "F", "REF", "AND", "NO", "PARA", "PARAGRAPH"} or len(station) < 2:
+        # A month and a day ("OCT 08" in "SECDEF R162245Z OCT 08") is a date, not a cable.
+        if station in _NOT_STATIONS or len(station) < 2:
             continue
         station = re.sub(r"^(?:[A-H][.)]\s*)+", "", station).strip()
         refs.append(f"{year} {station} {serial}" if year else f"{station} {serial}")
     return refs or [text]
 
 
+_AWAITS_REASON = re.compile(r"(?i)\breasons?\s*:?\s*$")
+
+
 def parse_classified_by(text: str) -> tuple[str | None, list[str]]:
     """('Political Minister Counselor W. Michael Meserve', ['1.4(b)', '1.4(d)']) from the whole cable head."""
-    lines = text.split("\n")
+    lines, labels = labelled_lines(text)
     for i, line in enumerate(lines):
-        m = LABEL.match(line)
-        if not m or not m.group("classified_by"):
+        if labels[i] != "classified_by":
             continue
+        m = LABEL.match(line)
         joined = line[m.end():]
-        for nxt in lines[i + 1:i + 4]:
-            if not nxt.strip() or label_of(nxt) or re.match(r"\s*¶?\s*\d{1,2}\.\s", nxt):
+        taken = 0
+        for nxt in lines[i + 1:i + 6]:
+            if not nxt.strip():
+                if _AWAITS_REASON.search(joined):
+                    continue  # "... Reasons" / "" / "1.4 (b) and (d).": the codes after a blank line
+                break
+            if taken == 3 or label_of(nxt) or re.match(r"\s*¶?\s*\d{1,2}\.\s", nxt):
                 break
             joined += " " + nxt
+            taken += 1
         joined = " ".join(joined.split()).lstrip(":; ")
         cut = re.search(r"(?i)\b(?:for\s+)?reasons?\b|;\s*reason|\bE\.?O\.?\s*1\d{4}|\b\d\.\d", joined)
         who, why = (joined[: cut.start()], joined[cut.start():]) if cut else (joined, "")
@@ -168,36 +245,43 @@ def parse_classified_by(text: str) -> tuple[str | None, list[str]]:
 def _reason_codes(text: str) -> list[str]:
     """'1.4 (b) and (d)' → ['1.4(b)', '1.4(d)']; '1.4 b/d' and '1.5 (B, D)' likewise."""
     codes: list[str] = []
-    for m in re.finditer(r"(\d\.\d)\s*((?:[\s(,/]*(?:and\s+)?\(?[a-hA-H]\)?(?![a-zA-Z]))*)", text):
+    for m in re.finditer(r"(\d\.\d)\s*((?:[\s(,/]*(?:(?:[Aa][Nn][Dd]|&)\s+)?\(?[a-hA-H]\)?(?![a-zA-Z]))*)", text):
         section, letters = m.groups()
         found = re.findall(r"(?<![a-zA-Z])([a-hA-H])(?![a-zA-Z])", letters)
         codes.extend(f"{section}({l.lower()})" for l in found) if found else codes.append(section)
     return list(dict.fromkeys(codes))
 
 
-def parse_classification(header: str) -> str | None:
-    for line in header.split("\n"):
+@lru_cache(maxsize=8)  # parse asks twice (classification, station and serial) for the same header
+def classification_match(header: str) -> re.Match | None:
+    """The classification line, also when its station wrapped onto the next line
+    ("C O N F I D E N T I A L SECTION 01 OF 04 THE" / "HAGUE 002047")."""
+    lines = header.split("\n")
+    for i, line in enumerate(lines):
         m = CLASSIFICATION_LINE.match(line)
+        # A wrapped station: only when the next line ends with the serial.
+        if not m and i + 1 < len(lines) and lines[i + 1].rstrip()[-1:].isdigit():
+            m = CLASSIFICATION_LINE.match(line.rstrip() + " " + lines[i + 1].strip())
         if m:
-            cls = re.sub(r"\s", "", m.group("cls")) if re.fullmatch(r"(?:[A-Za-z]\s)+[A-Za-z]", m.group("cls")) else m.group("cls")
-            cls = " ".join(cls.upper().split())
-            return {"UNCLAS": "UNCLASSIFIED", "CONFIDENTIAL": "CONFIDENTIAL"}.get(cls, cls)
+            return m
     return None
+
+
+def parse_classification(header: str) -> str | None:
+    m = classification_match(header)
+    if not m:
+        return None
+    cls = re.sub(r"\s", "", m.group("cls")) if re.fullmatch(r"(?:[A-Za-z]\s)+[A-Za-z]", m.group("cls")) else m.group("cls")
+    cls = " ".join(cls.upper().split())
+    return {"UNCLAS": "UNCLASSIFIED"}.get(cls, cls)
 
 
 def parse_station_serial(header: str) -> tuple[str | None, str | None]:
     """('TOKYO', '3797') from the classification line, the part of the id after the year."""
-    lines = header.split("\n")
-    for i, line in enumerate(lines):
-        m = CLASSIFICATION_LINE.match(line)
-        if not m and i + 1 < len(lines):
-            # "C O N F I D E N T I A L SECTION 01 OF 04 THE" / "HAGUE 002047": a wrapped line.
-            m = CLASSIFICATION_LINE.match(line.rstrip() + " " + lines[i + 1].strip())
-            if m and not re.search(r"\d\s*$", lines[i + 1]):
-                m = None
-        if m:
-            return " ".join(m.group("station").upper().split()), str(int(m.group("serial")))
-    return None, None
+    m = classification_match(header)
+    if not m:
+        return None, None
+    return " ".join(m.group("station").upper().split()), str(int(m.group("serial")))
 
 
 def parse_date(header: str) -> str | None:
@@ -217,18 +301,34 @@ def parse_date(header: str) -> str | None:
 
 
 def parse_origin(header: str) -> str | None:
-    m = _FROM.search(header)
+    m = _FROM.search(header) or _FROM_INLINE.search(header)
     if not m:
         return None
     who = " ".join(m.group("who").upper().split())
+    who = re.split(r"\s+TO\s", who)[0]  # "FM AMEMBASSY TOKYO TO RUEHC/SECSTATE ...": a run-together routing line
     who = re.sub(r"^R[UH][A-Z]{3,}\w*/", "", who)
     who = re.sub(r"\s+(?:IMMEDIATE|PRIORITY|ROUTINE|NIACT)?\s*\d*$", "", who)
     if who in _STATION_ALIASES:
         return _STATION_ALIASES[who]
     for prefix, kind in _ORIGIN_KINDS:
         if who.startswith(prefix):
-            return f"{kind} {who[len(prefix):].strip().title()}"
-    return who.title()
+            return f"{kind} {_title(who[len(prefix):])}"
+    return _title(who)
+
+
+def _title(name: str) -> str:
+    return " ".join(w if w in _ACRONYMS else w.title() for w in name.split())
+
+
+# PLUSD pages open with their own reference line, "2000HANOI00686 - CONFIDENTIAL" (the station cut
+# to six letters, so only the year is trusted): it dates a partial extract whose DTG lost its month.
+_PLUSD_REF = re.compile(r"^\s*((?:19|20)\d{2})[A-Z]{2,}\d{4,6}\s+-\s", re.M)
+
+
+def parse_reference_year(header: str) -> str | None:
+    """'2000' from a PLUSD reference line, for the id when the header has no full date-time group."""
+    m = _PLUSD_REF.search(header)
+    return m.group(1) if m else None
 
 
 def make_id(date: str | None, station: str | None, serial: str | None) -> str | None:

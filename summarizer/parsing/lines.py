@@ -7,38 +7,90 @@ the places a cable always breaks: header labels, paragraph numbers and rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One line and its offsets in the raw text (a named tuple: a cable has hundreds, made fast)."""
+
     text: str
     start: int
     end: int
 
     @property
     def blank(self) -> bool:
-        return not self.text.strip()
+        return not self.text or self.text.isspace()
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
-# Where a flattened cable had line breaks: before header labels, paragraph numbers ("¶3." or
-# "3. (C)"), rules, and after a rule. Each alternative is anchored on cheap literal text.
-_FLAT_BREAK = re.compile(
-    r"(?=\bSIPDIS\b)"
-    r"|(?=\bE\.\s?O\.\s?1\d{4})"
-    r"|(?=\bTAGS?\s?:)"
-    r"|(?=\bSUBJECT\s?:)"
-    r"|(?=\bREFS?\s?:)"
-    r"|(?=\bClassified\s+By\b)"
-    r"|(?=\bCLASSIFIED\s+BY\b)"
-    r"|(?=¶)"
-    r"|(?<=\s)(?=\d{1,2}\.\s{1,3}\([A-Z/]{1,8}\))"
-    r"|(?=-{6,}|={6,})"
-    r"|(?<=-{6})(?=\s*[^\s-])"
-    r"|(?<=={6})(?=\s*[^\s=])"
+# Where a flattened cable had line breaks: before header labels, the classification line, paragraph
+# numbers ("¶3." or "3. (C)") and rules, and after a rule. Every alternative starts with literal text
+# so that the scan is fast; the conditions on the character before a match (a word boundary, a space
+# before a paragraph number) are checked in `_flat_cuts`, which costs nothing on the few matches.
+_FLAT_CUT = re.compile(
+    r"SIPDIS\b|E\.\s?O\.\s?1\d{4}|TAGS?\s?:|SUBJECT\s?:|REFS?\s?:|Classified\s+By\b|CLASSIFIED\s+BY\b"
+    r"|(?:C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)\b"
+    r"|(?P<pilcrow>¶)"
+    r"|(?P<number>\d{1,2}\.\s{1,3}\([A-Z/]{1,8}\))"
+    r"|(?P<rule>-{6,}|={6,}|(?:- ){3,}-)"  # "- - - -": the spaced rule many posts used
 )
+_AFTER_RULE = re.compile(r"\s*([^\s])")
+_RULE_AHEAD = re.compile(r"\s*(?:-{6,}|={6,}|(?:- ){3,}-)")
+_RULE_ONLY = re.compile(r"\s*(?:-{6,}|={6,}|(?:- ){3,}-)\s*$")
+
+
+# Literal text at which a cut can start; `_flat_cuts` tries the regex only there (str.find runs in C,
+# a regex scan over every character of a long line does not).
+_CUT_LITERALS = ("SIPDIS", "E.", "TAG", "SUBJECT", "REF", "Classified", "CLASSIFIED", "C O N F I D E N T I A L",
+                 "S E C R E T", "U N C L A S S I F I E D", "¶", "------", "======", "- - - -")
+
+
+def _flat_cuts(text: str) -> set[int]:
+    """Offsets in a flattened line where the original had a line break. Same as scanning with
+    `_FLAT_CUT.finditer`, but the regex is only tried where a literal starts it."""
+    cuts = {0, len(text)}
+    last_end = 0
+    for at in sorted(_cut_candidates(text)):
+        if at < last_end:
+            continue  # inside the previous match, as finditer would skip it
+        m = _FLAT_CUT.match(text, at)
+        if not m:
+            continue
+        last_end = m.end() if m.end() > at else at + 1
+        prev = text[at - 1] if at else " "
+        if m.group("rule"):
+            cuts.add(at)
+            nxt = _AFTER_RULE.match(text, m.end())
+            if nxt and nxt.group(1) != m.group()[0]:
+                cuts.add(m.end())  # the text after a rule starts a new line
+        elif m.group("number"):
+            if prev.isspace():
+                cuts.add(at)
+        elif m.group("pilcrow") or not (prev.isalnum() or prev == "_"):
+            cuts.add(at)
+    return cuts
+
+
+def _cut_candidates(text: str) -> set[int]:
+    found: set[int] = set()
+    for lit in _CUT_LITERALS:
+        at = text.find(lit)
+        while at >= 0:
+            found.add(at)
+            at = text.find(lit, at + 1)
+    # "3. (C)": from each "(" back over 1-3 spaces to a "." and the one or two digits before it.
+    q = text.find("(")
+    while q >= 0:
+        k = q - 1
+        while k >= 0 and q - k <= 3 and text[k].isspace():
+            k -= 1
+        if k < q - 1 and k >= 1 and text[k] == "." and text[k - 1].isdigit():
+            found.add(k - 2 if k >= 2 and text[k - 2].isdigit() else k - 1)
+        q = text.find("(", q + 1)
+    return found
+
+
 # A section heading just before a rule in flattened text ("End Summary.  Budgets and Balochistan ----").
 _FLAT_HEADING = re.compile(r"\s{2,}(?=[A-Z][^.!?]{2,90}\s*$)")
 
@@ -46,45 +98,118 @@ FLAT_MIN_LINE_LENGTH = 600  # a real cable line is under ~100 characters; flatte
 
 
 # A paragraph glued to the end of a header line: "...reasons 1.4(b) and (d). 1.(C) Summary: ..."
-_GLUED_PARAGRAPH = re.compile(r"(?<=[.:)]\s)\s*(?=\d{1,2}\.\s?\((?:U|C|S|SBU|TS|S/NF|C/NF|S//NF)\)|1\.\s+(?:\(\w{1,4}\)\s*)?SUMMARY\b)", re.I)
+# The paragraph's number and marking; `_split_glued` checks that a sentence or label ends before it.
+# (The regex starts with the digits, not a look-behind, so that the engine can skip to digits.)
+_GLUED_PARAGRAPH = re.compile(r"\d{1,2}\.\s?\((?:U|C|S|SBU|TS|S/NF|C/NF|S//NF)\)|1\.\s+(?:\(\w{1,4}\)\s*)?SUMMARY\b", re.I)
+
+
+# Two header labels on one line: a short cable whose line breaks were lost ("TAGS: PREL JA SUBJECT: ...");
+# a label doubled by its source ("SUBJECT: SUBJECT: ...") is not two.
+_TWO_LABELS = re.compile(r"\b(?:TAGS?|SUBJECT)\s?:\s*[^\s:].*?\s(?:SUBJECT|TAGS?|REFS?)\s?:|\bTAGS?\s?:.*?\s\d{1,2}\.\s{1,3}\([A-Z/]{1,8}\)")
 
 
 def split_lines(raw: str) -> list[Line]:
     out: list[Line] = []
-    pos = 0
-    for m in _NEWLINE.finditer(raw):
-        out.extend(_split_glued(Line(raw[pos:m.start()], pos, m.start())))
-        pos = m.end()
-    out.extend(_split_glued(Line(raw[pos:], pos, len(raw))))
-    if any(len(ln.text) > FLAT_MIN_LINE_LENGTH for ln in out):
-        return _unflatten(out)
+    append = out.append
+    for ln in _raw_lines(raw):
+        # Most lines are neither flattened nor carry a glued paragraph (which needs "(" or
+        # "1."): they are decided without a call or a regex.
+        text = ln[0]
+        glued = "(" in text or "1." in text
+        n = len(text)
+        flat = n > FLAT_MIN_LINE_LENGTH or (n > 40 and ("TAG" in text or "SUBJECT" in text) and _is_flat_line(text))
+        if not glued and not flat:
+            append(ln)
+            continue
+        pieces = _split_glued(ln) if glued else [ln]
+        out.extend(_unflatten(pieces) if flat else pieces)
     return out
 
 
+def _raw_lines(raw: str) -> list[Line]:
+    """The text's lines with offsets; "\r\n", "\r" and "\n" all end a line."""
+    if "\r" in raw:
+        out, pos = [], 0
+        for m in _NEWLINE.finditer(raw):
+            out.append(Line(raw[pos:m.start()], pos, m.start()))
+            pos = m.end()
+        out.append(Line(raw[pos:], pos, len(raw)))
+        return out
+    out, pos = [], 0
+    new, append = tuple.__new__, out.append  # Line(...) goes through a Python-level __new__: skip it
+    for text in raw.split("\n"):
+        end = pos + len(text)
+        append(new(Line, (text, pos, end)))
+        pos = end + 1
+    return out
+
+
+def _is_flat_line(text: str) -> bool:
+    if len(text) > FLAT_MIN_LINE_LENGTH:
+        return True
+    return len(text) > 40 and ("TAG" in text or "SUBJECT" in text) and _TWO_LABELS.search(text) is not None
+
+
 def _split_glued(ln: Line) -> list[Line]:
-    m = _GLUED_PARAGRAPH.search(ln.text)
-    if not m or m.start() < 8:
+    if "(" not in ln.text and "1." not in ln.text:
         return [ln]
-    cut = m.end()
+    at = _glued_paragraph_at(ln.text)
+    if at is None:
+        return [ln]
+    start, cut = at
+    if start < 8:
+        return [ln]
     return [Line(ln.text[:cut].rstrip(), ln.start, ln.start + len(ln.text[:cut].rstrip())), Line("", ln.start + cut, ln.start + cut), Line(ln.text[cut:], ln.start + cut, ln.end)]
 
 
+def _glued_paragraph_at(text: str) -> tuple[int, int] | None:
+    """A paragraph glued to the end of a line ("...reasons 1.4(b) and (d). 1.(C) Summary: ..."):
+    (where the space after the "." or ":" or ")" starts, where the paragraph number starts)."""
+    for d in sorted(_glued_candidates(text)):
+        k = d
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
+        if k < d and k > 0 and text[k - 1] in ".:)" and _GLUED_PARAGRAPH.match(text, d):
+            return k + 1, d
+    return None
+
+
+def _glued_candidates(text: str) -> set[int]:
+    """Where "3. (C)" or "1. SUMMARY" may start: found from the "(" and "1." in the line, not by a
+    regex scan of every character."""
+    found: set[int] = set()
+    q = text.find("(")
+    while q >= 0:
+        k = q - 1
+        if k >= 0 and text[k].isspace():
+            k -= 1
+        if k >= 1 and text[k] == "." and text[k - 1].isdigit():
+            found.add(k - 2 if k >= 2 and text[k - 2].isdigit() else k - 1)
+        q = text.find("(", q + 1)
+    if "1." in text and "summary" in text.lower():
+        found.update(m.start() for m in _GLUED_PARAGRAPH.finditer(text))
+    return found
+
+
 def is_flattened(raw: str) -> bool:
-    return any(len(l) > FLAT_MIN_LINE_LENGTH for l in raw.splitlines())
+    """Most of the text sits on one line: its line breaks were lost (a long routing line or a
+    one-line paragraph in an otherwise broken text does not count)."""
+    longest = max(raw.splitlines() or [""], key=len)
+    return _is_flat_line(longest) and 2 * len(longest.strip()) >= len(raw.strip())
 
 
 def _unflatten(lines: list[Line]) -> list[Line]:
     out: list[Line] = []
     for ln in lines:
-        if len(ln.text) <= FLAT_MIN_LINE_LENGTH:
+        if not ln.text:
             out.append(ln)
             continue
-        cuts = sorted({m.start() for m in _FLAT_BREAK.finditer(ln.text)} | {0, len(ln.text)})
+        cuts = sorted(_flat_cuts(ln.text))
         pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
         for i, (a, b) in enumerate(pieces):
             nxt = ln.text[pieces[i + 1][0]:pieces[i + 1][1]] if i + 1 < len(pieces) else ""
             piece = ln.text[a:b]
-            if re.match(r"\s*(?:-{6,}|={6,})", nxt):
+            if _RULE_AHEAD.match(nxt):
                 h = _FLAT_HEADING.search(piece)
                 if h:  # split the heading off the paragraph it was glued to
                     out.append(_strip(Line(piece[: h.start()], ln.start + a, ln.start + a + h.start())))
@@ -92,7 +217,7 @@ def _unflatten(lines: list[Line]) -> list[Line]:
                     out.append(_strip(Line(piece[h.end():], ln.start + a + h.end(), ln.start + b)))
                     continue
             out.append(_strip(Line(piece, ln.start + a, ln.start + b)))
-            if re.match(r"\s*(?:-{6,}|={6,})\s*$", piece) or re.match(r"\s*¶|\s*\d{1,2}\.\s", nxt):
+            if _RULE_ONLY.match(piece) or re.match(r"\s*¶|\s*\d{1,2}\.\s", nxt):
                 out.append(Line("", ln.start + b, ln.start + b))  # a paragraph boundary
     return out
 

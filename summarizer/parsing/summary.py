@@ -21,7 +21,11 @@ START = re.compile(
     re.I,
 )
 END = re.compile(rf"[(\[]?\s*END\s+(?:OF\s+)?{_WORD}{_AND}?\s*[.:\-]*\s*[)\]]?\s*[.]?", re.I)
-COMMENT_START = re.compile(rf"^(?:{_MARK}\s*)?(?:BEGIN\s+)?COMMENTS?\s*[:.\-\u2013\u2014]+\s*(?:{_MARK}\s*)?", re.I)
+# A comment label at the start of a paragraph or right after a sentence ("... this week. Comment: ...").
+COMMENT_START = re.compile(
+    rf"(?:^|(?<=[.!?\"')]\s)|(?<=[.!?\"')]\s\s))(?:{_MARK}\s*)?(?:BEGIN\s+)?COMMENTS?\s*[:.\-\u2013\u2014]+\s*(?:{_MARK}\s*)?", re.I
+)
+_COMMENT_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?COMMENTS?\s*[:.]?\s*", re.I)
 COMMENT_END = re.compile(r"[(\[]?\s*END\s+(?:OF\s+)?COMMENTS?\s*[.:\-]*\s*[)\]]?\s*\.?", re.I)
 
 SEARCH_START = 8  # a summary label further in is not the cable's own summary
@@ -54,8 +58,9 @@ def _find_start(paragraphs: list[Paragraph]) -> tuple[int, int, int] | None:
     """(paragraph index, where the label starts, where the summary text starts)."""
     for i, p in enumerate(paragraphs[:SEARCH_START]):
         if p.heading and re.fullmatch(rf"\s*(?:{_MARK}\s*)?{_WORD}{_AND}?\s*[:.]?\s*", p.heading, re.I):
-            return i, 0, 0
-        m = START.search(p.text)
+            m = START.match(p.text)  # "SUMMARY" heading over "Summary: ...": the label is not summary text
+            return i, 0, m.end() if m else 0
+        m = START.search(p.text) if _has_summary_word(p.text) else None
         if m and not re.match(r"\s*(?:of|for)\b", p.text[m.end():], re.I):
             return i, m.start(), m.end()
     return None
@@ -65,6 +70,8 @@ def _find_end(paragraphs: list[Paragraph], start: tuple[int, int, int] | None) -
     """(paragraph index, where the end marker starts, where it ends)."""
     first, _, pos = start if start else (0, 0, 0)
     for j in range(first, min(len(paragraphs), first + SEARCH_END)):
+        if not _has_summary_word(paragraphs[j].text):
+            continue
         m = END.search(paragraphs[j].text, pos if j == first else 0)
         if m:
             return j, m.start(), m.end()
@@ -99,22 +106,32 @@ def _cut(paragraphs: list[Paragraph], start: tuple[int, int, int], end: tuple[in
 
 
 def find_comment(paragraphs: list[Paragraph]) -> str | None:
-    """The cable's comment paragraph(s): from a `Comment:` paragraph to `End Comment` (or that paragraph alone)."""
+    """The cable's comment: from the first `Comment:` label that opens a paragraph (else the first
+    one after a sentence inside a paragraph) to `End Comment` within SEARCH_END paragraphs, or the
+    rest of that paragraph alone."""
+    found = [(i, m.end(), m.start() == 0) for i, p in enumerate(paragraphs)
+             if _has_comment_word(p.text) and (m := COMMENT_START.search(p.text))]
+    # A paragraph under a "Comment" heading (a rule under the word) opens the comment too.
+    found += [(i, 0, True) for i, p in enumerate(paragraphs) if p.heading and _COMMENT_HEADING.fullmatch(p.heading)]
+    if not found:
+        return None
+    i, pos, _ = min((f for f in found if f[2]), default=min(found), key=lambda f: f[0])
     parts: list[str] = []
-    for i, p in enumerate(paragraphs):
-        m = COMMENT_START.match(p.text)
-        if not m:
-            continue
-        for q in paragraphs[i:i + SEARCH_END]:
-            text = q.text[m.end():] if q is p else q.text
-            e = COMMENT_END.search(text)
-            if e:
-                parts.append(text[: e.start()].strip())
-                break
-            parts.append(text.strip())
-        else:
-            parts = parts[:1]
-        if parts and not COMMENT_END.search(" ".join(q.text for q in paragraphs[i:i + SEARCH_END])):
-            parts = parts[:1]
-        break
-    return "\n".join(x for x in parts if x) or None
+    for k, q in enumerate(paragraphs[i:i + SEARCH_END]):
+        text = q.text[pos:] if k == 0 else q.text
+        e = COMMENT_END.search(text)
+        if e:
+            parts.append(text[: e.start()].strip())
+            return "\n".join(x for x in parts if x) or None
+        parts.append(text.strip())
+    return parts[0] or None
+
+
+def _has_summary_word(text: str) -> bool:
+    """A cheap test before the regex scans: every spelling in _WORD starts with "sum"."""
+    return "sum" in text.lower()
+
+
+def _has_comment_word(text: str) -> bool:
+    """A cheap test before the regex scan: most paragraphs have no comment label."""
+    return "omment" in text or "OMMENT" in text
