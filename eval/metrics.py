@@ -1,0 +1,373 @@
+"""Pure metric functions for the offline scorer (`python -m eval.score`).
+
+Everything here is deterministic and free of I/O:
+- `rouge`: ROUGE-1/2/L/Lsum F1 ×100 with `rouge-score`, stemming on, both texts split by the
+  project's sentence splitter and joined with newlines (so ROUGE-Lsum is summary-level);
+- `bootstrap_ci`: percentile bootstrap interval of a mean, seeded;
+- `tag_scores`: TAGS micro/macro precision, recall and F1, overall and by tag kind;
+- `faithfulness`: names, acronyms and numbers in an output that never occur in its source;
+- `word_count`, `percentile`: length and speed helpers.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from summarizer.sentences import split_sentences
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+ROUGE_SETTINGS = {
+    "package": "rouge-score",
+    "types": list(ROUGE_TYPES),
+    "measure": "F1 x 100",
+    "use_stemmer": True,
+    "sentence_splitter": "summarizer.sentences.split_sentences, sentences joined with newlines",
+}
+
+
+# ----------------------------------------------------------------------------------------- ROUGE
+@lru_cache(maxsize=1)
+def _scorer():
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True, split_summaries=False)
+
+
+def prepare_for_rouge(text: str) -> str:
+    """The text as ROUGE sees it: one sentence a line (the project's splitter)."""
+    return "\n".join(split_sentences(text or ""))
+
+
+def rouge(prediction: str, reference: str) -> dict[str, float]:
+    """ROUGE-1/2/L/Lsum F1 ×100 of `prediction` against `reference`."""
+    scores = _scorer().score(prepare_for_rouge(reference), prepare_for_rouge(prediction))
+    return {k: 100.0 * scores[k].fmeasure for k in ROUGE_TYPES}
+
+
+@lru_cache(maxsize=1)
+def _rouge_tokenizer():
+    from rouge_score import tokenizers
+
+    return tokenizers.DefaultTokenizer(use_stemmer=True)
+
+
+def rouge_tokens(text: str) -> list[str]:
+    """The tokens `rouge-score` compares (lower case, alphanumeric, Porter-stemmed)."""
+    return _rouge_tokenizer().tokenize(text or "")
+
+
+def ngram_f1(pred_ngrams: Counter, ref_ngrams: Counter) -> float:
+    """F1 (0..1) of two n-gram multisets, as ROUGE-N computes it."""
+    if not pred_ngrams or not ref_ngrams:
+        return 0.0
+    overlap = sum((pred_ngrams & ref_ngrams).values())
+    if overlap == 0:
+        return 0.0
+    p = overlap / sum(pred_ngrams.values())
+    r = overlap / sum(ref_ngrams.values())
+    return 2 * p * r / (p + r)
+
+
+def ngrams(tokens: Sequence[str], n: int) -> Counter:
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+# ------------------------------------------------------------------------------------- bootstrap
+def bootstrap_ci(
+    values: Sequence[float], n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval for the mean of `values`; None for an empty list.
+
+    Deterministic: the same values, resamples and seed always give the same interval.
+    """
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    if arr.size == 0:
+        return None
+    if arr.size == 1:
+        return (float(arr[0]), float(arr[0]))
+    rng = np.random.default_rng(seed)
+    means = np.empty(n_resamples)
+    chunk = max(1, 2_000_000 // arr.size)  # bound the index matrix's memory
+    for lo in range(0, n_resamples, chunk):
+        hi = min(n_resamples, lo + chunk)
+        idx = rng.integers(0, arr.size, size=(hi - lo, arr.size))
+        means[lo:hi] = arr[idx].mean(axis=1)
+    alpha = (1.0 - confidence) / 2.0
+    lo_q, hi_q = np.quantile(means, [alpha, 1.0 - alpha])
+    return (float(lo_q), float(hi_q))
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(sum(vals) / len(vals)) if vals else None
+
+
+# ------------------------------------------------------------------------------------------ tags
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def tag_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
+    """F1 (0..1) of one cable's predicted tag codes against its own TAGS (as sets)."""
+    pred, ref = set(predicted), set(gold)
+    if not pred and not ref:
+        return 1.0
+    return _prf(len(pred & ref), len(pred - ref), len(ref - pred))[2]
+
+
+def tag_scores(
+    pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
+    kind_of: Callable[[str], str] | None = None,
+) -> dict:
+    """TAGS scores over cables: `pairs` = [(predicted codes, gold codes), ...], each a set per cable.
+
+    micro: precision/recall/F1 from tag decisions pooled over all cables;
+    macro: the mean over tag codes (any code that is gold or predicted somewhere) of each code's F1;
+    samples: the mean over cables of each cable's F1.
+    With `kind_of`, the same scores restricted to each kind of code (both sides filtered).
+    All values are ×100. Empty input gives None values.
+    """
+    out = _tag_block(pairs)
+    if kind_of is not None:
+        kinds = sorted({kind_of(c) for p, g in pairs for c in (*p, *g)})
+        out["by_kind"] = {}
+        for kind in kinds:
+            sub = [
+                ([c for c in p if kind_of(c) == kind], [c for c in g if kind_of(c) == kind])
+                for p, g in pairs
+            ]
+            sub = [(p, g) for p, g in sub if p or g]
+            block = _tag_block(sub)
+            block["n_gold"] = sum(len(set(g)) for _, g in sub)
+            block["n_predicted"] = sum(len(set(p)) for p, _ in sub)
+            out["by_kind"][kind] = block
+    return out
+
+
+def _tag_block(pairs) -> dict:
+    if not pairs:
+        return {k: None for k in ("micro_p", "micro_r", "micro_f1", "macro_f1", "samples_f1")} | {"n": 0}
+    tp = fp = fn = 0
+    per_code: dict[str, list[int]] = {}
+    for pred, gold in pairs:
+        pred, gold = set(pred), set(gold)
+        tp += len(pred & gold)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+        for c in pred | gold:
+            counts = per_code.setdefault(c, [0, 0, 0])
+            counts[0] += c in pred and c in gold
+            counts[1] += c in pred and c not in gold
+            counts[2] += c in gold and c not in pred
+    p, r, f = _prf(tp, fp, fn)
+    macro = sum(_prf(*v)[2] for v in per_code.values()) / len(per_code) if per_code else 0.0
+    samples = sum(tag_f1(pr, g) for pr, g in pairs) / len(pairs)
+    return {
+        "n": len(pairs),
+        "micro_p": 100 * p,
+        "micro_r": 100 * r,
+        "micro_f1": 100 * f,
+        "macro_f1": 100 * macro,
+        "samples_f1": 100 * samples,
+    }
+
+
+_GEO = re.compile(r"^[A-Z]{2}$")
+_PROGRAM = re.compile(r"^K[A-Z]{3}$")
+_SUBJECT = re.compile(r"^[A-JL-Z][A-Z]{3}$")
+
+
+def fallback_tag_kind(code: str) -> str:
+    """Shape-only kind of a TAGS code, used when `summarizer.tags.tag_kind` is not available."""
+    code = code.strip().upper()
+    if _GEO.match(code):
+        return "geographic"
+    if _PROGRAM.match(code):
+        return "program"
+    if _SUBJECT.match(code):
+        return "subject"
+    if code.startswith("O") or " " in code or not code.isalpha():
+        return "person" if " " in code or "," in code else "organisation"
+    return "subject"
+
+
+def default_tag_kind() -> Callable[[str], str]:
+    try:
+        from summarizer.tags import tag_kind
+    except Exception:  # noqa: BLE001 - the helper may not exist yet
+        return fallback_tag_kind
+
+    def safe(code: str) -> str:
+        try:
+            return tag_kind(code) or fallback_tag_kind(code)
+        except Exception:  # noqa: BLE001
+            return fallback_tag_kind(code)
+
+    return safe
+
+
+# ---------------------------------------------------------------------------------- faithfulness
+FAITHFULNESS_SETTINGS = {
+    "units": "numbers; acronyms (2+ capitals); capitalised multi-word names (2+ capitalised words)",
+    "match": "case-insensitive, white space, hyphens, possessives and dotted acronyms (U.S. = US) "
+    "normalised, thousands separators ignored, word boundaries; a multi-word name is supported when "
+    "the phrase or every one of its words occurs; source = the system's input (cable body without "
+    "the own summary); each distinct unit counted once per output",
+    "caseless_output": "ALL-CAPS or all-lower-case sentences only yield numbers (no capitalisation to read)",
+    "score": "unsupported share = units not found in the source / units written (x100, pooled over cables)",
+}
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*(?:\s?%)?(?![\w])")
+_ACRONYM = re.compile(r"(?<![\w'’-])[A-Z][A-Z0-9&]*[A-Z](?:-\d+)?s?(?![\w'’-])")
+_NOT_NAME_WORD = r"(?!(?:The|A|An|This|That|These|Those|In|On|At|But|And|Or|He|She|It|They|We|His|Her|Its|Their)\b)"
+_CAP_WORD = (
+    rf"{_NOT_NAME_WORD}(?:(?:[A-Z]\.){{2,}}|[A-Z][a-z]+(?:-[A-Za-z]+)*|[A-Z][A-Z]+(?:-[A-Za-z]+)*(?=\s+[A-Z][a-z])|[A-Z]\.)"
+)
+_CONNECT = r"(?:\s+(?:of(?:\s+the)?|de|del|da|di|al|el|bin|ibn|von|van|der|la|le|for)(?=\s+[A-Z]))?"
+_NAME = re.compile(rf"(?<![\w'’.-]){_CAP_WORD}(?:{_CONNECT}\s+{_CAP_WORD})+(?![\w-])")
+# Sentence-initial words that are capitalised only because they start the sentence.
+_LEADING = frozenset(
+    "the a an in on at as if but and or so this that these those he she it they we his her its their "
+    "our there here however meanwhile according after before during while when since although "
+    "also then thus separately both all some many most other another such per former new "
+    "comment summary end".split()
+)
+# Trailing words that are dates, not names ("Minister Amorim on May" is cut at the connector anyway).
+_TRAILING = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"\b(?:[a-z]\.){2,}", lambda m: m.group(0).replace(".", ""), text)  # u.s. -> us
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 1,000 -> 1000
+    text = re.sub(r"[-‐‑–—]", " ", text)
+    text = re.sub(r"'s\b", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _caseless(sentence: str) -> bool:
+    """ALL-CAPS or all-lower-case: capitalisation says nothing about names here."""
+    letters = [c for c in sentence if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return not letters or upper == 0 or upper / len(letters) > 0.8
+
+
+def extract_units(text: str) -> list[tuple[str, str]]:
+    """The checkable facts in `text`: [(kind, surface)] with kind in number | acronym | name."""
+    if not text:
+        return []
+    units: list[tuple[str, str]] = [("number", m.group(0)) for m in _NUMBER.finditer(text)]
+    # Names and acronyms are read sentence by sentence, from sentences that have case.
+    cased = [s for s in split_sentences(text) if not _caseless(s)]
+    for sent in cased:
+        units += [("acronym", m.group(0)) for m in _ACRONYM.finditer(sent)]
+    for m in (m for sent in cased for m in _NAME.finditer(sent)):
+        words = m.group(0).split()
+        while words and words[0].lower() in _LEADING:
+            words = words[1:]
+        while words and words[-1].lower() in _TRAILING:
+            words = words[:-1]
+        while words and words[-1].lower() in _CONNECTORS:
+            words = words[:-1]
+        if len(words) >= 2:
+            units.append(("name", " ".join(words)))
+    return units
+
+
+_CONNECTORS = frozenset("of the de del da di al el bin ibn von van der la le for".split())
+
+
+def _occurs(unit: str, source_norm: str, kind: str = "") -> bool:
+    u = _norm(unit)
+    if not u:
+        return True
+    if kind == "name":
+        # A name is supported when the phrase occurs, or when every word of it does
+        # ("Foreign Minister Frattini" against "... Foreign Minister Franco Frattini ...").
+        if _occurs_exact(u, source_norm):
+            return True
+        return all(_occurs_exact(w, source_norm) for w in u.split() if w not in _CONNECTORS)
+    if u.endswith("s") and re.fullmatch(r"[a-z0-9&]+s", u) and _occurs_exact(u[:-1], source_norm):
+        return True  # plural acronym: "NGOs" vs "NGO"
+    return _occurs_exact(u, source_norm)
+
+
+def _occurs_exact(u: str, source_norm: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(u)}(?![\w])", source_norm) is not None or (
+        u.rstrip("%").strip() != u and _occurs_exact(u.rstrip("%").strip(), source_norm)
+    )
+
+
+def faithfulness(output: str, source: str) -> dict:
+    """Units (names, acronyms, numbers) of `output` and those that never occur in `source`.
+
+    Returns {"units": n, "unsupported": [surface, ...], "by_kind": {kind: [n, n_unsupported]}}.
+    Matching is case-insensitive, so a lower-case or ALL-CAPS source still supports a name.
+    """
+    source_norm = _norm(source or "")
+    units = extract_units(output or "")
+    seen: set[tuple[str, str]] = set()
+    unsupported: list[str] = []
+    by_kind: dict[str, list[int]] = {}
+    for kind, surface in units:
+        key = (kind, _norm(surface))
+        if key in seen:  # count each distinct fact once per output
+            continue
+        seen.add(key)
+        counts = by_kind.setdefault(kind, [0, 0])
+        counts[0] += 1
+        if not _occurs(surface, source_norm, kind):
+            counts[1] += 1
+            unsupported.append(surface)
+    return {"units": len(seen), "unsupported": unsupported, "by_kind": by_kind}
+
+
+def faithfulness_summary(rows: Sequence[dict]) -> dict:
+    """Pool per-cable `faithfulness` results: unsupported share ×100, overall and by kind."""
+    total = sum(r["units"] for r in rows)
+    bad = sum(len(r["unsupported"]) for r in rows)
+    by_kind: dict[str, list[int]] = {}
+    for r in rows:
+        for k, (n, u) in r["by_kind"].items():
+            c = by_kind.setdefault(k, [0, 0])
+            c[0] += n
+            c[1] += u
+    per_cable = [100 * len(r["unsupported"]) / r["units"] for r in rows if r["units"]]
+    return {
+        "units": total,
+        "unsupported": bad,
+        "unsupported_share": 100 * bad / total if total else None,
+        "unsupported_share_mean_per_cable": mean(per_cable),
+        "by_kind": {
+            k: {"units": n, "unsupported": u, "unsupported_share": 100 * u / n if n else None}
+            for k, (n, u) in sorted(by_kind.items())
+        },
+    }
+
+
+# ------------------------------------------------------------------------------- length / speed
+_WORD = re.compile(r"\S+")
+
+
+def word_count(text: str | None) -> int:
+    """Words = runs of non-space characters."""
+    return len(_WORD.findall(text or ""))
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100, linear interpolation); None for no values."""
+    vals = sorted(v for v in values if v is not None and not math.isnan(v))
+    if not vals:
+        return None
+    return float(np.percentile(np.asarray(vals), q))
