@@ -376,6 +376,27 @@ def test_rule_headings_are_kept_as_paragraph_headings() -> None:
     assert "The Islands" not in c.body
 
 
+def test_double_spaced_cable_rejoins_wrapped_lines() -> None:
+    # Some sources put a blank line after every wrapped line; only the paragraph numbers separate paragraphs.
+    wrapped = ("1. (C) Summary: On July 19 the DCM paid a farewell call on\n\nthe closest advisor of the\n\n"
+               "president, who spoke of the bilateral relationship. End Summary.\n\n"
+               "2. (C) The advisor said the government would\n\nkeep its regional policy and\n\n"
+               "the DCM thanked him for his\n\ncooperation over three years.\n\n"
+               "3. (C) They parted on good terms and agreed\n\nto meet again in the autumn.\n")
+    c = parse(cable(wrapped, head=HEAD.replace("\n", "\n\n")))
+    assert c.summary == ("On July 19 the DCM paid a farewell call on the closest advisor of the president, "
+                         "who spoke of the bilateral relationship.")
+    assert [p.number for p in c.paragraphs] == [1, 2, 3]
+    assert c.tag_codes == ["PREL", "PTER", "JA"]
+
+
+def test_unwrapped_paragraphs_between_blank_lines_are_not_double_spacing() -> None:
+    long = "spoke at length about the island dispute and the coming summit in July, and then left. " * 2
+    body = "".join(f"{i}. (C) Minister {i} {long}\n\n" for i in range(1, 12))
+    c = parse(cable(body))
+    assert [p.number for p in c.paragraphs] == list(range(1, 12))
+
+
 def test_partial_extract_line_dropped() -> None:
     raw = "This record is a partial extract of the original cable. The full text of the original cable is not available.\n\n" + cable(
         "1. (C) The minister spoke.\n"

@@ -123,6 +123,35 @@ def split_lines(raw: str) -> list[Line]:
             continue
         pieces = _split_glued(ln) if glued else [ln]
         out.extend(_unflatten(pieces) if flat else pieces)
+    return _undouble(out)
+
+
+WRAP_WIDTH = 90  # telegram lines wrap before this
+_UNFINISHED = re.compile(r"[^.!?:;\"')\]]\s*$")
+
+
+def _undouble(lines: list[Line]) -> list[Line]:
+    """Double-spaced text (a blank line after every line) keeps blank lines only where two or more
+    stood, so wrapped lines rejoin into paragraphs instead of each becoming one.
+
+    The evidence is sentences running on across a lone blank line ("...paid a farewell call on",
+    blank, "president Kirchner's closest..."), which ordinary cables never have; unwrapped text
+    (a paragraph a line) is excluded by its long lines."""
+    text_lines = long_lines = run_on = 0
+    for a, b, c in zip(lines, lines[1:], lines[2:]):
+        if a[0].strip():
+            text_lines += 1
+            long_lines += len(a[0]) > WRAP_WIDTH
+            if not b[0].strip() and c[0][:1].islower() and _UNFINISHED.search(a[0]):
+                run_on += 1
+    if run_on < 3 or run_on < text_lines / 10 or long_lines > text_lines / 10:
+        return lines
+    out: list[Line] = []
+    for i, ln in enumerate(lines):
+        blank = not ln[0].strip()
+        if blank and not (i + 1 < len(lines) and not lines[i + 1][0].strip()) and not (out and not out[-1][0].strip()):
+            continue  # a lone blank line: only the double spacing
+        out.append(ln)
     return out
 
 
