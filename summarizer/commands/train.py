@@ -1,0 +1,73 @@
+"""`summarizer train [--data DIR] [--out DIR] [key=value ...]`: train a model directory on the corpus.
+
+Every setting of `summarizer.training.TrainConfig` can be overridden as `key=value`
+(`summarizer train --out runs/m max_steps=2000 lr=3e-4 decoder_layers=3`); unknown keys are refused.
+`--list` prints the settings and their defaults.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train or fine-tune a seq2seq model and write a model directory",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", help="directory holding cables-train.jsonl.gz and cables-dev.jsonl.gz "
+                                  "(default: ../shared/data next to the repository)")
+    p.add_argument("--out", help="model directory to write (default: runs/model)")
+    p.add_argument("--list", action="store_true", help="print the settings with their defaults and exit")
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="training settings (see --list)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+    from pathlib import Path
+
+    from summarizer.inputs import InputError
+    from summarizer.training import ConfigError, TrainConfig, apply_overrides
+
+    try:
+        cfg = apply_overrides(TrainConfig(), list(args.overrides or []))
+    except ConfigError as e:
+        raise InputError(str(e)) from None
+    if args.data:
+        cfg = dataclasses.replace(cfg, data=args.data)
+    if args.out:
+        cfg = dataclasses.replace(cfg, out=args.out)
+    if args.list:
+        for k, v in cfg.to_json().items():
+            print(f"{k}={v}")
+        return 0
+    data = Path(cfg.data)
+    for name in ("cables-train.jsonl.gz", "cables-dev.jsonl.gz"):
+        if not (data / name).is_file():
+            raise InputError(f"{data / name}: no such file (pass --data DIR)")
+    from summarizer.model.errors import ModelError
+    from summarizer.training.loop import train
+    from summarizer.training.modeling import TrainError
+
+    try:
+        train(cfg, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    except (TrainError, ModelError) as e:
+        raise InputError(str(e)) from None
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m summarizer.commands.train ...` (the same as `summarizer train ...`)."""
+    from summarizer.inputs import InputError
+
+    parser = argparse.ArgumentParser(prog="summarizer")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return args.run(args)
+    except InputError as e:
+        print(f"summarizer train: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""`CableSummarizer`: cables in, summaries + TAGS codes + topic labels out.
+
+    from summarizer.model import load_model
+    summarizer = load_model()              # the shipped default, or load_model("path/to/hf-dir")
+    [pred] = summarizer.predict([cable])   # Prediction(summary=..., tags=[...], topics=[...])
+
+How one cable is handled:
+1. its `body` (own summary removed, one paragraph a line) is split on paragraph boundaries into chunks
+   that fit the encoder (prompt and special tokens included);
+2. the summary task summarizes every chunk (a long cable gets a per-chunk share of the summary length,
+   never less than `chunk_min_new_tokens`), and the chunk summaries are joined in order, with repeated
+   sentences dropped;
+3. the tags and subject tasks (models trained by `summarizer train`) read the first chunk: TAGS codes
+   come out as text ("prel pgov ja"), the subject as a free-text topic label;
+4. an uncased model's output is detokenized and truecased against the cable's own text.
+
+Work is batched across cables and chunks (sorted by length), decoding is deterministic beam search,
+and on CUDA it runs under bf16 autocast.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+from summarizer.cable import Cable
+from summarizer.model.chunking import chunk_paragraphs, special_wrap
+from summarizer.model.loading import LoadedModel, load_model_dir
+from summarizer.model.text import CasingTable, detokenize, truecase
+from summarizer.selection import SentenceScorer
+
+TRUECASE_FILE = "truecase.json"
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+@dataclass
+class Prediction:
+    summary: str
+    tags: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    subject: str | None = None  # the free-text label the subject task wrote, if any
+    chunks: int = 0  # how many encoder-sized chunks the body was read in
+
+
+@dataclass
+class _Job:
+    cable: int
+    task: str
+    order: int  # chunk number within the cable
+    text: str
+    max_new: int | None = None
+    min_new: int | None = None
+    output: str = ""
+
+
+class CableSummarizer:
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.model = loaded.model
+        self.tokenizer = loaded.tokenizer
+        self.settings = loaded.settings
+        self.device = loaded.device
+        self.path = loaded.path
+        self._prompt_tokens: dict[str, int] = {}
+        fallback = loaded.path / TRUECASE_FILE
+        self.corpus_casing = CasingTable.load(fallback) if fallback.is_file() else None
+        self._wordpiece = _is_wordpiece(self.tokenizer)
+        # A model directory may carry a sentence selector; the summary is then its chosen sentences.
+        self.selector = SentenceScorer.load(loaded.path)
+
+    # ---------------------------------------------------------------- public
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.settings.tasks)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def config(self) -> dict:
+        """The inference settings in use (for reports)."""
+        return {"model_dir": str(self.path), "device": self.device, **self.settings.to_json()}
+
+    def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
+        jobs: list[_Job] = []
+        n_chunks = [0] * len(cables)
+        for i, cable in enumerate(cables):
+            paragraphs = _input_paragraphs(cable)
+            for task in self.tasks:
+                if task == "summarize" and self.selector is not None:
+                    continue
+                chunks = self.chunk(paragraphs, task)
+                if not chunks:
+                    continue
+                if task == "summarize":
+                    n_chunks[i] = len(chunks)
+                    max_new, min_new = self._chunk_lengths(len(chunks))
+                    jobs.extend(_Job(i, task, k, c, max_new, min_new) for k, c in enumerate(chunks))
+                else:
+                    jobs.append(_Job(i, task, 0, chunks[0]))
+        sources = ["\n".join(_input_paragraphs(c) + ([c.subject] if c.subject else [])) for c in cables]
+        self._run(jobs, batch_size, sources)
+        by_cable: dict[int, list[_Job]] = {}
+        for j in jobs:
+            by_cable.setdefault(j.cable, []).append(j)
+        preds = []
+        for i, cable in enumerate(cables):
+            mine = sorted(by_cable.get(i, []), key=lambda j: (j.task, j.order))
+            if self.selector is not None:
+                summary = "\n".join(s.text for s in self.selector.select(cable))
+            else:
+                summary = _join_summaries([j.output for j in mine if j.task == "summarize"])
+            tags = self._tags(" ".join(j.output for j in mine if j.task == "tags"))
+            subject = next((j.output for j in mine if j.task == "subject" and j.output), None)
+            preds.append(Prediction(summary=summary, tags=tags, topics=_topics(tags, subject),
+                                    subject=subject, chunks=n_chunks[i]))
+        return preds
+
+    def predict_one(self, cable: Cable) -> Prediction:
+        return self.predict([cable], batch_size=8)[0]
+
+    def chunk(self, paragraphs: list[str], task: str = "summarize") -> list[str]:
+        """The chunk texts the encoder reads for `task` (every paragraph lands in one chunk)."""
+        ts = self.settings.tasks[task]
+        budget = ts.max_source_tokens - self._overhead(task) - 2  # 2 tokens of slack for re-tokenization
+        return chunk_paragraphs(paragraphs, self.count_tokens, max(8, budget))
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        enc = self.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+        return [len(x) for x in enc]
+
+    # ---------------------------------------------------------------- internals
+
+    def _decoder_prefix(self, task: str) -> list[int]:
+        """[decoder start] + the task prompt's tokens: forced at the start of every decoded sequence."""
+        start = self.model.generation_config.decoder_start_token_id
+        if start is None:
+            start = self.model.config.decoder_start_token_id
+        prompt = self.settings.tasks[task].prompt
+        return [start] + (self.tokenizer(prompt, add_special_tokens=False)["input_ids"] if prompt else [])
+
+    def _overhead(self, task: str) -> int:
+        if task not in self._prompt_tokens:
+            prompt = self.settings.tasks[task].prompt if self.settings.prompt_side != "decoder" else ""
+            n = len(self.tokenizer(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0
+            head, tail = special_wrap(self.tokenizer)
+            self._prompt_tokens[task] = n + len(head) + len(tail)
+        return self._prompt_tokens[task]
+
+    def _chunk_lengths(self, n: int) -> tuple[int | None, int | None]:
+        gen = self.settings.tasks["summarize"].generation
+        max_new = gen.get("max_new_tokens")
+        min_new = gen.get("min_new_tokens")
+        if n <= 1 or max_new is None:
+            return max_new, min_new
+        floor = self.settings.chunk_min_new_tokens
+        max_new = max(floor, math.ceil(max_new / n))
+        min_new = min(max_new // 2, math.ceil(min_new / n)) if min_new else None
+        return max_new, min_new
+
+    def _run(self, jobs: list[_Job], batch_size: int, sources: list[str]) -> None:
+        import torch
+
+        tables: dict[int, CasingTable] = {}
+
+        groups: dict[tuple, list[_Job]] = {}
+        for j in jobs:
+            groups.setdefault((j.task, j.max_new, j.min_new), []).append(j)
+        for (task, max_new, min_new), group in groups.items():
+            ts = self.settings.tasks[task]
+            gen_kwargs = dict(ts.generation)
+            if max_new is not None:
+                gen_kwargs["max_new_tokens"] = max_new
+            if min_new is not None:
+                gen_kwargs["min_new_tokens"] = min_new
+            on_decoder = self.settings.prompt_side == "decoder"
+            prefix = self._decoder_prefix(task) if on_decoder else []
+            group.sort(key=lambda j: len(j.text), reverse=True)
+            for start in range(0, len(group), max(1, batch_size)):
+                batch = group[start:start + batch_size]
+                texts = [j.text if on_decoder else ts.prompt + j.text for j in batch]
+                enc = self.tokenizer(texts, truncation=True, max_length=ts.max_source_tokens, padding=True,
+                                     return_tensors="pt")
+                enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+                if on_decoder:
+                    enc["decoder_input_ids"] = torch.tensor([prefix] * len(batch), device=self.device)
+                with torch.inference_mode(), _autocast(self.device):
+                    out = self.model.generate(**enc, **gen_kwargs)
+                if on_decoder:
+                    out = out[:, len(prefix):]  # drop the forced start + task prefix
+                for j, ids in zip(batch, out.tolist()):
+                    if j.cable not in tables:
+                        tables[j.cable] = CasingTable.from_text(sources[j.cable])
+                    j.output = self._decode(ids, task, sources[j.cable], tables[j.cable])
+
+    def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
+        if self._wordpiece:
+            toks = self.tokenizer.convert_ids_to_tokens(ids, skip_special_tokens=True)
+            words: list[str] = []
+            for t in toks:
+                if t.startswith("##") and words:
+                    words[-1] += t[2:]
+                else:
+                    words.append(t)
+            text = " ".join(words)
+        else:
+            text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True)
+        text = " ".join(text.split())
+        if task == "tags":
+            return text
+        if self._wordpiece:
+            text = detokenize(text, cable_text)
+        if self.settings.uncased:
+            text = truecase(text, table or CasingTable.from_text(cable_text), self.corpus_casing)
+        return text.strip()
+
+    def _tags(self, text: str) -> list[str]:
+        out: list[str] = []
+        for m in _CODE.finditer(text):
+            code = m.group(0).upper().strip("-")
+            if 2 <= len(code) <= 8 and code not in out:
+                out.append(code)
+            if len(out) >= self.settings.max_tags:
+                break
+        return out
+
+
+def load_model(path: str | None = None, device: str | None = None, prompts_dir: str | None = None) -> CableSummarizer:
+    """Load a model directory (None: the shipped default) as a `CableSummarizer`; `ModelError` if unusable."""
+    return CableSummarizer(load_model_dir(path, device=device, prompts_dir=prompts_dir))
+
+
+# -------------------------------------------------------------------- helpers
+
+
+def _is_wordpiece(tokenizer) -> bool:
+    model = getattr(getattr(tokenizer, "backend_tokenizer", None), "model", None)
+    return type(model).__name__ == "WordPiece"
+
+
+def _input_paragraphs(cable: Cable) -> list[str]:
+    paras = [p for p in (cable.body_paragraphs or []) if p and p.strip()]
+    if paras:
+        return paras
+    # nothing but a summary (or nothing parsed): fall back to whatever text the cable has
+    fallback = [p.text for p in cable.paragraphs if p.text and p.text.strip()]
+    if fallback:
+        return fallback
+    return [cable.subject] if cable.subject else []
+
+
+def _join_summaries(parts: list[str]) -> str:
+    seen: set[str] = set()
+    out: list[str] = []
+    for part in parts:
+        for sent in _split(part):
+            key = re.sub(r"\W+", " ", sent.lower()).strip()
+            if key and key not in seen:
+                seen.add(key)
+                out.append(sent)
+    return " ".join(out)
+
+
+def _split(text: str) -> list[str]:
+    try:
+        from summarizer.sentences import split_sentences
+        return split_sentences(text)
+    except Exception:  # noqa: BLE001
+        return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
+def _topics(tags: list[str], subject: str | None) -> list[str]:
+    labels: list[str] = []
+    try:
+        from summarizer.tags import tag_name
+    except Exception:  # noqa: BLE001 - the TAGS table is optional for the model
+        tag_name = None
+    for code in tags:
+        name = None
+        if tag_name is not None:
+            try:
+                name = tag_name(code)
+            except Exception:  # noqa: BLE001
+                name = None
+        if name and name.lower() not in {l.lower() for l in labels}:
+            labels.append(name)
+    if subject and subject.lower() not in {l.lower() for l in labels}:
+        labels.append(subject)
+    return labels
+
+
+class _autocast:
+    """bf16 autocast on CUDA, nothing elsewhere."""
+
+    def __init__(self, device: str):
+        self.ctx = None
+        if str(device).startswith("cuda"):
+            import torch
+            self.ctx = torch.autocast("cuda", dtype=torch.bfloat16)
+
+    def __enter__(self):
+        if self.ctx is not None:
+            self.ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.ctx is not None:
+            return self.ctx.__exit__(*exc)
+        return False

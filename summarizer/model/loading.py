@@ -1,0 +1,232 @@
+"""Loading a model directory: the shipped default or any Hugging Face seq2seq directory.
+
+Everything that can be wrong with a directory becomes a `ModelError` with one line: missing directory,
+no config, not a sequence-to-sequence architecture (e.g. a BertModel-only directory), no safetensors
+weights (PyTorch `.bin` pickles are never loaded), a corrupt or truncated shard, weights that do not fit
+the config, no tokenizer. Nothing is downloaded: every load is `local_files_only`.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from summarizer.model.errors import ModelError
+from summarizer.model.settings import SETTINGS_FILE, SummarizerSettings, foreign_settings, load_settings
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+SAFE_SINGLE = "model.safetensors"
+SAFE_INDEX = "model.safetensors.index.json"
+# transformers 5 builds an empty default tokenizer for a directory without these: refuse instead
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "spiece.model", "vocab.json",
+                   "sentencepiece.bpe.model", "tokenizer.model", "spm.model")
+
+
+@dataclass
+class LoadedModel:
+    model: object  # a transformers PreTrainedModel with generate()
+    tokenizer: object
+    settings: SummarizerSettings
+    path: Path
+    device: str
+
+
+def resolve_model_dir(path: str | os.PathLike | None) -> Path:
+    if path is None or str(path) == "":
+        if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+            raise ModelError(
+                f"no default model is shipped at {DEFAULT_MODEL_DIR}; train one with `summarizer train` "
+                "or pass --model DIR")
+        return DEFAULT_MODEL_DIR
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise ModelError(f"model directory {p} does not exist")
+    if not p.is_dir():
+        raise ModelError(f"{p} is not a directory (a model is a directory holding config.json and safetensors weights)")
+    return p
+
+
+def weight_files(model_dir: Path) -> list[Path]:
+    """The safetensors files of a directory, checked to exist; ModelError when there are none."""
+    index = model_dir / SAFE_INDEX
+    if index.is_file():
+        try:
+            data = json.loads(index.read_text(encoding="utf-8"))
+            shards = sorted(set(data["weight_map"].values()))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ModelError(f"{index} is not a valid safetensors index: {e}") from None
+        files = [model_dir / s for s in shards]
+        missing = [f.name for f in files if not f.is_file()]
+        if missing:
+            raise ModelError(f"{model_dir} is missing weight shard(s) {', '.join(missing)} named in {SAFE_INDEX}")
+        return files
+    if (model_dir / SAFE_SINGLE).is_file():
+        return [model_dir / SAFE_SINGLE]
+    pickles = [p.name for p in model_dir.glob("*.bin")] + [p.name for p in model_dir.glob("*.pt")]
+    if pickles:
+        raise ModelError(
+            f"{model_dir} has only PyTorch pickle weights ({pickles[0]}); only safetensors weights are loaded "
+            "(convert with `model.save_pretrained(dir)` in a trusted environment)")
+    raise ModelError(f"{model_dir} has no model weights ({SAFE_SINGLE} or {SAFE_INDEX})")
+
+
+def check_safetensors(files: list[Path]) -> None:
+    """Read every shard's header and check the data section is complete (catches truncation/garbage)."""
+    from safetensors import safe_open
+
+    for f in files:
+        size = f.stat().st_size
+        try:
+            with open(f, "rb") as fh:
+                head = fh.read(8)
+                if len(head) < 8:
+                    raise ValueError("file too short")
+                n = int.from_bytes(head, "little")
+                if n <= 0 or 8 + n > size:
+                    raise ValueError("header length points past the end of the file")
+                header = json.loads(fh.read(n))
+            end = max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
+            if 8 + n + end != size:
+                raise ValueError(f"data section is {size - 8 - n} bytes, header declares {end}")
+            with safe_open(str(f), framework="pt") as sf:
+                sf.keys()
+        except Exception as e:  # noqa: BLE001 - any failure here means an unusable file
+            raise ModelError(f"weights file {f} is corrupt or truncated: {e}") from None
+
+
+@contextlib.contextmanager
+def quiet_transformers():
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def load_config(model_dir: Path):
+    cfg_file = model_dir / "config.json"
+    if not cfg_file.is_file():
+        raise ModelError(f"{model_dir} has no config.json: not a Hugging Face model directory")
+    try:
+        json.loads(cfg_file.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise ModelError(f"{cfg_file} is not valid JSON: {e}") from None
+    from transformers import AutoConfig
+
+    try:
+        with quiet_transformers():
+            config = AutoConfig.from_pretrained(str(model_dir), local_files_only=True)
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"cannot read the model config in {model_dir}: {e}") from None
+    from transformers.models.auto.modeling_auto import MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING
+
+    if type(config) not in MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING:
+        arch = ", ".join(getattr(config, "architectures", None) or []) or type(config).__name__
+        raise ModelError(
+            f"{model_dir} holds a {getattr(config, 'model_type', '?')} model ({arch}), not a sequence-to-sequence "
+            "model (T5, BART, PEGASUS or an encoder-decoder)")
+    return config
+
+
+def tie_shared_embeddings(model) -> None:
+    """Our bert2bert shares one word-embedding matrix between encoder, decoder input and LM head."""
+    enc_emb = model.get_encoder().get_input_embeddings()
+    model.decoder.set_input_embeddings(enc_emb)
+    out = model.decoder.get_output_embeddings()
+    if out is not None:
+        out.weight = enc_emb.weight
+
+
+def shared_embedding_keys(model) -> set[str]:
+    """State-dict keys that `tie_shared_embeddings` fills (so they need not be stored)."""
+    keys = set()
+    ref = model.get_encoder().get_input_embeddings().weight
+    for name, p in model.named_parameters(remove_duplicate=False):
+        if p is ref and not name.startswith("encoder."):
+            keys.add(name)
+    return keys
+
+
+def load_model_dir(path: str | os.PathLike | None = None, device: str | None = None,
+                   prompts_dir: str | os.PathLike | None = None) -> LoadedModel:
+    model_dir = resolve_model_dir(path)
+    config = load_config(model_dir)
+    files = weight_files(model_dir)
+    check_safetensors(files)
+
+    raw_settings = None
+    if (model_dir / SETTINGS_FILE).is_file():
+        try:
+            raw_settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise ModelError(f"{model_dir / SETTINGS_FILE} is not valid JSON: {e}") from None
+
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    if not any((model_dir / f).is_file() for f in TOKENIZER_FILES):
+        raise ModelError(f"{model_dir} has no tokenizer files ({', '.join(TOKENIZER_FILES[:3])}, ...)")
+    try:
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"{model_dir} has no usable tokenizer: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+
+    try:
+        with quiet_transformers():
+            model, info = AutoModelForSeq2SeqLM.from_pretrained(
+                str(model_dir), local_files_only=True, use_safetensors=True, dtype=torch.float32,
+                output_loading_info=True)
+    except Exception as e:  # noqa: BLE001
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(f"cannot load the weights in {model_dir}: {msg}") from None
+
+    settings = (load_settings(model_dir, raw_settings, prompts_dir) if raw_settings is not None
+                else foreign_settings(config, tokenizer, getattr(model, "generation_config", None)))
+    allowed_missing = set()
+    if settings.shared_embeddings:
+        tie_shared_embeddings(model)
+        allowed_missing = shared_embedding_keys(model)
+    missing = [k for k in info.get("missing_keys", []) if k not in allowed_missing]
+    if missing:
+        raise ModelError(
+            f"weights in {model_dir} do not match its config: {len(missing)} tensor(s) missing, e.g. {missing[0]}")
+    mismatched = info.get("mismatched_keys") or []
+    if mismatched:
+        raise ModelError(f"weights in {model_dir} do not match its config: {len(mismatched)} tensor(s) of the wrong shape")
+
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        model.to(device)
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"cannot move the model to device {device!r}: {e}") from None
+    model.eval()
+    _make_deterministic(model, settings)
+    return LoadedModel(model=model, tokenizer=tokenizer, settings=settings, path=model_dir, device=str(device))
+
+
+def _make_deterministic(model, settings: SummarizerSettings) -> None:
+    """Beam search without sampling, the summary task's settings on model.generation_config."""
+    gc = model.generation_config
+    gc.do_sample = False
+    for k in ("temperature", "top_p", "top_k"):
+        if hasattr(gc, k):
+            setattr(gc, k, None)
+    summ = settings.tasks.get("summarize")
+    if summ is not None:
+        for k, v in summ.generation.items():
+            setattr(gc, k, v)
+    cfg = model.config
+    for k in ("decoder_start_token_id", "pad_token_id", "eos_token_id", "bos_token_id"):
+        if getattr(gc, k, None) is None and getattr(cfg, k, None) is not None:
+            setattr(gc, k, getattr(cfg, k))

@@ -1,0 +1,88 @@
+"""Training the sentence scorer on greedy-oracle labels (train split only)."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from summarizer.cable import Cable
+from summarizer.selection.features import body_sentences, sentence_features, words
+from summarizer.selection.scorer import SentenceScorer
+
+
+def document_frequencies(cables: list[Cable], min_df: int = 2) -> tuple[dict[str, float], float]:
+    df = Counter(w for c in cables for w in set(words(c.body)))
+    n = len(cables)
+    idf = {w: math.log((n + 1) / (k + 1)) for w, k in df.items() if k >= min_df}
+    return idf, math.log((n + 1) / 1.5)
+
+
+def fit_scorer(cables: list[Cable], l2: float = 1.0, steps: int = 300) -> SentenceScorer:
+    """`cables` must have an own summary; labels come from the greedy ROUGE oracle."""
+    from eval.systems import greedy_oracle  # training-time only: the oracle lives with the scorers
+
+    idf, default_idf = document_frequencies(cables)
+    xs, ys = [], []
+    for c in cables:
+        sentences = body_sentences(c)
+        if not sentences:
+            continue
+        y = np.zeros(len(sentences), dtype=np.float32)
+        y[greedy_oracle([s.text for s in sentences], c.summary)] = 1.0
+        xs.append(sentence_features(c, sentences, idf, default_idf))
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    mean, std = x.mean(0), x.std(0) + 1e-6
+    mean[0], std[0] = 0.0, 1.0  # the bias column stays a constant 1
+    w = _logistic_regression((x - mean) / std, y, l2, steps)
+    slope, intercept = _length_model(cables)
+    return SentenceScorer(w.astype(np.float32), mean.astype(np.float32), std.astype(np.float32), idf, default_idf, slope, intercept)
+
+
+def _logistic_regression(x: np.ndarray, y: np.ndarray, l2: float, steps: int) -> np.ndarray:
+    """Newton's method (IRLS): a few dozen features, so exact steps are cheap."""
+    w = np.zeros(x.shape[1])
+    reg = l2 * np.eye(x.shape[1])
+    reg[0, 0] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        grad = x.T @ (p - y) + reg @ w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w
+
+
+def _length_model(cables: list[Cable]) -> tuple[float, float]:
+    bx = np.array([math.log1p(len(words(c.body))) for c in cables])
+    sy = np.array([math.log1p(len(words(c.summary))) for c in cables])
+    slope, intercept = np.polyfit(bx, sy, 1)
+    return float(slope), float(intercept)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m summarizer.selection.fit --out MODEL_DIR`: fit on train, save into MODEL_DIR."""
+    import argparse
+    from pathlib import Path
+
+    from summarizer.training.config import DEFAULT_DATA
+    from summarizer.training.pairs import load_cables
+
+    ap = argparse.ArgumentParser(description="Fit the sentence selector on the train split.")
+    ap.add_argument("--data", default=str(DEFAULT_DATA), help="directory with cables-train.jsonl.gz")
+    ap.add_argument("--out", required=True, help="model directory to save the selector into")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N train cables")
+    args = ap.parse_args(argv)
+    cables = [c for c in load_cables(Path(args.data) / "cables-train.jsonl.gz", args.limit) if c.summary and c.body]
+    scorer = fit_scorer(cables)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    scorer.save(args.out)
+    print(f"selector fitted on {len(cables)} train cables with own summaries; saved in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

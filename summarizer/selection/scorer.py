@@ -1,0 +1,95 @@
+"""The sentence scorer: logistic regression over `sentence_features`, plus a summary-length model.
+
+Saved beside the seq2seq weights as `selector.safetensors` (arrays) and `selector.json`
+(settings and the document-frequency table), so a model directory carries its own selector.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from summarizer.cable import Cable
+from summarizer.selection.features import FEATURE_NAMES, Sentence, body_sentences, sentence_features, words
+
+WEIGHTS_FILE, SETTINGS_FILE = "selector.safetensors", "selector.json"
+REDUNDANCY = 0.6  # a sentence sharing this share of its words with one already chosen adds little
+
+
+@dataclass
+class SentenceScorer:
+    weights: np.ndarray  # over standardised features
+    mean: np.ndarray
+    std: np.ndarray
+    idf: dict[str, float]
+    default_idf: float
+    length_slope: float  # log(summary words) = slope * log(body words) + intercept
+    length_intercept: float
+    min_words: int = 40
+    max_words: int = 250
+
+    def scores(self, cable: Cable, sentences: list[Sentence]) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        x = (sentence_features(cable, sentences, self.idf, self.default_idf) - self.mean) / self.std
+        return x @ self.weights
+
+    def budget(self, cable: Cable) -> int:
+        """How many words the summary should have, from the length of the body."""
+        body_words = len(words(cable.body))
+        guess = math.expm1(self.length_slope * math.log1p(body_words) + self.length_intercept)
+        return int(min(self.max_words, max(self.min_words, guess)))
+
+    def select(self, cable: Cable, budget: int | None = None) -> list[Sentence]:
+        """The best sentences up to the word budget, in document order."""
+        sentences = body_sentences(cable)
+        scores = self.scores(cable, sentences)
+        budget = budget or self.budget(cable)
+        chosen: list[int] = []
+        total = 0
+        for i in np.argsort(-scores, kind="stable"):
+            n = len(sentences[i].text.split())
+            if chosen and abs(total + n - budget) > abs(total - budget):
+                continue  # too long for what is left; a shorter one may still fit
+            if _redundant(sentences[i], [sentences[j] for j in chosen]):
+                continue
+            chosen.append(int(i))
+            total += n
+            if total >= budget:
+                break
+        return [sentences[i] for i in sorted(chosen)]
+
+    def save(self, directory: str | Path) -> None:
+        from safetensors.numpy import save_file
+
+        d = Path(directory)
+        save_file({"weights": self.weights, "mean": self.mean, "std": self.std}, str(d / WEIGHTS_FILE))
+        settings = {
+            "features": FEATURE_NAMES, "default_idf": self.default_idf, "length_slope": self.length_slope,
+            "length_intercept": self.length_intercept, "min_words": self.min_words, "max_words": self.max_words,
+            "idf": {w: round(v, 3) for w, v in self.idf.items()},
+        }
+        (d / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "SentenceScorer | None":
+        """The selector saved in a model directory, or None when it has none."""
+        from safetensors.numpy import load_file
+
+        d = Path(directory)
+        if not (d / WEIGHTS_FILE).is_file() or not (d / SETTINGS_FILE).is_file():
+            return None
+        arrays = load_file(str(d / WEIGHTS_FILE))
+        s = json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8"))
+        if s.get("features") != FEATURE_NAMES:
+            raise ValueError(f"{d / SETTINGS_FILE}: selector features differ from this version's")
+        return cls(arrays["weights"], arrays["mean"], arrays["std"], s["idf"], s["default_idf"],
+                   s["length_slope"], s["length_intercept"], s["min_words"], s["max_words"])
+
+
+def _redundant(candidate: Sentence, chosen: list[Sentence]) -> bool:
+    cw = set(words(candidate.text))
+    return bool(cw) and any(len(cw & set(words(c.text))) / len(cw) > REDUNDANCY for c in chosen)

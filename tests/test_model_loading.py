@@ -1,0 +1,133 @@
+"""Loading model directories: standard HF seq2seq dirs (tiny T5 / BART) and every kind of broken dir."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from test_model_support import one_thread, make_cable, one_line, save_tiny_bart, save_tiny_t5
+
+from summarizer.model import ModelError, load_model
+
+
+@pytest.fixture(scope="module")
+def t5_dir(tmp_path_factory):
+    return save_tiny_t5(tmp_path_factory.mktemp("t5") / "tiny-t5")
+
+
+@pytest.fixture(scope="module")
+def bart_dir(tmp_path_factory):
+    return save_tiny_bart(tmp_path_factory.mktemp("bart") / "tiny-bart")
+
+
+def _short_generation(model, n=6):
+    model.settings.tasks["summarize"].generation.update(max_new_tokens=n, min_new_tokens=1, num_beams=2)
+
+
+@pytest.mark.parametrize("which", ["t5", "bart"])
+def test_standard_hf_directory_loads_and_predicts(which, t5_dir, bart_dir):
+    path = t5_dir if which == "t5" else bart_dir
+    m = load_model(str(path), device="cpu")
+    assert m.tasks == ["summarize"]  # a foreign model does the summary task only
+    if which == "t5":
+        assert m.settings.tasks["summarize"].prompt == "summarize: "  # T5's own prefix
+    gc = m.model.generation_config
+    assert gc.do_sample is False and gc.num_beams == 4 and gc.no_repeat_ngram_size == 3
+    _short_generation(m)
+    preds = m.predict([make_cable(1), make_cable(2, n_paragraphs=12)], batch_size=2)
+    assert len(preds) == 2
+    for p in preds:
+        assert isinstance(p.summary, str) and p.tags == [] and isinstance(p.topics, list)
+    assert preds[1].chunks > 1  # 12 paragraphs do not fit a 64-token encoder: read in chunks
+
+
+def test_decoding_is_deterministic(t5_dir):
+    m = load_model(str(t5_dir), device="cpu")
+    _short_generation(m)
+    c = make_cable(3)
+    assert m.predict([c])[0].summary == m.predict([c])[0].summary
+
+
+def _expect(path, fragment):
+    with pytest.raises(ModelError) as e:
+        load_model(str(path), device="cpu")
+    msg = str(e.value)
+    assert one_line(msg), msg
+    assert fragment in msg, msg
+    return msg
+
+
+def test_missing_directory(tmp_path):
+    _expect(tmp_path / "nope", "does not exist")
+
+
+def test_file_instead_of_directory(tmp_path):
+    f = tmp_path / "model.txt"
+    f.write_text("x")
+    _expect(f, "not a directory")
+
+
+def test_directory_without_config(tmp_path):
+    _expect(tmp_path, "no config.json")
+
+
+def test_wrong_architecture_bert_only(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32)).save_pretrained(str(tmp_path))
+    msg = _expect(tmp_path, "not a sequence-to-sequence model")
+    assert "bert" in msg.lower()
+
+
+def test_corrupt_safetensors(tmp_path, t5_dir):
+    d = tmp_path / "corrupt"
+    shutil.copytree(t5_dir, d)
+    w = d / "model.safetensors"
+    data = w.read_bytes()
+    w.write_bytes(data[: len(data) // 2])  # truncated download
+    _expect(d, "corrupt or truncated")
+    w.write_bytes(b"\x00" * 64)  # garbage
+    _expect(d, "corrupt or truncated")
+
+
+def test_no_weights_and_pickle_only(tmp_path, t5_dir):
+    d = tmp_path / "noweights"
+    shutil.copytree(t5_dir, d)
+    (d / "model.safetensors").unlink()
+    _expect(d, "no model weights")
+    (d / "pytorch_model.bin").write_bytes(b"not loaded")
+    _expect(d, "only PyTorch pickle weights")
+
+
+def test_missing_shard(tmp_path, t5_dir):
+    d = tmp_path / "sharded"
+    shutil.copytree(t5_dir, d)
+    (d / "model.safetensors").unlink()
+    (d / "model.safetensors.index.json").write_text(json.dumps(
+        {"metadata": {}, "weight_map": {"shared.weight": "model-00001-of-00002.safetensors"}}))
+    _expect(d, "missing weight shard")
+
+
+def test_invalid_config_json(tmp_path, t5_dir):
+    d = tmp_path / "badcfg"
+    shutil.copytree(t5_dir, d)
+    (d / "config.json").write_text("{not json")
+    _expect(d, "not valid JSON")
+
+
+def test_weights_that_do_not_fit_the_config(tmp_path, t5_dir, bart_dir):
+    d = tmp_path / "mixed"
+    shutil.copytree(t5_dir, d)
+    shutil.copy(bart_dir / "model.safetensors", d / "model.safetensors")
+    _expect(d, "do not match")
+
+
+def test_no_tokenizer(tmp_path, t5_dir):
+    d = tmp_path / "notok"
+    shutil.copytree(t5_dir, d)
+    for f in d.iterdir():
+        if "token" in f.name or "special" in f.name:
+            f.unlink()
+    _expect(d, "tokenizer")

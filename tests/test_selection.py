@@ -1,0 +1,75 @@
+"""The sentence selector: features, fitting on oracle labels, length budget, save/load."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from summarizer.parsing import parse
+from summarizer.selection import FEATURE_NAMES, SentenceScorer, body_sentences, sentence_features
+from summarizer.selection.fit import fit_scorer
+
+HEAD = "C O N F I D E N T I A L TOKYO 00{n:04d}\n\nTAGS: PREL JA\nSUBJECT: THE {topic} DISPUTE\n\n"
+FILLER = [
+    "The weather in the capital was mild for the season.",
+    "Officials served tea and biscuits before the meeting began.",
+    "The room was decorated with paintings of old harbours.",
+    "Several aides took notes throughout the long afternoon.",
+]
+
+
+def synthetic(n: int) -> str:
+    """A cable whose summary repeats the sentence naming the topic, placed at varying depths."""
+    topic = ["ISLAND", "FISHERIES", "PIPELINE", "VISA"][n % 4]
+    key = f"The minister said the {topic.lower()} dispute {n} would be settled by talks next year."
+    body = list(FILLER)
+    body.insert(n % 5, key)
+    paragraphs = "".join(f"{i}. (C) {s}\n\n" for i, s in enumerate(body, start=2))
+    return HEAD.format(n=n, topic=topic) + f"1. (C) Summary: {key} End Summary.\n\n" + paragraphs
+
+
+@pytest.fixture(scope="module")
+def scorer() -> SentenceScorer:
+    return fit_scorer([parse(synthetic(n)) for n in range(40)])
+
+
+def test_features_have_one_row_per_sentence() -> None:
+    cable = parse(synthetic(3))
+    sentences = body_sentences(cable)
+    x = sentence_features(cable, sentences, {}, 1.0)
+    assert x.shape == (len(sentences), len(FEATURE_NAMES)) == (5, len(FEATURE_NAMES))
+    assert np.isfinite(x).all()
+
+
+def test_fitted_scorer_picks_the_sentence_the_summary_came_from(scorer: SentenceScorer) -> None:
+    for n in range(100, 110):
+        cable = parse(synthetic(n))
+        chosen = scorer.select(cable, budget=12)
+        assert [s.text for s in chosen] == [cable.summary]
+
+
+def test_selection_keeps_document_order_and_the_budget(scorer: SentenceScorer) -> None:
+    cable = parse(synthetic(7))
+    chosen = scorer.select(cable, budget=30)
+    positions = [(s.paragraph, s.index) for s in chosen]
+    assert positions == sorted(positions)
+    assert 12 <= sum(len(s.text.split()) for s in chosen) <= 45
+
+
+def test_budget_is_clamped(scorer: SentenceScorer) -> None:
+    assert scorer.min_words <= scorer.budget(parse(synthetic(1))) <= scorer.max_words
+
+
+def test_empty_body_selects_nothing(scorer: SentenceScorer) -> None:
+    assert scorer.select(parse("TAGS: PREL\nSUBJECT: NOTHING\n")) == []
+
+
+def test_save_and_load_round_trip(scorer: SentenceScorer, tmp_path) -> None:
+    scorer.save(tmp_path)
+    loaded = SentenceScorer.load(tmp_path)
+    cable = parse(synthetic(5))
+    assert [s.text for s in loaded.select(cable)] == [s.text for s in scorer.select(cable)]
+    assert np.allclose(loaded.scores(cable, body_sentences(cable)), scorer.scores(cable, body_sentences(cable)), atol=1e-4)
+
+
+def test_directory_without_selector_loads_none(tmp_path) -> None:
+    assert SentenceScorer.load(tmp_path) is None
