@@ -22,7 +22,7 @@ from summarizer.inputs import MAX_INPUT_BYTES
 
 SPEC_FIELDS = {"id", "date", "classification", "origin", "subject", "tags", "references", "classified_by",
                "summary", "body", "paragraphs", "warnings"}
-SEED = resources.files("summarizer").joinpath("data", "06TOKYO3797.txt").read_text(encoding="utf-8")
+SEED = resources.files("summarizer").joinpath("data", "examples", "06TOKYO3797.txt").read_text(encoding="utf-8")
 SHORT = (
     "C O N F I D E N T I A L TOKYO 003797\n\nTAGS: PREL JA\nSUBJECT: A SHORT CABLE\n\n"
     "1. (C) Summary: Japan will raise the dispute. End Summary.\n\n2. (C) The meeting lasted an hour.\n"

@@ -11,7 +11,7 @@ from test_model_support import one_thread, train_tiny
 
 parsing = pytest.importorskip("summarizer.parsing")
 
-SEED = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "06TOKYO3797.txt"
+SEED = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "examples" / "06TOKYO3797.txt"
 ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds"}
 
 

@@ -44,7 +44,7 @@ def dev_records() -> dict[str, dict]:
 def record(cid: str) -> dict:
     fx = fixture(cid)
     if fx["source"] == "seed":
-        raw = resources.files("summarizer").joinpath("data", f"{cid}.txt").read_text(encoding="utf-8")
+        raw = resources.files("summarizer").joinpath("data", "examples", f"{cid}.txt").read_text(encoding="utf-8")
         return {"id": cid, "raw": raw}
     if not DEV.is_file():
         pytest.skip(f"shared data not found at {DEV}")

@@ -177,7 +177,7 @@ def test_parse_of_rendered_cable_is_the_same(case) -> None:
 def test_render_of_seed_round_trips() -> None:
     from importlib import resources
 
-    raw = resources.files("summarizer").joinpath("data", "06TOKYO3797.txt").read_text(encoding="utf-8")
+    raw = resources.files("summarizer").joinpath("data", "examples", "06TOKYO3797.txt").read_text(encoding="utf-8")
     c1 = parse(raw)
     c2 = parse(render(c1))
     assert {f: getattr(c2, f) for f in FIELDS} == {f: getattr(c1, f) for f in FIELDS}

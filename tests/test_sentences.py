@@ -78,7 +78,7 @@ def test_no_text_lost():
 def test_seed_cable_body_splits_sensibly():
     from pathlib import Path
 
-    seed = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "06TOKYO3797.txt"
+    seed = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "examples" / "06TOKYO3797.txt"
     text = seed.read_text(encoding="utf-8")
     sents = split_sentences(text)
     assert "Classified By: Political Minister Counselor W. Michael Meserve." in sents

@@ -1,0 +1,376 @@
+"""The Gradio page (`summarizer serve`): one cable, a batch tab, and the `/summarize` API.
+
+`build_page(service)` returns the `gr.Blocks`; `launch(demo, ...)` starts it with the project's
+settings (queue limits, no extra file-system paths, offline-friendly theme). The work itself is in
+`summarizer.app.service`; this module only turns its results into component values and its
+`InputError`s into `gr.Error` messages.
+
+Endpoints (all on one queue, `max_size` requests waiting at most):
+- `/summarize` (public): raw cable text in, a JSON object out (summary, topics, tags, scores, ...);
+- `/parse` (public): raw cable text in, the parse record out (no model);
+- `/batch` (public): a `.jsonl(.gz)` corpus and a cable limit in, averages, a preview table and the
+  JSONL + CSV files out;
+- the page's own single-cable and upload events (private: not listed and not callable by name).
+Model calls share the concurrency group "model" (`MODEL_CONCURRENCY` at once; the service's lock
+serialises the generate calls themselves).
+"""
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+
+import gradio as gr
+
+from summarizer.app.highlight import paragraph_labels
+from summarizer.app.service import (
+    SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, paragraph_number, read_upload, tag_label,
+)
+from summarizer.inputs import InputError
+
+log = logging.getLogger("summarizer.app")
+
+MODEL_CONCURRENCY = 2  # model events running at once (parsing/scoring of one overlaps generation of another)
+QUEUE_MAX_SIZE = 64  # events waiting in the queue; more get "queue is full"
+MAX_UPLOAD = "50mb"  # largest upload (corpora for the batch tab; one cable is checked at 1 MB)
+DEFAULT_BATCH_LIMIT = 200
+
+SCORE_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum",
+               "tags_f1": "Tag F1"}
+# Sentence labels S1, S2... get these colours in both the summary and the supporting paragraphs.
+PALETTE = ["#fde68a", "#bfdbfe", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#e9d5ff",
+           "#d9f99d", "#fecaca", "#c7d2fe", "#99f6e4"]
+NO_SUPPORT = "no support found"
+
+CSS = """
+#status p { margin: 0; }
+#cable-input textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
+.cable-md table { width: 100%; }
+.cable-md td:first-child { white-space: nowrap; font-weight: 600; vertical-align: top; }
+#paragraphs p { margin: 0 0 .6em 0; }
+#support .token, #model-summary .token { word-break: normal; overflow-wrap: anywhere; }
+#support .textfield, #model-summary .textfield { line-height: 1.6; }
+"""
+
+
+def _theme():
+    # System fonts only: the page must work without reaching Google Fonts.
+    return gr.themes.Soft(
+        primary_hue="blue", neutral_hue="slate",
+        font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
+
+
+def _fail(e: Exception) -> gr.Error:
+    """A clear one-line message for the page and the API, never a traceback."""
+    if isinstance(e, InputError):
+        return gr.Error(str(e), title="Bad input", print_exception=False)
+    log.error("unexpected error: %s", "".join(traceback.format_exception(e)))
+    msg = " ".join(str(e).split())[:300] or type(e).__name__
+    return gr.Error(f"Internal error ({type(e).__name__}): {msg}. The server is still running; try again "
+                    "or report the cable that caused it.", title="Error", print_exception=False)
+
+
+def _md(text: str | None) -> str:
+    """Cable text safe inside Markdown: HTML escaped, Markdown punctuation neutralised."""
+    if not text:
+        return "—"
+    out = html.escape(" ".join(str(text).split()), quote=False)
+    for ch in "\\`*_[]#|~":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _color_map(n: int) -> dict[str, str]:
+    cmap = {f"S{i + 1}": PALETTE[i % len(PALETTE)] for i in range(n)}
+    cmap[NO_SUPPORT] = "#e5e7eb"
+    return cmap
+
+
+# ------------------------------------------------------------------------------- single cable
+def header_markdown(a: Analysis) -> str:
+    c = a.cable
+    tags = "<br>".join(
+        f"`{html.escape(t.code)}` {_md(t.name) if t.name else '<i>(unknown code)</i>'}" for t in c.tags) or "—"
+    rows = [
+        ("Id", _md(c.id)), ("Date", _md(c.date)), ("Classification", _md(c.classification)),
+        ("Origin", _md(c.origin)), ("Subject", _md(c.subject)), ("TAGS", tags),
+        ("References", _md(", ".join(c.references)) if c.references else "—"),
+    ]
+    if c.classified_by:
+        rows.append(("Classified by", _md(c.classified_by)))
+    body = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    return f"| Header field | Value |\n|---|---|\n{body}"
+
+
+def summary_highlight(a: Analysis) -> list[tuple[str, str | None]]:
+    if not a.sentences:
+        return [("(the model wrote no summary)", None)]
+    out: list[tuple[str, str | None]] = []
+    for i, (sent, sup) in enumerate(zip(a.sentences, a.supports)):
+        if i:
+            out.append((" ", None))
+        out.append((sent, sup.label))
+    return out
+
+
+def support_highlight(a: Analysis) -> list[tuple[str, str | None]]:
+    paras = a.cable.paragraphs
+    labels = paragraph_labels(a.supports, len(a.body_index))
+    out: list[tuple[str, str | None]] = []
+    for k, (i, label) in enumerate(zip(a.body_index, labels)):
+        if k:
+            out.append(("\n\n", None))
+        out.append((f"¶{paragraph_number(paras, i)}. {paras[i].text}", label))
+    return out
+
+
+def support_markdown(a: Analysis) -> str:
+    if not a.supports:
+        return ""
+    paras = a.cable.paragraphs
+    lines = []
+    for s in a.supports:
+        if s.supported:
+            where = ", ".join(f"¶{paragraph_number(paras, a.body_index[j])} ({score:.0%})"
+                              for j, score in s.paragraphs)
+            lines.append(f"- **{s.label}** ← {where}")
+        else:
+            lines.append(f"- **{s.label}** ← **no support:** no paragraph shares enough of its words "
+                         f"(best {s.best:.0%}): "
+                         "check this sentence against the cable")
+    return ("Word overlap between each summary sentence and the paragraphs the model read "
+            "(the cable's own summary is not among them):\n" + "\n".join(lines))
+
+
+def topics_markdown(a: Analysis) -> str:
+    topics = " · ".join(_md(t) for t in a.topics) or "—"
+    gold = {c.upper() for c in a.cable.tag_codes}
+    tags = []
+    for code in a.tags:
+        name = tag_label(code)
+        mark = " ✓" if code.upper() in gold else ""
+        tags.append(f"`{html.escape(code)}`{mark}" + (f" {_md(name)}" if name else ""))
+    out = f"**Topic labels:** {topics}\n\n**Predicted TAGS:** {' · '.join(tags) or '—'}"
+    if gold and a.tags:
+        out += "  \n<small>✓ = also on the cable's own TAGS line</small>"
+    return out
+
+
+def scores_markdown(a: Analysis) -> str:
+    if not a.scores:
+        return ("**Scores:** not scored: the cable has no summary paragraph of its own and no TAGS line "
+                "to compare against.")
+    head = "| " + " | ".join(SCORE_NAMES[k] for k in SCORE_KEYS) + " |"
+    sep = "|" + "---|" * len(SCORE_KEYS)
+    vals = "| " + " | ".join(f"{a.scores[k]:.1f}" if a.scores.get(k) is not None else "—" for k in SCORE_KEYS) + " |"
+    note = []
+    if "rouge1" not in a.scores:
+        note.append("no own summary, so no ROUGE")
+    if "tags_f1" not in a.scores:
+        note.append("no own TAGS, so no tag F1")
+    tail = f"\n\n<small>{'; '.join(note)}</small>" if note else ""
+    return ("**Scores against the cable's own summary and TAGS** (F1 × 100, ROUGE with stemming)\n\n"
+            f"{head}\n{sep}\n{vals}{tail}")
+
+
+def paragraphs_markdown(a: Analysis) -> str:
+    c = a.cable
+    own = set(c.summary_paragraphs)
+    out = []
+    for k, p in enumerate(c.paragraphs):
+        num = f"¶{p.number}" if p.number is not None else "·"
+        mark = f" ({html.escape(p.marking)})" if p.marking else ""
+        if p.heading and (k == 0 or c.paragraphs[k - 1].heading != p.heading):
+            out.append(f"***{_md(p.heading)}***")
+        note = " <small>(the cable's own summary: not given to the model)</small>" if k in own else ""
+        out.append(f"**{num}{mark}**{note} {_md(p.text)}")
+    if c.signer:
+        out.append(f"<small>Signed: {_md(c.signer)}</small>")
+    return "\n\n".join(out) if out else "(no paragraphs found)"
+
+
+def status_markdown(a: Analysis) -> str:
+    warnings = [w for w in a.cable.warnings if w]
+    warn = f"  \n<small>Parser notes: {_md('; '.join(warnings))}</small>" if warnings else ""
+    who = _md(a.cable.id or "the cable")
+    return f"✓ Summarized **{who}** in {a.seconds:.2f} s with model `{_md(a.model)}`.{warn}"
+
+
+def single_outputs(a: Analysis) -> tuple:
+    n = len(a.sentences)
+    return (
+        status_markdown(a),
+        header_markdown(a),
+        gr.HighlightedText(value=summary_highlight(a), color_map=_color_map(n)),
+        a.cable.summary or "(this cable has no summary paragraph of its own)",
+        topics_markdown(a),
+        scores_markdown(a),
+        gr.HighlightedText(value=support_highlight(a), color_map=_color_map(n)),
+        support_markdown(a),
+        paragraphs_markdown(a),
+    )
+
+
+# ------------------------------------------------------------------------------------- batch
+def batch_markdown(r: BatchResult) -> str:
+    av = r.averages
+    lines = [f"**{av['summarized']} of {av['records']} record(s) summarized**"
+             + (f", {av['failed']} failed (listed with their error in the files)" if av["failed"] else "")
+             + (f"; the upload holds {r.total_records} records, the first {av['records']} were processed"
+                if r.total_records > av["records"] else "") + "."]
+    cells = []
+    for k in SCORE_KEYS:
+        v = av.get(k)
+        cells.append(f"{v:.1f} (n={av[f'n_{k}']})" if v is not None else "—")
+    lines.append("\n| " + " | ".join(SCORE_NAMES[k] for k in SCORE_KEYS) + " | s / cable |")
+    lines.append("|" + "---|" * (len(SCORE_KEYS) + 1))
+    spc = av.get("seconds_per_cable")
+    cells.append(f"{spc:.2f}" if spc is not None else "—")
+    lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def batch_table(r: BatchResult, max_rows: int = 200) -> list[list]:
+    out = []
+    for row in r.rows[:max_rows]:
+        s = row["scores"] or {}
+        summary = row["summary"] or ""
+        out.append([row["line"], row["id"] or "", *[s.get(k) for k in SCORE_KEYS],
+                    row["error"] or (summary[:110] + ("…" if len(summary) > 110 else ""))])
+    return out
+
+
+BATCH_HEADERS = ["line", "id", *[SCORE_NAMES[k] for k in SCORE_KEYS], "summary (or error)"]
+
+
+# -------------------------------------------------------------------------------------- page
+def build_page(service: SummaryService) -> gr.Blocks:
+    examples = example_files()
+
+    def run_single(text):
+        try:
+            return single_outputs(service.analyze(text))
+        except Exception as e:  # noqa: BLE001
+            raise _fail(e) from None
+
+    def load_file(path):
+        try:
+            return read_upload(path)
+        except Exception as e:  # noqa: BLE001
+            raise _fail(e) from None
+
+    def run_batch(path, limit, progress=gr.Progress()):
+        def report(done, total, desc):
+            progress((done, total), desc=desc, unit="cables")
+
+        try:
+            r = service.run_batch(path, int(limit or DEFAULT_BATCH_LIMIT), progress=report)
+        except Exception as e:  # noqa: BLE001
+            raise _fail(e) from None
+        return batch_markdown(r), batch_table(r), r.files
+
+    def summarize(text: str) -> dict:
+        """Summarize one cable. Takes the raw cable text; returns JSON with `id`, `summary`, `topics`
+        (readable labels), `tags` (predicted TAGS codes), `reference_summary` (the cable's own summary
+        or null), `scores` (ROUGE-1/2/L/Lsum F1 x100 and tags_f1 where the cable has a reference),
+        `support` (paragraph numbers backing each summary sentence), `warnings` and `seconds`."""
+        try:
+            return service.summarize(text)
+        except Exception as e:  # noqa: BLE001
+            raise _fail(e) from None
+
+    def parse(text: str) -> dict:
+        """Parse one cable (no model): the header fields, clean paragraphs, own summary and body."""
+        try:
+            return service.parse_json(text)
+        except Exception as e:  # noqa: BLE001
+            raise _fail(e) from None
+
+    with gr.Blocks(title="Cable summarizer", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(
+            "# Cable summarizer\n"
+            f"Paste a US diplomatic cable (or upload a `.txt`) to see its parsed header, a summary and topic labels "
+            f"from the local model `{_md(service.model_name)}` ({_md(service.device)}), the cable's own summary "
+            "with scores, and the paragraphs that support each summary sentence.")
+        with gr.Tabs():
+            with gr.Tab("One cable", id="single"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=5, min_width=340):
+                        text = gr.Textbox(label="Cable text", lines=14, max_lines=14, elem_id="cable-input",
+                                          placeholder="Paste the full text of one cable: header (TAGS, SUBJECT...) "
+                                                      "and numbered paragraphs.")
+                        upload = gr.File(label="…or upload one .txt cable (under 1 MB)",
+                                         file_types=[".txt"], type="filepath", height=110, elem_id="cable-upload")
+                        with gr.Row():
+                            clear = gr.Button("Clear", variant="secondary", elem_id="clear-btn")
+                            go = gr.Button("Summarize", variant="primary", elem_id="summarize-btn")
+                        gr.Examples(examples=[[t] for _, t in examples], inputs=[text],
+                                    example_labels=[label for label, _ in examples], label="Examples",
+                                    elem_id="examples")
+                    with gr.Column(scale=7, min_width=380):
+                        status = gr.Markdown("Waiting for a cable.", elem_id="status")
+                        with gr.Row(equal_height=True):
+                            summary = gr.HighlightedText(label="Model summary (sentences S1, S2, …)",
+                                                         elem_id="model-summary", show_legend=False,
+                                                         show_inline_category=True, scale=1)
+                            own = gr.Textbox(label="The cable's own summary", lines=8, max_lines=14,
+                                             interactive=False, elem_id="own-summary", scale=1)
+                        topics = gr.Markdown(elem_id="topics")
+                        scores = gr.Markdown(elem_id="scores")
+                        header = gr.Markdown(elem_id="header", elem_classes=["cable-md"])
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=7):
+                        support = gr.HighlightedText(label="Paragraphs the model read, highlighted by the summary "
+                                                           "sentence they support", elem_id="support",
+                                                     show_legend=False, show_inline_category=True)
+                    with gr.Column(scale=5):
+                        support_list = gr.Markdown(elem_id="support-list")
+                with gr.Accordion("Clean paragraphs (as parsed)", open=False):
+                    paragraphs = gr.Markdown(elem_id="paragraphs")
+
+            with gr.Tab("Batch", id="batch"):
+                gr.Markdown("Upload a corpus (`.jsonl` or `.jsonl.gz`, one JSON object a line with at least `raw`) "
+                            "to summarize and score every cable. Bad records are kept in the results with their "
+                            "error. Downloads: JSON Lines (one object a cable, then an `averages` line) and CSV "
+                            "(one row a cable, then an `AVERAGE` row).")
+                with gr.Row():
+                    corpus = gr.File(label="Corpus (.jsonl / .jsonl.gz)", file_types=[".jsonl", ".gz"],
+                                     type="filepath", elem_id="corpus-upload", scale=3)
+                    with gr.Column(scale=1, min_width=200):
+                        limit = gr.Number(value=DEFAULT_BATCH_LIMIT, precision=0, minimum=1, maximum=5000,
+                                          label="Process at most this many cables", elem_id="batch-limit")
+                        run = gr.Button("Run batch", variant="primary", elem_id="batch-btn")
+                batch_summary = gr.Markdown(elem_id="batch-summary")
+                batch_files = gr.File(label="Results (JSON Lines and CSV)", file_count="multiple", interactive=False,
+                                      height=160, elem_id="batch-files")
+                batch_rows = gr.Dataframe(headers=BATCH_HEADERS, label="Per-cable scores (first 200 rows)",
+                                          interactive=False, wrap=True, elem_id="batch-table", max_height=600,
+                                          column_widths=["64px", "170px", *["90px"] * len(SCORE_KEYS), "auto"])
+
+        outputs = [status, header, summary, own, topics, scores, support, support_list, paragraphs]
+        go.click(run_single, inputs=[text], outputs=outputs, api_visibility="private",
+                 concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY, scroll_to_output=False)
+        upload.upload(load_file, inputs=[upload], outputs=[text], api_visibility="private",
+                      concurrency_limit=4).success(
+            run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
+            concurrency_limit=MODEL_CONCURRENCY)
+        clear.click(lambda: ("", None), outputs=[text, upload], api_visibility="private", queue=False)
+        run.click(run_batch, inputs=[corpus, limit], outputs=[batch_summary, batch_rows, batch_files],
+                  api_name="batch", concurrency_id="batch", concurrency_limit=1)
+        gr.api(summarize, api_name="summarize", concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY)
+        gr.api(parse, api_name="parse", concurrency_limit=4)
+
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, prevent_thread_lock: bool = False,
+           quiet: bool = False):
+    """Start the page: no share link, no extra allowed paths, no SSR/MCP, errors shown as messages only."""
+    return demo.launch(
+        server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=prevent_thread_lock,
+        quiet=quiet, show_error=False, allowed_paths=[], max_file_size=MAX_UPLOAD, ssr_mode=False,
+        mcp_server=False, footer_links=["api"], theme=_theme(), css=CSS,
+    )

@@ -1,0 +1,411 @@
+"""The work behind every endpoint of the page, without Gradio: check input, parse, summarize, score.
+
+`SummaryService` wraps one loaded model (anything with `predict(cables, batch_size)` and a `name`).
+Model calls are serialised by a lock: the fast tokenizers are not safe to call from several threads
+at once, and on a CPU one generate call already uses every core. Everything else (checking, parsing,
+scoring, highlighting) runs outside the lock, so concurrent requests overlap there.
+
+Bad input raises `InputError` with one line for the user; the page turns it into `gr.Error`.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from summarizer.cable import Cable
+from summarizer.inputs import MAX_INPUT_BYTES, InputError, decode_text, is_corpus, read_records
+from summarizer.parsing import NOT_A_CABLE, parse
+from summarizer.sentences import split_sentences
+
+from summarizer.app.highlight import Support, find_support
+
+log = logging.getLogger("summarizer.app")
+
+SCORE_KEYS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
+MAX_BATCH_CABLES = 5000  # most cables one batch upload is allowed to process
+BATCH_DIR_MAX_AGE_S = 3600  # batch result folders older than this are removed
+_BATCH_ROOT = "cable-summarizer-batch"
+
+Progress = Callable[[int, int, str], None]
+
+MSG_EMPTY = "The input is empty: paste a cable's text or upload a .txt file holding one cable."
+MSG_BINARY = "The input looks like binary data, not a cable's text: upload a plain-text (.txt) cable."
+MSG_NOT_A_CABLE = ("This does not look like a cable: no cable header (TAGS:, SUBJECT:, a classification line), "
+                   "no paragraph markings such as (C) and no numbered paragraphs were found.")
+
+
+def msg_too_big(n_bytes: int) -> str:
+    return (f"The input is {n_bytes:,} bytes; the limit for one cable is {MAX_INPUT_BYTES:,} bytes "
+            "(the longest real cable is about 150 kB).")
+
+
+# ----------------------------------------------------------------------------------- input checks
+def looks_binary(text: str) -> bool:
+    """NUL characters, or many control / undecodable characters, in the first 20,000 characters."""
+    if "\x00" in text:
+        return True
+    sample = text[:20_000]
+    bad = sum(1 for ch in sample
+              if (ord(ch) < 32 and ch not in "\n\r\t\f\v") or 0x7F <= ord(ch) < 0xA0 or ch == "\ufffd")
+    return bad > max(8, len(sample) // 50)
+
+
+def check_text(text: str | None) -> str:
+    """The text of one cable, or InputError (empty, too big, binary). A leading BOM is dropped."""
+    if text is None or not isinstance(text, str):
+        raise InputError(MSG_EMPTY)
+    n_bytes = len(text.encode("utf-8", errors="surrogatepass"))
+    if n_bytes >= MAX_INPUT_BYTES:
+        raise InputError(msg_too_big(n_bytes))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError(MSG_EMPTY)
+    if looks_binary(text):
+        raise InputError(MSG_BINARY)
+    return text
+
+
+def read_upload(path: str | os.PathLike | None) -> str:
+    """The text of an uploaded one-cable file, or InputError with a message for the page."""
+    if not path:
+        raise InputError(MSG_EMPTY)
+    p = Path(path)
+    name = p.name
+    if is_corpus(name) or name.endswith(".gz"):
+        raise InputError(f"{name} is a corpus file: use the Batch tab for .jsonl / .jsonl.gz files.")
+    try:
+        size = p.stat().st_size
+        if size >= MAX_INPUT_BYTES:
+            raise InputError(msg_too_big(size))
+        with p.open("rb") as f:
+            data = f.read(MAX_INPUT_BYTES + 1)
+    except OSError:
+        raise InputError("The uploaded file could not be read; upload it again.") from None
+    try:
+        text = decode_text(data, "the uploaded file")
+    except InputError as e:
+        msg = str(e)
+        if "binary" in msg:
+            raise InputError(MSG_BINARY) from None
+        if "empty" in msg:
+            raise InputError(MSG_EMPTY) from None
+        raise InputError(msg_too_big(len(data))) from None
+    return check_text(text)
+
+
+def parse_cable(text: str | None) -> Cable:
+    """Checked text → `Cable`, or InputError when the text is bad or not a cable."""
+    cable = parse(check_text(text))
+    if NOT_A_CABLE in cable.warnings:
+        raise InputError(MSG_NOT_A_CABLE)
+    return cable
+
+
+# --------------------------------------------------------------------------------------- results
+@dataclass
+class Analysis:
+    """Everything the page shows for one cable."""
+
+    cable: Cable
+    summary: str
+    tags: list[str]
+    topics: list[str]
+    scores: dict | None
+    sentences: list[str]  # the summary split into sentences
+    body_index: list[int]  # indexes into cable.paragraphs of the paragraphs the model read
+    supports: list[Support]
+    seconds: float
+    model: str
+
+    def to_json(self) -> dict:
+        """The `/summarize` answer (the SPEC's `summarize` record, plus support and warnings)."""
+        paras = self.cable.paragraphs
+        return {
+            "id": self.cable.id,
+            "subject": self.cable.subject,
+            "summary": self.summary,
+            "topics": self.topics,
+            "tags": self.tags,
+            "tag_names": {c: tag_label(c) for c in self.tags},
+            "reference_summary": self.cable.summary,
+            "reference_tags": self.cable.tag_codes,
+            "scores": self.scores,
+            "support": [
+                {"sentence": s.sentence, "supported": s.supported,
+                 "paragraphs": [paragraph_number(paras, self.body_index[j]) for j, _ in s.paragraphs],
+                 "scores": [sc for _, sc in s.paragraphs]}
+                for s in self.supports
+            ],
+            "warnings": self.cable.warnings,
+            "model": self.model,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class BatchResult:
+    rows: list[dict]
+    averages: dict
+    files: list[str] = field(default_factory=list)  # the JSONL and CSV written
+    total_records: int = 0  # records in the upload (the first `limit` were processed)
+
+
+def tag_label(code: str) -> str | None:
+    from summarizer.tags import tag_name
+
+    try:
+        return tag_name(code)
+    except Exception:  # noqa: BLE001 - a readable name is a nicety
+        return None
+
+
+def paragraph_number(paragraphs, i: int) -> int:
+    """The cable's own number of paragraph i, or its 1-based position when it has none."""
+    p = paragraphs[i]
+    return p.number if p.number is not None else i + 1
+
+
+# --------------------------------------------------------------------------------------- service
+class SummaryService:
+    def __init__(self, model, batch_size: int = 8):
+        self.model = model
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str:
+        return str(getattr(self.model, "name", None) or type(self.model).__name__)
+
+    @property
+    def device(self) -> str:
+        return str(getattr(self.model, "device", "cpu"))
+
+    def predict(self, cables: list[Cable]):
+        with self._lock:
+            return self.model.predict(cables, batch_size=self.batch_size)
+
+    def warm_up(self) -> float:
+        """One answer for the start of the seed cable (first torch calls and imports are slow); returns seconds."""
+        cable = parse(seed_text())
+        cable.paragraphs = cable.paragraphs[:2]  # the own summary (kept out of the input) and one paragraph
+        t = time.perf_counter()
+        [pred] = self.predict([cable])
+        self._analysis(cable, pred, 0.0)  # also loads the ROUGE scorer and the stemmer
+        return time.perf_counter() - t
+
+    # ---------------------------------------------------------------- one cable
+    def analyze(self, text: str | None) -> Analysis:
+        t0 = time.perf_counter()
+        cable = parse_cable(text)
+        [pred] = self.predict([cable])
+        return self._analysis(cable, pred, time.perf_counter() - t0)
+
+    def summarize(self, text: str | None) -> dict:
+        """The `/summarize` endpoint: raw text in, the JSON answer out (InputError for bad input)."""
+        return self.analyze(text).to_json()
+
+    def parse_json(self, text: str | None) -> dict:
+        """The `/parse` endpoint: the SPEC's parse record, no model involved."""
+        return parse_cable(text).to_json()
+
+    def _analysis(self, cable: Cable, pred, seconds: float) -> Analysis:
+        from summarizer.model.scoring import cable_scores
+
+        summary = (pred.summary or "").strip()
+        skip = set(cable.summary_paragraphs)
+        body_index = [i for i, p in enumerate(cable.paragraphs) if i not in skip and p.text.strip()]
+        if not body_index:  # nothing but a summary: the model read whatever text there was
+            body_index = [i for i, p in enumerate(cable.paragraphs) if p.text.strip()]
+        sentences = split_sentences(summary)
+        supports = find_support(sentences, [cable.paragraphs[i].text for i in body_index])
+        return Analysis(
+            cable=cable, summary=summary, tags=list(pred.tags or []), topics=list(pred.topics or []),
+            scores=cable_scores(summary, list(pred.tags or []), cable), sentences=sentences,
+            body_index=body_index, supports=supports, seconds=seconds, model=self.model_name,
+        )
+
+    # ---------------------------------------------------------------- batch
+    def run_batch(self, path: str | os.PathLike | None, limit: int = 500, progress: Progress | None = None,
+                  out_dir: str | os.PathLike | None = None) -> BatchResult:
+        """Summarize and score the first `limit` records of a `.jsonl(.gz)` corpus; write JSONL + CSV."""
+        if not path:
+            raise InputError("No corpus uploaded: choose a .jsonl or .jsonl.gz file "
+                             "(one JSON object a line with `raw`).")
+        name = Path(path).name
+        if not is_corpus(name):
+            raise InputError(f"{name} is not a corpus: the Batch tab takes .jsonl or .jsonl.gz files "
+                             "(one JSON object a line with at least `raw`).")
+        limit = max(1, min(int(limit or MAX_BATCH_CABLES), MAX_BATCH_CABLES))
+        report = progress or (lambda done, total, desc: None)
+        report(0, 1, "reading the corpus")
+        records = []
+        total = 0
+        for rec in read_records(str(path)):
+            total += 1
+            if len(records) < limit:
+                records.append(rec)
+        if not records:
+            raise InputError(f"{name} holds no records.")
+        if all(r.error for r in records) and records[0].error.startswith("invalid JSON"):
+            raise InputError(f"{name} is not JSON Lines: line {records[0].line}: {records[0].error}.")
+
+        rows: list[dict] = [None] * len(records)  # type: ignore[list-item]
+        pending: list[tuple[int, Cable]] = []
+        done = 0
+        n = len(records)
+        for k, rec in enumerate(records):
+            if rec.error:
+                rows[k] = _error_row(rec.line, rec.id, rec.error)
+                done += 1
+                continue
+            try:
+                cable = parse(rec.raw, rec.hints)
+            except Exception as e:  # noqa: BLE001 - one bad record never stops the batch
+                rows[k] = _error_row(rec.line, rec.id, f"parse failed: {type(e).__name__}: {e}")
+                done += 1
+                continue
+            if NOT_A_CABLE in cable.warnings:
+                rows[k] = _error_row(rec.line, rec.id or cable.id, NOT_A_CABLE)
+                done += 1
+                continue
+            pending.append((k, cable))
+            if len(pending) >= self.batch_size:
+                done += self._batch_chunk(pending, records, rows)
+                pending = []
+                report(done, n, "summarizing")
+        if pending:
+            done += self._batch_chunk(pending, records, rows)
+        report(n, n, "writing results")
+        averages = batch_averages(rows)
+        out = Path(out_dir) if out_dir else _new_batch_dir()
+        stem = name.split(".")[0] or "corpus"
+        files = write_batch_files(rows, averages, out, stem)
+        return BatchResult(rows=rows, averages=averages, files=[str(f) for f in files], total_records=total)
+
+    def _batch_chunk(self, pending: list[tuple[int, Cable]], records, rows: list[dict]) -> int:
+        cables = [c for _, c in pending]
+        t0 = time.perf_counter()
+        try:
+            preds = self.predict(cables)
+        except Exception:  # noqa: BLE001 - isolate the cable that fails
+            log.exception("batch prediction failed; retrying one cable at a time")
+            preds = []
+            for c in cables:
+                try:
+                    preds.append(self.predict([c])[0])
+                except Exception as e:  # noqa: BLE001
+                    preds.append(e)
+        each = (time.perf_counter() - t0) / max(1, len(cables))
+        for (k, cable), pred in zip(pending, preds):
+            rec = records[k]
+            if isinstance(pred, Exception):
+                rows[k] = _error_row(rec.line, cable.id or rec.id, f"summarizing failed: {type(pred).__name__}: {pred}")
+                continue
+            a = self._analysis(cable, pred, each)
+            rows[k] = {
+                "line": rec.line, "id": cable.id or rec.id, "summary": a.summary, "topics": a.topics, "tags": a.tags,
+                "reference_summary": cable.summary, "reference_tags": cable.tag_codes, "scores": a.scores,
+                "seconds": round(each, 3), "error": None,
+            }
+        return len(pending)
+
+
+def _error_row(line: int, rid: str | None, error: str) -> dict:
+    return {"line": line, "id": rid, "summary": None, "topics": [], "tags": [], "reference_summary": None,
+            "reference_tags": [], "scores": None, "seconds": None, "error": error}
+
+
+def batch_averages(rows: list[dict]) -> dict:
+    ok = [r for r in rows if not r["error"]]
+    out: dict = {"records": len(rows), "summarized": len(ok), "failed": len(rows) - len(ok)}
+    for key in SCORE_KEYS:
+        vals = [r["scores"][key] for r in ok if r["scores"] and r["scores"].get(key) is not None]
+        out[key] = round(sum(vals) / len(vals), 2) if vals else None
+        out[f"n_{key}"] = len(vals)
+    secs = [r["seconds"] for r in ok if r["seconds"] is not None]
+    out["seconds_per_cable"] = round(sum(secs) / len(secs), 3) if secs else None
+    return out
+
+
+CSV_COLUMNS = ["line", "id", "error", *SCORE_KEYS, "seconds", "tags", "reference_tags", "topics", "summary",
+               "reference_summary"]
+
+
+def write_batch_files(rows: list[dict], averages: dict, out: Path, stem: str) -> list[Path]:
+    """`<stem>-summaries.jsonl` (one object a cable, then one `{"averages": ...}` line) and a CSV
+    with one row a cable and a last `AVERAGE` row."""
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl = out / f"{stem}-summaries.jsonl"
+    with jsonl.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        f.write(json.dumps({"averages": averages}, ensure_ascii=False) + "\n")
+    csv_path = out / f"{stem}-summaries.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for r in rows:
+            scores = r["scores"] or {}
+            w.writerow([r["line"], r["id"] or "", r["error"] or "", *[_num(scores.get(k)) for k in SCORE_KEYS],
+                        _num(r["seconds"]), " ".join(r["tags"]), " ".join(r["reference_tags"]),
+                        "; ".join(r["topics"]), r["summary"] or "", r["reference_summary"] or ""])
+        w.writerow(["", "AVERAGE", f"{averages['failed']} of {averages['records']} failed",
+                    *[_num(averages.get(k)) for k in SCORE_KEYS], _num(averages.get("seconds_per_cable")),
+                    "", "", "", "", ""])
+    return [jsonl, csv_path]
+
+
+def _num(v) -> str:
+    return "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def _new_batch_dir() -> Path:
+    """A fresh folder under the system temp dir for one batch's files; old ones are cleaned up."""
+    root = Path(tempfile.gettempdir()) / _BATCH_ROOT
+    root.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in root.iterdir():
+        try:
+            if now - old.stat().st_mtime > BATCH_DIR_MAX_AGE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix="run-", dir=root))
+
+
+# -------------------------------------------------------------------------------------- examples
+def examples_dir():
+    return resources.files("summarizer").joinpath("data", "examples")
+
+
+def example_files() -> list[tuple[str, str]]:
+    """(label, text) for each packaged example: the seed cable first, then the synthetic ones."""
+    out = []
+    d = examples_dir()
+    names = sorted((p.name for p in d.iterdir() if p.name.endswith(".txt")),
+                   key=lambda n: (not n.startswith("06TOKYO3797"), n))
+    for name in names:
+        text = d.joinpath(name).read_text(encoding="utf-8")
+        cable = parse(text)
+        label = f"{cable.id or name.removesuffix('.txt')}: {(cable.subject or '').title()}"
+        if name.startswith("synthetic"):
+            label += " (synthetic)"
+        elif name.startswith("06TOKYO3797"):
+            label += " (seed)"
+        out.append((label, text))
+    return out
+
+
+def seed_text() -> str:
+    return examples_dir().joinpath("06TOKYO3797.txt").read_text(encoding="utf-8")

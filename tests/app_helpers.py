@@ -1,0 +1,89 @@
+"""Shared by the app tests (tests/test_app*.py, tests/test_browser.py): a tiny random model directory
+and one running app per test process. Holds no tests itself.
+
+The tiny model is built with the training code's own functions (`build_tokenizer`, `build_model`,
+`default_settings`) at a toy size, with short beam-free decoding, so a prediction takes well under a
+second on CPU. It writes gibberish, which is all these tests need: they check the app, not the model.
+"""
+from __future__ import annotations
+
+import atexit
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+
+_LOCK = threading.Lock()
+_STATE: dict = {}
+
+
+def build_tiny_model(out: Path) -> Path:
+    """A toy model trained for one step by the training code (`train_on`), then set to short greedy decoding."""
+    import json
+
+    from summarizer.app.service import example_files
+    from summarizer.model.settings import SETTINGS_FILE
+    from summarizer.parsing import parse
+    from summarizer.training.config import TrainConfig
+    from summarizer.training.loop import train_on
+
+    cables = [parse(text) for _, text in example_files()]
+    cfg = TrainConfig(out=str(out), init="random", tokenizer="corpus", vocab_size=600, d_model=32, n_heads=2,
+                      d_ff=64, encoder_layers=1, decoder_layers=1, max_positions=512, batch_size=2, max_steps=1,
+                      warmup_steps=0, eval_every=1000, log_every=1000, dev_rouge=0, save_dtype="float32",
+                      inference_src_len=512, device="cpu")
+    train_on(cfg, cables, [], log=lambda *a, **k: None)
+    path = out / SETTINGS_FILE
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    for task in settings["tasks"].values():
+        task.setdefault("generation", {}).update(num_beams=1, max_new_tokens=12, min_new_tokens=4,
+                                                 early_stopping=False)
+    settings["chunk_min_new_tokens"] = 6
+    path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    return out
+
+
+def tiny_model_dir() -> Path:
+    with _LOCK:
+        if "model_dir" not in _STATE:
+            tmp = Path(tempfile.mkdtemp(prefix="app-tiny-model-"))
+            atexit.register(shutil.rmtree, tmp, True)
+            _STATE["model_dir"] = build_tiny_model(tmp / "tiny")
+        return _STATE["model_dir"]
+
+
+def tiny_service():
+    from summarizer.app.service import SummaryService
+    from summarizer.model import load_model
+
+    with _LOCK:
+        if "service" not in _STATE:
+            _STATE["service"] = None
+    if _STATE["service"] is None:
+        svc = SummaryService(load_model(str(tiny_model_dir()), device="cpu"))
+        svc.warm_up()
+        _STATE["service"] = svc
+    return _STATE["service"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def running_app() -> str:
+    """The URL of one app on the tiny model, started once per process and closed at exit."""
+    with _LOCK:
+        if "url" in _STATE:
+            return _STATE["url"]
+    from summarizer.app.page import build_page, launch
+
+    demo = build_page(tiny_service())
+    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+    atexit.register(demo.close)
+    with _LOCK:
+        _STATE["url"] = demo.local_url
+        _STATE["demo"] = demo
+    return demo.local_url
