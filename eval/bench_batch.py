@@ -1,0 +1,123 @@
+"""Throughput of `summarizer batch`: cables/s for each engine and worker count, and the scaling 1 → N.
+
+    python -m eval.bench_batch [--data ../shared/data/cables-dev.jsonl.gz] [--limit 40] [--model DIR]
+                               [--engines local,ray] [--workers 1,2] [--batch-size 8] [--out DIR]
+
+Each configuration runs the real command (`summarizer.commands.batch`) on the first --limit records of
+--data into a fresh output directory. Reported per run, from the run's manifest: `cables_per_second`
+(records / engine seconds: from starting the workers to the last shard written, so worker start-up, model
+loading and Ray start-up included, which is what a user waits for), `speedup` against 1 worker of the same
+engine, `first_rows_seconds` (engine start to the first chunk back: the start-up), `cables_per_second_after_first`
+(the steady rate after that), `model_seconds_per_cable` (mean model time a worker spent per cable) and
+`wall_seconds` (the whole command, hashing and planning included). The machine's
+load average is recorded too: on a shared machine the figures are only comparable within one report.
+Writes DIR/bench_batch.json and prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cables-dev.jsonl.gz"
+
+
+def _subset(data: str, limit: int, dest: Path) -> Path:
+    opener = gzip.open if data.endswith(".gz") else open
+    out = dest / "bench.jsonl"
+    with opener(data, "rt", encoding="utf-8") as f, open(out, "w", encoding="utf-8") as g:
+        n = 0
+        for line in f:
+            if n >= limit:
+                break
+            if line.strip():
+                g.write(line)
+                n += 1
+    return out
+
+
+def _one(corpus: Path, out: Path, engine: str, workers: int, args) -> dict:
+    from summarizer.commands.batch import main
+
+    argv = [str(corpus), "--out", str(out), "--engine", engine, "--workers", str(workers),
+            "--batch-size", str(args.batch_size)]
+    if args.model:
+        argv += ["--model", args.model]
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    rc = main(argv)
+    wall = time.perf_counter() - t
+    if rc not in (0, 2):
+        raise SystemExit(f"bench_batch: {engine} with {workers} worker(s) failed (exit {rc})")
+    m = json.loads((out / "manifest.json").read_text())
+    last = m["runs"][-1]
+    return {"engine": engine, "workers": workers, "records": m["counts"]["records"], "ok": m["counts"]["ok"],
+            "cpus_per_worker": last["settings"]["cpus_per_worker"], "engine_seconds": last["engine_seconds"],
+            "cables_per_second": last["cables_per_second"], "first_rows_seconds": last["first_rows_seconds"],
+            "cables_per_second_after_first": last["cables_per_second_after_first"],
+            "model_seconds_per_cable": m["averages"]["seconds_per_cable"], "wall_seconds": round(wall, 2),
+            "load_avg_before": round(load, 2), "model": m["model"]["dir"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(DEFAULT_DATA.resolve()))
+    p.add_argument("--limit", type=int, default=40, help="records of --data to run (default 40)")
+    p.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    p.add_argument("--engines", default="local,ray")
+    p.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--out", default="reports/bench_batch")
+    args = p.parse_args(argv)
+
+    from summarizer.model.loading import DEFAULT_MODEL_DIR
+
+    if not args.model and not (DEFAULT_MODEL_DIR / "config.json").is_file():
+        raise SystemExit(f"bench_batch: no shipped model at {DEFAULT_MODEL_DIR}; pass --model DIR")
+    engines = [e for e in args.engines.split(",") if e]
+    if "ray" in engines:
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            print("bench_batch: Ray is not installed (pip install -e '.[ray]'): skipping the ray engine",
+                  file=sys.stderr)
+            engines.remove("ray")
+    counts = [int(w) for w in args.workers.split(",")]
+    report_dir = Path(args.out)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    results = []
+    try:
+        corpus = _subset(args.data, args.limit, tmp)
+        for engine in engines:
+            for w in counts:
+                print(f"bench_batch: {engine}, {w} worker(s) ...", file=sys.stderr)
+                results.append(_one(corpus, tmp / f"{engine}-{w}", engine, w, args))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for r in results:
+        base = next(x for x in results if x["engine"] == r["engine"] and x["workers"] == min(counts))
+        r["speedup"] = round(r["cables_per_second"] / base["cables_per_second"], 2) if base["cables_per_second"] else None
+    report = {"data": args.data, "limit": args.limit, "batch_size": args.batch_size, "cpus": os.cpu_count(),
+              "results": results}
+    (report_dir / "bench_batch.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\n{args.limit} records of {Path(args.data).name}, batch size {args.batch_size}, "
+          f"{os.cpu_count()} CPUs, model {results[0]['model'] if results else '-'}\n")
+    print("| engine | workers | CPUs/worker | cables/s | speedup | start-up s | cables/s after start-up | "
+          "model s/cable | wall s | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['engine']} | {r['workers']} | {r['cpus_per_worker']:g} | {r['cables_per_second']} | "
+              f"{r['speedup']} | {r['first_rows_seconds']} | {r['cables_per_second_after_first']} | "
+              f"{r['model_seconds_per_cable']} | {r['wall_seconds']} | {r['load_avg_before']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""`summarizer batch`: the local engine end to end, resuming after SIGKILL, bad records carried through,
+the same rows as `summarizer summarize`, and the Ray engine giving identical rows (slow; skipped without
+Ray). A tiny model (tests/test_model_support.train_tiny) and a corpus of short synthetic cables keep it
+quick on a shared 2-core machine.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from test_model_support import WORDS, train_tiny
+
+ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "input", "line"}
+N_GOOD = 8
+BAD_LINES = {3: None, 6: "NORAW", 9: "NOTCABLE"}  # line -> id of the bad records in the corpus
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic_raw(i: int) -> str:
+    rng = random.Random(i)
+    words = lambda n: " ".join(rng.choice(WORDS) for _ in range(n))  # noqa: E731
+    return (f"C O N F I D E N T I A L TESTVILLE 000{100 + i}\n\nSIPDIS\n\nE.O. 12958: DECL: 03/04/2018\n"
+            f"TAGS: PREL ECON JA\nSUBJECT: TESTVILLE: {words(4).upper()}\n\n"
+            f"1. (C) Summary: {words(12)}. End Summary.\n\n2. (C) {words(25)}.\n\n3. (C) {words(20)}.\n")
+
+
+def corpus_lines(n_good: int = N_GOOD) -> list[str]:
+    """n_good short cables, with an invalid-JSON line (3), a record without `raw` (6), a blank line (7,
+    not a record) and a record that is not a cable (9)."""
+    lines = [json.dumps({"id": f"08TESTVILLE{100 + i}", "raw": synthetic_raw(i)}) for i in range(n_good)]
+    lines.insert(2, "{not json")
+    lines.insert(5, json.dumps({"id": "NORAW"}))
+    lines.insert(6, "")
+    lines.insert(8, json.dumps({"id": "NOTCABLE", "raw": "hello, this is not a cable at all"}))
+    return lines
+
+
+def expected_lines(lines: list[str]) -> list[int]:
+    return [n for n, text in enumerate(lines, start=1) if text.strip()]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    out = train_tiny(tmp_path_factory.mktemp("batch") / "m", steps=3)
+    cfg = json.loads((out / "summarizer_config.json").read_text())
+    for t in cfg["tasks"].values():  # short, fast decoding for the test
+        t["generation"].update(max_new_tokens=5, min_new_tokens=1, num_beams=1)
+    (out / "summarizer_config.json").write_text(json.dumps(cfg))
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    p = tmp_path_factory.mktemp("corpus") / "cables.jsonl"
+    p.write_text("\n".join(corpus_lines()) + "\n", encoding="utf-8")
+    return p
+
+
+def _batch(argv: list[str]) -> int | str:
+    from summarizer.commands import batch
+    from summarizer.inputs import InputError
+
+    p = argparse.ArgumentParser()
+    batch.register(p.add_subparsers(dest="command"))
+    args = p.parse_args(["batch", *argv])
+    try:
+        return args.run(args)
+    except InputError as e:
+        return f"InputError: {e}"
+
+
+def _rows(out: Path) -> list[dict]:
+    m = json.loads((out / "manifest.json").read_text())
+    rows = []
+    for s in m["plan"]["shards"]:
+        rows += [json.loads(x) for x in (out / "shards" / s["name"]).read_text().splitlines()]
+    return rows
+
+
+def _strip(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "seconds"}  # timings differ from run to run
+
+
+@pytest.fixture(scope="module")
+def local_run(model_dir, corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("local") / "out"
+    rc = _batch([str(corpus), "--out", str(out), "--model", str(model_dir), "--shard-size", "4",
+                 "--batch-size", "2", "--workers", "1"])
+    return rc, out
+
+
+def test_local_engine_end_to_end(local_run, corpus, model_dir, capsys):
+    rc, out = local_run
+    assert rc == 2  # the corpus holds bad records
+    rows = _rows(out)
+    lines = corpus.read_text().splitlines()
+    assert [r["line"] for r in rows] == expected_lines(lines)  # every record once, in input order
+    assert all(r["input"] == str(corpus) for r in rows)
+    for r in rows:
+        if r["line"] in BAD_LINES:
+            assert set(r) == {"id", "input", "line", "error"} and r["error"] and r["id"] == BAD_LINES[r["line"]]
+        else:
+            assert set(r) == ROW_KEYS and r["id"].startswith("08TESTVILLE") and "error" not in r
+            assert r["reference_summary"] and set(r["scores"]) >= {"rouge1", "rouge2", "rougeLsum", "tags_f1"}
+    assert not list((out / "shards").glob("*.tmp"))
+
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete"
+    assert m["inputs"] == [{"path": str(corpus), "sha256": hashlib.sha256(corpus.read_bytes()).hexdigest(),
+                            "bytes": corpus.stat().st_size, "records": N_GOOD + 3}]
+    assert m["model"]["dir"] == str(model_dir.resolve()) and len(m["model"]["sha256"]) == 64
+    assert m["settings"]["engine"] == "local" and m["settings"]["batch_size"] == 2
+    assert m["counts"] == {"records": N_GOOD + 3, "ok": N_GOOD, "errors": 3, "shards": 3}
+    assert m["averages"]["scored"]["rouge2"] == N_GOOD and m["averages"]["rouge2"] is not None
+    assert m["runs"][-1]["status"] == "complete" and m["runs"][-1]["cables_per_second"] > 0
+
+
+def test_same_rows_as_summarize(local_run, corpus, model_dir, tmp_path):
+    from summarizer.commands import summarize
+
+    _, out = local_run
+    p = argparse.ArgumentParser()
+    summarize.register(p.add_subparsers(dest="command"))
+    target = tmp_path / "summarize.jsonl"
+    args = p.parse_args(["summarize", str(corpus), "--model", str(model_dir), "--out", str(target),
+                         "--batch-size", "2"])
+    assert args.run(args) == 2
+    expected = [json.loads(x) for x in target.read_text().splitlines()]
+    got = [{k: v for k, v in r.items() if k != "input"} for r in _rows(out)]
+    assert [_strip(r) for r in got] == [_strip(r) for r in expected]
+
+
+def test_rerun_skips_finished_shards_and_refuses_another_job(local_run, corpus, model_dir, tmp_path, capsys):
+    _, out = local_run
+    before = {p.name: p.stat().st_ino for p in (out / "shards").iterdir()}
+    capsys.readouterr()
+    assert _batch([str(corpus), "--out", str(out), "--model", str(model_dir), "--workers", "2"]) == 2
+    assert {p.name: p.stat().st_ino for p in (out / "shards").iterdir()} == before  # nothing rewritten
+    err = capsys.readouterr().err  # the bad records are reported by input, line and id, every run
+    assert f"{corpus}: line 3: invalid JSON" in err and f"{corpus}: line 6 (NORAW): no `raw` text field" in err
+    assert f"{corpus}: line 9 (NOTCABLE): no cable header" in err and f"{N_GOOD} ok, 3 bad record(s)" in err
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["runs"][-1]["shards_skipped"] == 3 and m["runs"][-1]["records"] == 0
+    assert m["counts"]["records"] == N_GOOD + 3
+
+    other = tmp_path / "other.jsonl"
+    other.write_text(corpus.read_text().replace("TESTVILLE", "OTHERTOWN"))
+    msg = _batch([str(other), "--out", str(out), "--model", str(model_dir)])
+    assert msg.startswith("InputError:") and "inputs differ" in msg and "new --out" in msg
+    msg = _batch([str(corpus), "--out", str(out), "--model", str(model_dir), "--shard-size", "5"])
+    assert msg.startswith("InputError:") and "--shard-size 5" in msg
+
+
+def test_killed_run_resumes_with_every_record_once(corpus, model_dir, tmp_path):
+    out = tmp_path / "out"
+    second = tmp_path / "second.jsonl.gz"  # a second input, gzipped
+    with gzip.open(second, "wt", encoding="utf-8") as f:
+        f.write("\n".join(json.dumps({"id": f"09SECOND{i}", "raw": synthetic_raw(50 + i)}) for i in range(3)) + "\n")
+    inputs = [str(corpus), str(second)]
+    cmd = [sys.executable, "-m", "summarizer.batch", *inputs, "--out", str(out), "--model", str(model_dir),
+           "--shard-size", "2", "--batch-size", "1", "--workers", "1"]
+    env = dict(os.environ, SUMMARIZER_BATCH_TEST_DELAY="1.0")  # every chunk takes a second
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    shards = out / "shards"
+    try:
+        deadline = time.monotonic() + 240
+        # kill it half way: a shard complete and the next one half written (its temporary file exists)
+        while time.monotonic() < deadline and proc.poll() is None:
+            done = list(shards.glob("*.jsonl")) if shards.is_dir() else []
+            partial = [p for p in shards.glob("*.tmp") if p.stat().st_size > 0] if shards.is_dir() else []
+            if done and partial:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read().decode()
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker process, as a crash would
+        proc.wait()
+    kept = {p.name: p.stat().st_ino for p in shards.glob("*.jsonl")}
+    m = json.loads((out / "manifest.json").read_text())
+    assert 0 < len(kept) < len(m["plan"]["shards"]) and m["status"] == "running"
+
+    assert _batch([*inputs, "--out", str(out), "--model", str(model_dir), "--batch-size", "1"]) == 2
+    rows = _rows(out)
+    expected = [(str(corpus), n) for n in expected_lines(corpus.read_text().splitlines())]
+    expected += [(str(second), n) for n in (1, 2, 3)]
+    assert [(r["input"], r["line"]) for r in rows] == expected  # every record exactly once, in order
+    assert [r["id"] for r in rows[-3:]] == ["09SECOND0", "09SECOND1", "09SECOND2"]
+    assert {p.name: p.stat().st_ino for p in shards.glob("*.jsonl") if p.name in kept} == kept  # kept, not redone
+    assert not list(shards.glob("*.tmp"))
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and [r["status"] for r in m["runs"]] == ["running", "complete"]
+    assert m["runs"][1]["shards_skipped"] == len(kept)
+
+
+def test_option_and_input_errors(corpus, model_dir, tmp_path):
+    out = str(tmp_path / "o")
+    cases = [
+        (["-", "--out", out], "standard input"),
+        ([str(tmp_path / "x.txt"), "--out", out], "corpus files"),
+        ([str(tmp_path / "missing.jsonl"), "--out", out], "no such file"),
+        ([str(corpus), str(corpus), "--out", out], "given twice"),
+        ([str(corpus), "--out", out, "--address", "auto"], "--engine ray"),
+        ([str(corpus), "--out", out, "--workers", "0"], "--workers"),
+        ([str(corpus), "--out", out, "--model", str(tmp_path / "nomodel")], "does not exist"),
+    ]
+    for argv, expect in cases:
+        msg = _batch(argv)
+        assert isinstance(msg, str) and msg.startswith("InputError:") and expect in msg, (argv, msg)
+        assert "\n" not in msg
+
+
+def test_ray_missing_is_a_clear_message(corpus, model_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    msg = _batch([str(corpus), "--out", str(tmp_path / "o"), "--engine", "ray", "--model", str(model_dir)])
+    assert msg.startswith("InputError:") and "pip install -e '.[ray]'" in msg
+
+
+def test_shard_writer_takes_chunks_in_any_order(tmp_path):
+    from summarizer.batch.shards import InputFile, ShardWriter, finished_shards, make_plan
+
+    plan = make_plan([InputFile("a.jsonl", "0" * 64, 1, records=5)], shard_size=3)
+    assert [(s.name, s.start, s.count) for s in plan.shards] == [("000-a-00000.jsonl", 0, 3),
+                                                                  ("000-a-00001.jsonl", 3, 2)]
+    w = ShardWriter(tmp_path, plan)
+    assert w.add("000-a-00000.jsonl", 1, [{"n": 2}, {"n": 3}]) is False
+    assert (tmp_path / "shards" / "000-a-00000.jsonl.tmp").exists()
+    assert w.add("000-a-00000.jsonl", 0, [{"n": 1}]) is True
+    assert [json.loads(x)["n"] for x in (tmp_path / "shards" / "000-a-00000.jsonl").read_text().splitlines()] == [1, 2, 3]
+    w.add("000-a-00001.jsonl", 0, [{"n": 4}])  # left half written, as a killed run leaves it
+    w.close()
+    (tmp_path / "shards" / "stale.jsonl.tmp").write_text("x")
+    assert finished_shards(tmp_path, plan) == {"000-a-00000.jsonl"}
+    assert not list((tmp_path / "shards").glob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_ray_engine_gives_identical_records(local_run, corpus, model_dir, tmp_path):
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    _, local_out = local_run
+    out = tmp_path / "ray"
+    argv = [str(corpus), "--out", str(out), "--model", str(model_dir), "--shard-size", "4", "--batch-size", "2",
+            "--engine", "ray", "--workers", "2", "--cpus-per-worker", "1"]
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")  # a local Ray with 2 CPUs
+    try:
+        assert _batch(argv) == 2
+        assert [_strip(r) for r in _rows(out)] == [_strip(r) for r in _rows(local_out)]
+        m = json.loads((out / "manifest.json").read_text())
+        assert m["settings"]["engine"] == "ray" and m["counts"]["records"] == N_GOOD + 3
+        # resume on Ray: a lost shard is redone, the others kept
+        lost = sorted((out / "shards").glob("*.jsonl"))[1]
+        lost.unlink()
+        assert _batch(argv) == 2
+        assert [_strip(r) for r in _rows(out)] == [_strip(r) for r in _rows(local_out)]
+        assert json.loads((out / "manifest.json").read_text())["runs"][-1]["shards_written"] == 1
+    finally:
+        ray.shutdown()
