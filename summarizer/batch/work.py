@@ -46,7 +46,7 @@ def summarize_records(model, records: list[Record], batch_size: int, source: str
     """Rows for `records` (in order): parse each, predict the good ones in one batch of at most
     `batch_size` cables, score. When the batch fails, each cable is retried alone so only the one that
     fails gets an `error` (what `summarizer summarize` does)."""
-    from summarizer.commands.summarize import row
+    from summarizer.commands.summarize import predict_each, row
     from summarizer.parsing import NOT_A_CABLE, parse
 
     rows: list[dict | None] = [None] * len(records)
@@ -67,21 +67,7 @@ def summarize_records(model, records: list[Record], batch_size: int, source: str
 
     for start in range(0, len(pending), batch_size):
         group = pending[start:start + batch_size]
-        cables = [c for _, _, c in group]
-        t = time.perf_counter()
-        try:
-            preds = model.predict(cables, batch_size=batch_size)
-            each = (time.perf_counter() - t) / len(cables)
-            results = [(p, each, None) for p in preds]
-        except Exception:  # noqa: BLE001 - find the cable that failed; the others still get summaries
-            results = []
-            for c in cables:
-                t1 = time.perf_counter()
-                try:
-                    [p] = model.predict([c], batch_size=1)
-                    results.append((p, time.perf_counter() - t1, None))
-                except Exception as e:  # noqa: BLE001
-                    results.append((None, time.perf_counter() - t1, f"model failed: {type(e).__name__}: {e}"))
+        results = predict_each(model, [c for _, _, c in group], batch_size)
         for (i, rec, cable), (pred, secs, err) in zip(group, results):
             if err:
                 rows[i] = _error_row(cable.id or rec.id, source, rec.line, err)

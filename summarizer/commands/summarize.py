@@ -42,6 +42,26 @@ def row(cable, pred, seconds: float) -> dict:
     }
 
 
+def predict_each(model, cables: list, batch_size: int) -> list[tuple]:
+    """(prediction, seconds, error) per cable. When the batch fails, each cable is retried alone so
+    that only the one that fails gets an error and the others still get summaries."""
+    t = time.perf_counter()
+    try:
+        preds = model.predict(cables, batch_size=batch_size)
+        each = (time.perf_counter() - t) / len(cables)
+        return [(p, each, None) for p in preds]
+    except Exception:  # noqa: BLE001 - find the cable that failed
+        results = []
+        for c in cables:
+            t1 = time.perf_counter()
+            try:
+                [p] = model.predict([c], batch_size=1)
+                results.append((p, time.perf_counter() - t1, None))
+            except Exception as e:  # noqa: BLE001
+                results.append((None, time.perf_counter() - t1, f"model failed: {type(e).__name__}: {e}"))
+        return results
+
+
 def _load(args):
     from summarizer.model import ModelError, load_model
 
@@ -77,21 +97,7 @@ def run(args: argparse.Namespace) -> int:
     def flush(out) -> None:
         if not pending:
             return
-        cables = [c for _, c in pending]
-        t = time.perf_counter()
-        try:
-            preds = model.predict(cables, batch_size=args.batch_size)
-            each = (time.perf_counter() - t) / len(cables)
-            results = [(p, each, None) for p in preds]
-        except Exception:  # noqa: BLE001 - find the cable that failed; the others still get summaries
-            results = []
-            for c in cables:
-                t1 = time.perf_counter()
-                try:
-                    [p] = model.predict([c], batch_size=1)
-                    results.append((p, time.perf_counter() - t1, None))
-                except Exception as e:  # noqa: BLE001
-                    results.append((None, time.perf_counter() - t1, f"model failed: {type(e).__name__}: {e}"))
+        results = predict_each(model, [c for _, c in pending], args.batch_size)
         for (rec, cable), (pred, secs, err) in zip(pending, results):
             if err:
                 tally.failed(rec.line, cable.id or rec.id, err)
