@@ -67,6 +67,8 @@ def test_model_capitals_are_kept():
     ("he / she said", "he/she said"),
     ("the u . s . and", "the u.s. and"),
     ("1 . 4 ( b )", "1.4 (b)"),
+    ("met the u . s . - - - and the u . n . envoy", "met the u.s. -- and the u.n. envoy"),
+    ("they left . a new", "they left. a new"),
 ])
 def test_detokenize(spaced, joined):
     assert detokenize(spaced, SOURCE) == joined

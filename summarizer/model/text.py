@@ -188,11 +188,18 @@ def detokenize(text: str, source: str | None = None) -> str:
     while i < len(toks):
         tok = toks[i]
         prev = out[-1]
-        # "- -" -> "--" (a dash), spaced
+        # a run of hyphens ("- -", "- - -") is a dash: "--", spaced
         if tok == "-" and i + 1 < len(toks) and toks[i + 1] == "-":
+            while i < len(toks) and toks[i] == "-":
+                i += 1
             out.append("--")
-            i += 2
             glue_next = False
+            continue
+        # single letters and dots are an acronym: "u . s ." -> "u.s.", "u . n" -> "u.n"
+        if tok == "." and len(prev) >= 1 and re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", prev) and i + 1 < len(toks) \
+                and re.fullmatch(r"[^\W\d_]", toks[i + 1]) and i + 2 < len(toks) and toks[i + 2] == ".":
+            out[-1] = prev + "." + toks[i + 1]
+            i += 2
             continue
         if tok == '"' or tok == "“" or tok == "”":
             if quote_open:

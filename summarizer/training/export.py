@@ -12,7 +12,6 @@ Contents:
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from summarizer.training.config import TrainConfig
@@ -37,7 +36,7 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
     import torch
 
     from summarizer.model.loading import shared_embedding_keys
-    from summarizer.model.settings import SETTINGS_FILE, default_settings, read_prompt
+    from summarizer.model.settings import default_settings, read_prompt
     from summarizer.model.text import CasingTable
 
     dtype = getattr(torch, DTYPES.get(cfg.save_dtype, "float16"))
@@ -81,7 +80,6 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
     sizes = {p.name: p.stat().st_size for p in out.glob("*.safetensors")}
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     log(f"saved {len(sizes)} shard(s), largest {max(sizes.values()) / 1e6:.1f} MB; directory {total / 1e6:.1f} MB")
-    assert SETTINGS_FILE
 
 
 def dir_size_mb(out: Path) -> float:
@@ -176,8 +174,8 @@ def model_card(cfg: TrainConfig, out: Path, summary: dict) -> str:
         "```",
         "",
         "## Limits",
-        "- a first model trained briefly on CPU: summaries are generic and can state names or numbers that are "
-        "not in the cable; read them against the cable.",
+        "- trained briefly on CPU, the model can write generic text and names or numbers that are not in the "
+        "cable; compare the dev scores above with lead-words before relying on it.",
         "",
     ]
     return "\n".join(lines)
@@ -193,9 +191,3 @@ def _fmt_losses(d) -> str:
     if not d:
         return "–"
     return f"{d.get('all', 0):.3f} (" + ", ".join(f"{k} {v:.3f}" for k, v in d.items() if k != "all") + ")"
-
-
-def copy_prompts(src: Path, dst: Path) -> None:
-    dst.mkdir(parents=True, exist_ok=True)
-    for p in src.glob("*.txt"):
-        shutil.copy2(p, dst / p.name)
