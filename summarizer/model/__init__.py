@@ -4,14 +4,8 @@ Heavy libraries (torch, transformers) are imported only when a model is loaded.
 """
 from __future__ import annotations
 
-import os
-
-# OpenMP threads that spin while waiting make every small op crawl when the CPU is shared (measured on a
-# busy 2-core box: 20.6 s → 1.2 s for one cable). Only effective if torch is not imported yet.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from summarizer.model.errors import ModelError  # noqa: E402
-from summarizer.model.loading import DEFAULT_MODEL_DIR  # noqa: E402
+from summarizer.model.errors import ModelError
+from summarizer.model.loading import DEFAULT_MODEL_DIR
 
 
 def load_model(path=None, device=None, prompts_dir=None):

@@ -1,10 +1,6 @@
 """Training the cable seq2seq model: `summarizer train` (see loop.py for the loop, export.py for the output)."""
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see summarizer/model/__init__.py
-
 from summarizer.training.config import ConfigError, TrainConfig, apply_overrides
 
 __all__ = ["TrainConfig", "ConfigError", "apply_overrides", "train"]
