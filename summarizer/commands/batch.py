@@ -232,14 +232,6 @@ class _Bar:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m summarizer.batch ...`: the same command without the `summarizer` entry point."""
-    p = argparse.ArgumentParser(prog="summarizer")
-    register(p.add_subparsers(dest="command", required=True))
-    args = p.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.run(args)
-    except InputError as e:
-        print(f"summarizer batch: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted (finished shards are kept; rerun to resume)", file=sys.stderr)
-        return 130
+    from summarizer.cli import main as cli_main
+
+    return cli_main(["batch", *(sys.argv[1:] if argv is None else argv)])

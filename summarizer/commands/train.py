@@ -57,16 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m summarizer.commands.train ...` (the same as `summarizer train ...`)."""
-    from summarizer.inputs import InputError
+    from summarizer.cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="summarizer")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.run(args)
-    except InputError as e:
-        print(f"summarizer train: {e}", file=sys.stderr)
-        return 2
+    return cli_main(["train", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
