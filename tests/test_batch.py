@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from test_model_support import WORDS, train_tiny
+from test_model_support import WORDS, fast_decoding, train_tiny
 
 ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "input", "line"}
 N_GOOD = 8
@@ -52,12 +52,7 @@ def expected_lines(lines: list[str]) -> list[int]:
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    out = train_tiny(tmp_path_factory.mktemp("batch") / "m", steps=3)
-    cfg = json.loads((out / "summarizer_config.json").read_text())
-    for t in cfg["tasks"].values():  # short, fast decoding for the test
-        t["generation"].update(max_new_tokens=5, min_new_tokens=1, num_beams=1)
-    (out / "summarizer_config.json").write_text(json.dumps(cfg))
-    return out
+    return fast_decoding(train_tiny(tmp_path_factory.mktemp("batch") / "m", steps=3))
 
 
 @pytest.fixture(scope="module")

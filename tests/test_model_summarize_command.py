@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_model_support import one_thread, train_tiny
+from test_model_support import one_thread, fast_decoding, train_tiny
 
 parsing = pytest.importorskip("summarizer.parsing")
 
@@ -17,12 +17,7 @@ ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "s
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    out = train_tiny(tmp_path_factory.mktemp("cmd") / "m", steps=3)
-    cfg = json.loads((out / "summarizer_config.json").read_text())
-    for t in cfg["tasks"].values():  # short, fast decoding for the test
-        t["generation"].update(max_new_tokens=5, min_new_tokens=1, num_beams=1)
-    (out / "summarizer_config.json").write_text(json.dumps(cfg))
-    return out
+    return fast_decoding(train_tiny(tmp_path_factory.mktemp("cmd") / "m", steps=3))
 
 
 def _run(argv):

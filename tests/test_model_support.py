@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -77,6 +78,16 @@ def train_tiny(out: Path, steps: int = 12, n_cables: int = 24, extra: list[str] 
     dev = [make_cable(1000 + i) for i in range(6)]
     cfg = tiny_config(out, [f"max_steps={steps}", *(extra or [])])
     return train_on(cfg, cables, dev, log=lambda *_: None)
+
+
+def fast_decoding(model_dir: Path) -> Path:
+    """Short greedy decoding for every task of a model directory: tests need rows, not good summaries."""
+    path = model_dir / "summarizer_config.json"
+    cfg = json.loads(path.read_text())
+    for t in cfg["tasks"].values():
+        t["generation"].update(max_new_tokens=5, min_new_tokens=1, num_beams=1)
+    path.write_text(json.dumps(cfg))
+    return model_dir
 
 
 def word_tokenizer(kind: str):
