@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Iterator
 
 MAX_INPUT_BYTES = 1_000_000  # one cable; the longest real cable is ~150 kB
+# One corpus line: a cable JSON-escaped (up to 6 characters for one) plus its hints. A longer line is
+# reported and skipped in bounded pieces, so one line without an end cannot fill the memory.
+MAX_LINE_CHARS = 8 * MAX_INPUT_BYTES
 
 
 class InputError(Exception):
@@ -79,12 +82,36 @@ def _open_corpus(path: str) -> io.TextIOBase:
     return p.open("r", encoding="utf-8", errors="replace")
 
 
+def _bounded_lines(stream: io.TextIOBase) -> Iterator[str | int]:
+    """The stream's lines; a line over MAX_LINE_CHARS comes as its length (an int), never as one string."""
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE_CHARS or line.endswith("\n"):
+            yield line
+            continue
+        size = len(line)
+        del line
+        while True:  # the rest of the over-long line, in bounded pieces
+            more = stream.readline(MAX_LINE_CHARS)
+            size += len(more)
+            if not more or more.endswith("\n"):
+                break
+        yield size
+
+
 def _read_corpus(path: str) -> Iterator[Record]:
     stream = _open_corpus(path)
     n = 0
     try:
         with stream:
-            for n, line in enumerate(stream, start=1):
+            for n, line in enumerate(_bounded_lines(stream), start=1):
+                if isinstance(line, int):
+                    yield Record(line=n, id=None, raw=None,
+                                 error=f"line is {line:,} characters long; the limit is {MAX_LINE_CHARS:,} "
+                                       f"(one cable is at most {MAX_INPUT_BYTES:,} bytes)")
+                    continue
                 if not line.strip():
                     continue
                 yield _record_from_line(n, line)
@@ -107,6 +134,7 @@ def _record_from_line(n: int, line: str) -> Record:
         return Record(line=n, id=rid, raw=None, hints=hints, error="no `raw` text field")
     if not raw.strip():
         return Record(line=n, id=rid, raw=None, hints=hints, error="`raw` is empty")
-    if len(raw) > MAX_INPUT_BYTES:
-        return Record(line=n, id=rid, raw=None, hints=hints, error=f"`raw` is over {MAX_INPUT_BYTES:,} characters")
+    if len(raw) > MAX_INPUT_BYTES // 4 and len(raw.encode("utf-8", errors="surrogatepass")) > MAX_INPUT_BYTES:
+        return Record(line=n, id=rid, raw=None, hints=hints,
+                      error=f"`raw` is over {MAX_INPUT_BYTES:,} bytes, the limit for one cable")
     return Record(line=n, id=rid, raw=raw, hints=hints)

@@ -24,6 +24,7 @@ from typing import Callable
 
 from summarizer.cable import Cable
 from summarizer.inputs import MAX_INPUT_BYTES, InputError, decode_text, is_corpus, read_records
+from summarizer.limits import cable_limit_error, cap_generation
 from summarizer.parsing import NOT_A_CABLE, parse
 from summarizer.sentences import split_sentences
 
@@ -182,6 +183,10 @@ class SummaryService:
         self.model = model
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        # A model directory's own generation lengths are capped (summarizer.limits); the notes say which.
+        self.notes = cap_generation(model)
+        for note in self.notes:
+            log.warning("%s", note)
 
     @property
     def model_name(self) -> str:
@@ -194,6 +199,15 @@ class SummaryService:
     def predict(self, cables: list[Cable]):
         with self._lock:
             return self.model.predict(cables, batch_size=self.batch_size)
+
+    def limit_error(self, cable: Cable) -> str | None:
+        """Why `cable` is over the paragraph or chunk limit (`summarizer.limits`), or None. Counting chunks
+        runs the tokenizer, so it takes the model's lock."""
+        too_big = cable_limit_error(cable)
+        if too_big:
+            return too_big
+        with self._lock:
+            return cable_limit_error(cable, self.model)
 
     def warm_up(self) -> float:
         """One answer for the start of the seed cable (first torch calls and imports are slow); returns seconds."""
@@ -208,6 +222,9 @@ class SummaryService:
     def analyze(self, text: str | None) -> Analysis:
         t0 = time.perf_counter()
         cable = parse_cable(text)
+        too_big = self.limit_error(cable)  # a clear message, not minutes of generation
+        if too_big:
+            raise InputError(too_big)
         [pred] = self.predict([cable])
         return self._analysis(cable, pred, time.perf_counter() - t0)
 
@@ -277,6 +294,11 @@ class SummaryService:
                 continue
             if NOT_A_CABLE in cable.warnings:
                 rows[k] = _error_row(rec.line, rec.id or cable.id, NOT_A_CABLE)
+                done += 1
+                continue
+            too_big = self.limit_error(cable)
+            if too_big:
+                rows[k] = _error_row(rec.line, rec.id or cable.id, too_big)
                 done += 1
                 continue
             pending.append((k, cable))

@@ -35,7 +35,11 @@ def load(model_dir: str | None, device: str | None, threads: int | None = None):
         import torch
 
         torch.set_num_threads(max(1, int(threads)))
-    return load_model(model_dir, device=device)
+    from summarizer.limits import cap_generation
+
+    model = load_model(model_dir, device=device)
+    cap_generation(model)  # generation lengths capped as in `summarize` and the page (summarizer.limits)
+    return model
 
 
 def _error_row(rid, source: str, line: int, err: str) -> dict:
@@ -47,6 +51,7 @@ def summarize_records(model, records: list[Record], batch_size: int, source: str
     `batch_size` cables, score. When the batch fails, each cable is retried alone so only the one that
     fails gets an `error` (what `summarizer summarize` does)."""
     from summarizer.commands.summarize import predict_each, row
+    from summarizer.limits import cable_limit_error
     from summarizer.parsing import NOT_A_CABLE, parse
 
     rows: list[dict | None] = [None] * len(records)
@@ -62,6 +67,10 @@ def summarize_records(model, records: list[Record], batch_size: int, source: str
             continue
         if NOT_A_CABLE in cable.warnings:
             rows[i] = _error_row(rec.id or cable.id, source, rec.line, NOT_A_CABLE)
+            continue
+        too_big = cable_limit_error(cable, model)  # paragraph and chunk limits (summarizer.limits)
+        if too_big:
+            rows[i] = _error_row(rec.id or cable.id, source, rec.line, too_big)
             continue
         pending.append((i, rec, cable))
 

@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
 
     service = SummaryService(model)
     _say(f"model {service.model_name} loaded on {service.device} in {time.perf_counter() - t0:.1f} s")
+    for note in service.notes:  # generation lengths over summarizer.limits.MAX_NEW_TOKENS
+        _say(f"note: {note}")
     if not args.no_warmup:
         _say(f"warmed up on the seed cable in {service.warm_up():.1f} s")
     from summarizer.app.page import build_page, launch

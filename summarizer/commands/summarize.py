@@ -10,10 +10,12 @@ in the final line, exit status 2): none is dropped.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from summarizer.commands._io import Tally, output, progress, write_json
 from summarizer.inputs import InputError, is_corpus, read_records
+from summarizer.limits import cable_limit_error, cap_generation
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,9 +70,12 @@ def _load(args):
     if args.batch_size < 1:
         raise InputError("--batch-size must be at least 1")
     try:
-        return load_model(args.model, device=args.device)
+        model = load_model(args.model, device=args.device)
     except ModelError as e:
         raise InputError(str(e)) from None
+    for note in cap_generation(model):  # a model directory may ask for any length; see summarizer.limits
+        print(f"summarizer summarize: note: {note}", file=sys.stderr)
+    return model
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
         cable = parse(rec.raw, rec.hints)
         if NOT_A_CABLE in cable.warnings:
             raise InputError(f"{args.input}: {NOT_A_CABLE}")
-        model = _load(args)
+        too_big = cable_limit_error(cable)  # the paragraph limit, before the slow model load
+        model = None if too_big else _load(args)
+        too_big = too_big or cable_limit_error(cable, model)  # the chunk limit needs the model's tokenizer
+        if too_big:
+            raise InputError(f"{args.input}: {too_big}")
         t = time.perf_counter()
         [pred] = model.predict([cable], batch_size=args.batch_size)
         with output(args.out) as out:
@@ -120,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             except Exception as e:  # noqa: BLE001 - a parser bug must not lose the record
                 cable, err = None, f"parse failed: {type(e).__name__}: {e}"
             else:
-                err = NOT_A_CABLE if NOT_A_CABLE in cable.warnings else None
+                err = NOT_A_CABLE if NOT_A_CABLE in cable.warnings else cable_limit_error(cable, model)
             if err:
                 flush(out)
                 tally.failed(rec.line, rec.id, err)

@@ -1,0 +1,109 @@
+"""The limits that keep one request (page, API, CLI, batch) from taking the service down.
+
+| limit | value | where it is checked |
+|---|---|---|
+| input size | `MAX_INPUT_BYTES` (1 MB) for one cable | `summarizer.inputs` (CLI, corpus records), `app.service.check_text` (page, API, upload) |
+| upload size | `MAX_UPLOAD` (50 MB) for a corpus on the Batch tab | Gradio's `max_file_size` (`app.page.launch`) |
+| request body | `MAX_REQUEST_BYTES` for any other HTTP request | `app.page.RequestLimits` |
+| paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
+| chunks | `MAX_CHUNKS` encoder-sized chunks per cable for a seq2seq summary | `check_cable`, before the model |
+| generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, at load |
+
+Every check gives one line for the user (an `InputError`, or a note at load), never a traceback.
+"""
+from __future__ import annotations
+
+from summarizer.inputs import MAX_INPUT_BYTES, InputError
+
+__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES", "MAX_UPLOAD",
+           "check_cable", "count_chunks", "cap_generation"]
+
+MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 288)
+MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
+MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped model asks for 160)
+MAX_UPLOAD = "50mb"  # largest upload (corpora for the Batch tab)
+# Any other request body (the JSON of an API call): one cable JSON-escaped, with room to spare.
+MAX_REQUEST_BYTES = 8 * MAX_INPUT_BYTES
+
+
+def msg_too_many_paragraphs(n: int) -> str:
+    return (f"The cable has {n:,} paragraphs; the limit is {MAX_PARAGRAPHS:,} per cable "
+            "(the longest real cable has under 300). Split it and summarize the parts.")
+
+
+def msg_too_many_chunks(n: int) -> str:
+    return (f"The cable is too long for the model: it fills {n:,} encoder-sized chunks; the limit is {MAX_CHUNKS:,} "
+            "per cable. Split it and summarize the parts.")
+
+
+def _input_paragraphs(cable) -> list[str]:
+    """What the model reads: the body paragraphs (own summary left out), else any paragraph text."""
+    paras = [p for p in (getattr(cable, "body_paragraphs", None) or []) if p and p.strip()]
+    return paras or [p.text for p in cable.paragraphs if p.text and p.text.strip()]
+
+
+def count_chunks(model, cable) -> int | None:
+    """How many encoder-sized chunks `model` would summarize `cable` in, or None when the model does not
+    write its summary chunk by chunk (a sentence selector writes it; or the model cannot tell)."""
+    chunk = getattr(model, "chunk", None)
+    if not callable(chunk) or "summarize" not in (getattr(model, "tasks", None) or []):
+        return None
+    if getattr(model, "selector", None) is not None:
+        return None
+    return len(chunk(_input_paragraphs(cable), "summarize"))
+
+
+def check_cable(cable, model=None) -> None:
+    """InputError when a parsed cable is over the paragraph limit, or (given the model) the chunk limit."""
+    n = len(cable.paragraphs)
+    if n > MAX_PARAGRAPHS:
+        raise InputError(msg_too_many_paragraphs(n))
+    if model is not None:
+        chunks = count_chunks(model, cable)
+        if chunks is not None and chunks > MAX_CHUNKS:
+            raise InputError(msg_too_many_chunks(chunks))
+
+
+def cable_limit_error(cable, model=None) -> str | None:
+    """`check_cable` as a message (for corpus rows), or None when the cable is within the limits."""
+    try:
+        check_cable(cable, model)
+    except InputError as e:
+        return str(e)
+    return None
+
+
+def cap_generation(model, limit: int = MAX_NEW_TOKENS) -> list[str]:
+    """Clamp every task's `max_new_tokens` (and `max_length`) to `limit`; one note per clamped value.
+
+    A model directory's settings are data from outside: `max_new_tokens: 1000000` would let one request
+    generate for hours. (The model layer should enforce this itself; until it does, every entry point
+    calls this once after loading.)"""
+    notes: list[str] = []
+    settings = getattr(model, "settings", None)
+    tasks = getattr(settings, "tasks", None)
+    if not isinstance(tasks, dict):
+        return notes
+    for name, task in tasks.items():
+        gen = getattr(task, "generation", None)
+        if not isinstance(gen, dict):
+            continue
+        for key in ("max_new_tokens", "max_length"):
+            value = gen.get(key)
+            if isinstance(value, (int, float)) and value > limit:
+                gen[key] = limit
+                notes.append(f"the model asks for {key}={int(value):,} in task {name!r}; capped at {limit:,}")
+        if isinstance(gen.get("min_new_tokens"), (int, float)) and gen["min_new_tokens"] > limit:
+            gen["min_new_tokens"] = limit
+    # each chunk of a long cable gets at least this many tokens, whatever max_new_tokens says
+    floor = getattr(settings, "chunk_min_new_tokens", None)
+    if isinstance(floor, (int, float)) and floor > limit:
+        settings.chunk_min_new_tokens = limit
+        notes.append(f"the model asks for chunk_min_new_tokens={int(floor):,}; capped at {limit:,}")
+    # what generate falls back to when a task sets no length of its own
+    gen_config = getattr(getattr(model, "model", None), "generation_config", None)
+    max_length = getattr(gen_config, "max_length", None)
+    if isinstance(max_length, int) and max_length > limit:
+        gen_config.max_length = limit
+        notes.append(f"the model's generation_config asks for max_length={max_length:,}; capped at {limit:,}")
+    return notes
