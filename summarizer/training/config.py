@@ -15,12 +15,17 @@ class TrainConfig:
     # data
     data: str = str(DEFAULT_DATA)  # directory with cables-train.jsonl.gz and cables-dev.jsonl.gz
     out: str = "runs/model"  # the model directory to write
-    tasks: str = "summarize,tags,subject"  # comma-separated; each has a prompt file prompts/<task>.txt
+    tasks: str = "summarize,tags,subject"  # comma-separated (also: rewrite); each has a prompt file prompts/<task>.txt
     prompt_side: str = "encoder"  # encoder: "summarize: " + body (T5 style) | decoder: forced decoder prefix
     src_len: int = 256  # encoder tokens seen in training (prompt + start of the body + special tokens)
     aux_src_len: int = 192  # encoder tokens for the tags / subject tasks (train and inference)
     tgt_len: int = 128  # summary target tokens (eos included)
     aux_tgt_len: int = 32  # tags / subject target tokens
+    rewrite_src_len: int = 128  # rewrite task: encoder tokens of the source sentence(s)
+    rewrite_tgt_len: int = 64  # rewrite task: target tokens (eos included)
+    rewrite_min_coverage: float = 0.6  # rewrite pairs: share of the target's words the sources must hold
+    constrain_rewrite: bool = True  # rewrite: the softmax spans only the source's tokens + function words, as in decoding
+    copy_bonus: float = 2.0  # rewrite: start of the learned logit bonus for continuing the source
     limit_train: int = 0  # use only the first N train cables (0: all)
     limit_dev: int = 0  # use only the first N dev cables (0: all)
     # model

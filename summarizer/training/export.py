@@ -25,14 +25,32 @@ def export_model_dir(model, tokenizer, cfg: TrainConfig, out: Path, train_cables
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not card_only:
-        _save_weights(model, tokenizer, cfg, out, train_cables, log)
+        _save_weights(model, tokenizer, cfg, out, train_cables, log, summary.get("copy_bonus"))
+        _carry_sidecars(cfg.init, out, log)
         (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     else:
         (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "README.md").write_text(model_card(cfg, out, summary), encoding="utf-8")
 
 
-def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, log) -> None:
+# Files a model directory may carry beside the seq2seq weights (the sentence selector, the TAGS
+# classifier): a model fine-tuned from such a directory keeps them.
+SIDECARS = ("selector.safetensors", "selector.json", "tagger.safetensors", "tagger.json")
+
+
+def _carry_sidecars(init: str, out: Path, log) -> None:
+    import shutil
+
+    src = Path(init)
+    if init in ("minilm", "random") or not src.is_dir() or src.resolve() == out.resolve():
+        return
+    for name in SIDECARS:
+        if (src / name).is_file():
+            shutil.copy2(src / name, out / name)
+            log(f"kept {name} from {src}")
+
+
+def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, log, copy_bonus: float | None = None) -> None:
     import torch
 
     from summarizer.model.loading import shared_embedding_keys
@@ -51,8 +69,11 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
                   if hasattr(model.config, "encoder") else cfg.inference_src_len)
     uncased = bool(getattr(tokenizer, "do_lower_case", False))
     settings = default_settings(max_source_tokens=max_src, tasks=tasks, uncased=uncased,
-                                shared_embeddings=bool(shared), aux_source_tokens=cfg.aux_src_len)
+                                shared_embeddings=bool(shared), aux_source_tokens=cfg.aux_src_len,
+                                rewrite_source_tokens=cfg.rewrite_src_len)
     settings.prompt_side = cfg.prompt_side
+    if "rewrite" in settings.tasks:
+        settings.tasks["rewrite"].copy_bonus = copy_bonus if cfg.constrain_rewrite else None
     gc = model.generation_config
     gc.do_sample = False
     for k, v in settings.tasks["summarize"].generation.items() if "summarize" in settings.tasks else []:
