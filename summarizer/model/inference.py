@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from summarizer.cable import Cable
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
+from summarizer.model.constrain import allowed_token_ids, make_processor
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.selection import SentenceScorer
+from summarizer.selection.features import body_sentences
 
 TRUECASE_FILE = "truecase.json"
+LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
@@ -67,6 +70,9 @@ class CableSummarizer:
         self._wordpiece = _is_wordpiece(self.tokenizer)
         # A model directory may carry a sentence selector; the summary is then its chosen sentences.
         self.selector = SentenceScorer.load(loaded.path)
+        # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
+        self.tagger = _load_tagger(loaded.path)
+        self._always: set[int] | None = None  # token ids the constrained rewriter may always write
 
     # ---------------------------------------------------------------- public
 
@@ -86,10 +92,14 @@ class CableSummarizer:
     def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
         jobs: list[_Job] = []
         n_chunks = [0] * len(cables)
+        rewrite = "rewrite" in self.settings.tasks
         for i, cable in enumerate(cables):
             paragraphs = _input_paragraphs(cable)
+            if rewrite:
+                jobs.extend(_Job(i, "rewrite", k, s) for k, s in enumerate(self._sentences_to_rewrite(cable)))
             for task in self.tasks:
-                if task == "summarize" and self.selector is not None:
+                if task == "rewrite" or (task == "summarize" and (rewrite or self.selector is not None)) \
+                        or (task == "tags" and self.tagger is not None):
                     continue
                 chunks = self.chunk(paragraphs, task)
                 if not chunks:
@@ -108,11 +118,16 @@ class CableSummarizer:
         preds = []
         for i, cable in enumerate(cables):
             mine = sorted(by_cable.get(i, []), key=lambda j: (j.task, j.order))
-            if self.selector is not None:
+            if rewrite:
+                summary = "\n".join(_unique(j.output for j in mine if j.task == "rewrite" and j.output))
+            elif self.selector is not None:
                 summary = "\n".join(s.text for s in self.selector.select(cable))
             else:
                 summary = _join_summaries([j.output for j in mine if j.task == "summarize"])
-            tags = self._tags(" ".join(j.output for j in mine if j.task == "tags"))
+            if self.tagger is not None:
+                tags = self.tagger.predict(cable)[: self.settings.max_tags]
+            else:
+                tags = self._tags(" ".join(j.output for j in mine if j.task == "tags"))
             subject = next((j.output for j in mine if j.task == "subject" and j.output), None)
             if subject and _unsupported(subject, sources[i]):
                 subject = None  # a topic label naming what the cable never mentions misleads the reader
@@ -128,6 +143,18 @@ class CableSummarizer:
         ts = self.settings.tasks[task]
         budget = ts.max_source_tokens - self._overhead(task) - 2  # 2 tokens of slack for re-tokenization
         return chunk_paragraphs(paragraphs, self.count_tokens, max(8, budget))
+
+    def _sentences_to_rewrite(self, cable: Cable) -> list[str]:
+        """The selector's sentences (or, without one, the lead sentences) up to the summary's length."""
+        if self.selector is not None:
+            return [s.text for s in self.selector.select(cable)]
+        out, total = [], 0
+        for s in body_sentences(cable):
+            if total >= LEAD_WORDS:
+                break
+            out.append(s.text)
+            total += len(s.text.split())
+        return out
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
@@ -166,6 +193,7 @@ class CableSummarizer:
 
     def _run(self, jobs: list[_Job], batch_size: int, sources: list[str]) -> None:
         import torch
+        from transformers import LogitsProcessorList
 
         tables: dict[int, CasingTable] = {}
 
@@ -190,6 +218,8 @@ class CableSummarizer:
                 enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
                 if on_decoder:
                     enc["decoder_input_ids"] = torch.tensor([prefix] * len(batch), device=self.device)
+                if ts.copy_bonus is not None:
+                    gen_kwargs["logits_processor"] = LogitsProcessorList([self._constraint(enc, gen_kwargs, ts.copy_bonus)])
                 with torch.inference_mode(), _autocast(self.device):
                     out = self.model.generate(**enc, **gen_kwargs)
                 if on_decoder:
@@ -198,6 +228,15 @@ class CableSummarizer:
                     if j.cable not in tables:
                         tables[j.cable] = CasingTable.from_text(sources[j.cable])
                     j.output = self._decode(ids, task, sources[j.cable], tables[j.cable])
+
+    def _constraint(self, enc: dict, gen_kwargs: dict, copy_bonus: float):
+        if self._always is None:
+            self._always = allowed_token_ids(self.tokenizer)
+        # the rows as the encoder read them, special tokens included, as in training (padding left out)
+        sources = [[t for t, m in zip(row, mask) if m] for row, mask in
+                   zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
+        beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
+        return make_processor(sources, self._always, beams, copy_bonus)
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:
@@ -239,6 +278,16 @@ def load_model(path: str | None = None, device: str | None = None, prompts_dir: 
 # -------------------------------------------------------------------- helpers
 
 
+def _load_tagger(path):
+    from summarizer.model.errors import ModelError
+    from summarizer.tagging.classifier import TagClassifier
+
+    try:
+        return TagClassifier.load(path)
+    except (ValueError, KeyError, OSError) as e:
+        raise ModelError(f"{path}: unreadable TAGS classifier: {e}") from None
+
+
 def _is_wordpiece(tokenizer) -> bool:
     model = getattr(getattr(tokenizer, "backend_tokenizer", None), "model", None)
     return type(model).__name__ == "WordPiece"
@@ -255,16 +304,19 @@ def _input_paragraphs(cable: Cable) -> list[str]:
     return [cable.subject] if cable.subject else []
 
 
-def _join_summaries(parts: list[str]) -> str:
+def _unique(sentences) -> list[str]:
     seen: set[str] = set()
-    out: list[str] = []
-    for part in parts:
-        for sent in _split(part):
-            key = re.sub(r"\W+", " ", sent.lower()).strip()
-            if key and key not in seen:
-                seen.add(key)
-                out.append(sent)
-    return " ".join(out)
+    out = []
+    for s in sentences:
+        key = re.sub(r"\W+", " ", s.lower()).strip()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _join_summaries(parts: list[str]) -> str:
+    return " ".join(_unique(sent for part in parts for sent in _split(part)))
 
 
 def _split(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 SETTINGS_FILE = "summarizer_config.json"
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
-DEFAULT_PROMPTS = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: "}
+DEFAULT_PROMPTS = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: ", "rewrite": "rewrite: "}
 TASKS = ("summarize", "tags", "subject")
 
 # Deterministic decoding for each task (beam search, no sampling); written to generation_config.json
@@ -30,6 +30,9 @@ DEFAULT_GENERATION = {
              "length_penalty": 1.0, "early_stopping": True},
     "subject": {"num_beams": 4, "no_repeat_ngram_size": 2, "max_new_tokens": 32, "min_new_tokens": 2,
                 "length_penalty": 1.0, "early_stopping": True},
+    # one selected sentence (or two) in, one summary sentence out
+    "rewrite": {"num_beams": 4, "no_repeat_ngram_size": 3, "max_new_tokens": 72, "min_new_tokens": 4,
+                "length_penalty": 1.0, "early_stopping": True},
 }
 
 
@@ -39,6 +42,9 @@ class TaskSettings:
     prompt_file: str | None = None  # e.g. "summarize.txt"
     max_source_tokens: int = 512  # encoder input size (prompt + special tokens included)
     generation: dict = field(default_factory=dict)
+    # None: free decoding; a number: only the source's tokens and function words may be written, and
+    # continuing the source's next token earns this bonus (see constrain.py)
+    copy_bonus: float | None = None
 
 
 @dataclass
@@ -88,6 +94,7 @@ def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | N
             prompt_file=t.get("prompt_file"),
             max_source_tokens=int(t.get("max_source_tokens", 512)),
             generation={**DEFAULT_GENERATION.get(name, {}), **(t.get("generation") or {})},
+            copy_bonus=None if t.get("copy_bonus") is None else float(t["copy_bonus"]),
         )
         if ts.prompt_file:
             ts.prompt = read_prompt(ts.prompt_file, model_dir, prompts_dir)
@@ -105,12 +112,14 @@ def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | N
 
 
 def default_settings(max_source_tokens: int = 512, tasks=TASKS, uncased: bool = True,
-                     shared_embeddings: bool = False, aux_source_tokens: int = 256) -> SummarizerSettings:
-    """What `summarizer train` writes for a model trained on the three cable tasks."""
+                     shared_embeddings: bool = False, aux_source_tokens: int = 256,
+                     rewrite_source_tokens: int = 128) -> SummarizerSettings:
+    """What `summarizer train` writes for a model trained on the cable tasks."""
+    sizes = {"summarize": max_source_tokens, "rewrite": min(max_source_tokens, rewrite_source_tokens)}
     return SummarizerSettings(
         tasks={
             name: TaskSettings(prompt=read_prompt(f"{name}.txt"), prompt_file=f"{name}.txt",
-                               max_source_tokens=max_source_tokens if name == "summarize" else min(max_source_tokens, aux_source_tokens),
+                               max_source_tokens=sizes.get(name, min(max_source_tokens, aux_source_tokens)),
                                generation=copy.deepcopy(DEFAULT_GENERATION[name]))
             for name in tasks
         },

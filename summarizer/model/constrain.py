@@ -1,0 +1,83 @@
+"""Source-constrained decoding: the rewriter may only write what its source sentence holds.
+
+A small generator trained on a few thousand pairs invents names and numbers when left free. This
+logits processor forbids every token that is not in the row's source, apart from a closed list of
+function words, punctuation and inflection pieces (so "the Minister said he would" can become "the
+Minister will"), and adds `copy_bonus` to the token that continues the source after the token just
+written: the beam then prefers copying whole phrases and leaves them only where the model is sure.
+The bonus is learned in training (`summarizer.training.loop`), where the softmax is restricted the same way.
+"""
+from __future__ import annotations
+
+FUNCTION_WORDS = frozenset("""
+a an the and or but nor so yet if then than that this these those there here it its it's they them their
+theirs he him his she her hers we us our you your i me my who whom whose which what when where why how
+is are was were be been being am has have had having do does did done will would shall should can could
+may might must not no also too very more most less least only just even still already both each either
+neither all any some such other another own same few many much several
+of in on at by for with from to into onto over under about after before during between among against
+through without within upon toward towards across along around since until while because although though
+as like per via including according
+said says say told noted stated added
+, . ; : - -- ' " ( ) ! ?
+""".split())
+# WordPiece continuation pieces that inflect a copied word.
+INFLECTIONS = ("##s", "##es", "##ed", "##d", "##ing", "##ly")
+
+
+def allowed_token_ids(tokenizer) -> set[int]:
+    """Ids the rewriter may always write: function words, punctuation, inflections, special tokens."""
+    ids: set[int] = set()
+    for word in FUNCTION_WORDS:
+        ids.update(tokenizer(word, add_special_tokens=False)["input_ids"])
+    vocab = tokenizer.get_vocab()
+    ids.update(vocab[p] for p in INFLECTIONS if p in vocab)
+    ids.update(i for i in (tokenizer.eos_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id) if i is not None)
+    return ids
+
+
+def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int, copy_bonus: float):
+    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`."""
+    import torch
+    from transformers import LogitsProcessor
+
+    class SourceConstraint(LogitsProcessor):
+        def __init__(self) -> None:
+            self.masks: torch.Tensor | None = None
+            self.next_of = [_successors(ids) for ids in source_ids]
+
+        def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+            if self.masks is None or self.masks.size(-1) != scores.size(-1):
+                self.masks = _masks(source_ids, always, scores.size(-1), scores.device)
+            rows = torch.arange(scores.size(0), device=scores.device) // num_beams
+            scores = scores.masked_fill(~self.masks[rows], float("-inf"))
+            if copy_bonus:
+                last = input_ids[:, -1].tolist()
+                for r, tok in enumerate(last):
+                    nxt = self.next_of[r // num_beams].get(tok)
+                    if nxt:
+                        scores[r, list(nxt)] += copy_bonus
+            # Renormalised over what is allowed, as in training: beam search compares these across beams.
+            live = torch.isfinite(scores).any(-1)
+            scores[live] = torch.log_softmax(scores[live], dim=-1)
+            return scores
+
+    return SourceConstraint()
+
+
+def _successors(ids: list[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for a, b in zip(ids, ids[1:]):
+        out.setdefault(a, set()).add(b)
+    return out
+
+
+def _masks(source_ids: list[list[int]], always: set[int], vocab: int, device):
+    import torch
+
+    masks = torch.zeros((len(source_ids), vocab), dtype=torch.bool)
+    keep = torch.tensor(sorted(i for i in always if i < vocab), dtype=torch.long)
+    masks[:, keep] = True
+    for b, ids in enumerate(source_ids):
+        masks[b, torch.tensor([i for i in ids if i < vocab], dtype=torch.long)] = True
+    return masks.to(device)

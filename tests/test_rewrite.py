@@ -1,0 +1,172 @@
+"""The select-then-rewrite summary: sentence pairs, source-constrained decoding, and the model path."""
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from summarizer.cable import Cable, Paragraph, Tag
+from summarizer.training.rewrite_pairs import best_sources, coverage, rewrite_pairs
+from test_model_support import WORDS, fast_decoding, one_thread, tiny_config, word_tokenizer  # noqa: F401
+
+SENTENCES = [
+    "The minister met the ambassador on Monday.",
+    "Japan and Russia agreed to expand energy cooperation on the new pipeline.",
+    "Officials said the summit would open talks on border security.",
+    "Parliament passed the budget after a long debate.",
+]
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("Japan and Russia agreed to expand energy cooperation.", [1]),  # one sentence covers it
+    ("Officials said the summit would open border talks.", [2]),
+    # the words come from two sentences: both are sources, in document order
+    ("The minister met the ambassador and parliament passed the budget.", [0, 3]),
+])
+def test_best_sources(target, expected):
+    idx, cov = best_sources(target, SENTENCES)
+    assert idx == expected
+    assert cov >= 0.7
+
+
+def test_best_sources_without_sentences():
+    assert best_sources("Anything at all here.", []) == ([], 0.0)
+
+
+def test_coverage_is_clipped_recall():
+    from collections import Counter
+
+    assert coverage(Counter("a a b".split()), Counter("a b c".split())) == pytest.approx(2 / 3)
+    assert coverage(Counter(), Counter("a".split())) == 0.0
+
+
+def _cable(summary: str | None, body=SENTENCES) -> Cable:
+    paras = [Paragraph(number=k + 1, marking="C", text=t, start=0, end=0) for k, t in enumerate(body)]
+    if summary:
+        paras.insert(0, Paragraph(number=None, marking=None, text=summary, start=0, end=0))
+    return Cable(id="06TEST1", subject="ENERGY", tags=[Tag("ENRG", "subject")], summary=summary, paragraphs=paras,
+                 summary_paragraphs=[0] if summary else [])
+
+
+def test_rewrite_pairs_keep_covered_sentences_only():
+    summary = ("Japan and Russia agreed to expand energy cooperation. "
+               "Zebras invaded the capital overnight without warning today. "  # nothing in the body says so
+               "Budget passed.")  # too short to learn from
+    pairs = rewrite_pairs(_cable(summary))
+    assert [p.target for p in pairs] == ["Japan and Russia agreed to expand energy cooperation."]
+    assert pairs[0].sources == (SENTENCES[1],)
+    assert pairs[0].cable_id == "06TEST1"
+
+
+def test_no_pairs_without_a_summary():
+    assert rewrite_pairs(_cable(None)) == []
+
+
+# ------------------------------------------------------------------ constrained decoding
+
+
+def test_constraint_forbids_tokens_outside_the_source():
+    import torch
+
+    from summarizer.model.constrain import allowed_token_ids, make_processor
+
+    tok, _ = word_tokenizer("bart")
+    always = allowed_token_ids(tok)
+    src = tok("japan agreed energy", add_special_tokens=False)["input_ids"]
+    proc = make_processor([src], always, num_beams=2, copy_bonus=0.0)
+    scores = torch.zeros((2, len(tok)))
+    out = proc(torch.tensor([[0], [0]]), scores)
+    allowed = set(torch.isfinite(out[0]).nonzero().flatten().tolist())
+    assert set(src) <= allowed
+    assert tok.convert_tokens_to_ids("russia") not in allowed  # a word of the vocabulary, not of the source
+    assert tok.convert_tokens_to_ids("the") in allowed  # a function word is always allowed
+    assert torch.equal(torch.isfinite(out[0]), torch.isfinite(out[1]))  # both beams of the one row
+
+
+def test_copy_bonus_favours_continuing_the_source():
+    import torch
+
+    from summarizer.model.constrain import make_processor
+
+    tok, _ = word_tokenizer("bart")
+    src = tok("japan agreed energy", add_special_tokens=False)["input_ids"]
+    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5)
+    out = proc(torch.tensor([[src[0]]]), torch.zeros((1, len(tok))))
+    assert out[0, src[1]] - out[0, src[2]] == pytest.approx(2.5)  # "agreed" follows "japan" in the source
+    assert torch.exp(out[0]).sum() == pytest.approx(1.0)  # log-probabilities over what is allowed
+
+
+# ------------------------------------------------------------------ the model path
+
+
+def _copy_cable(i: int) -> Cable:
+    """A cable whose own summary restates one of its body sentences (what rewrite pairs need)."""
+    rng = random.Random(i)
+    body = [" ".join(rng.choice(WORDS) for _ in range(10)).capitalize() + "." for _ in range(4)]
+    return _cable(body[1], body)
+
+
+def test_rewriter_trains_and_writes_only_from_the_cable(tmp_path):
+    from summarizer.model import load_model
+    from summarizer.training.loop import train_on
+
+    cables = [_copy_cable(i) for i in range(24)]
+    cfg = tiny_config(tmp_path / "m", ["tasks=rewrite", "max_steps=6", "prompt_side=decoder"])
+    out = fast_decoding(train_on(cfg, cables, [_copy_cable(100 + i) for i in range(4)], log=lambda *_: None))
+    settings = json.loads((out / "summarizer_config.json").read_text())
+    assert settings["tasks"]["rewrite"]["copy_bonus"] is not None
+    # an untrained model's favourite is "."; a few forced tokens make it write words
+    settings["tasks"]["rewrite"]["generation"].update(min_new_tokens=6, max_new_tokens=8)
+    (out / "summarizer_config.json").write_text(json.dumps(settings))
+    model = load_model(str(out))
+    cable = _copy_cable(7)
+    [pred] = model.predict([cable])
+    assert pred.summary.strip()
+    from summarizer.model.constrain import FUNCTION_WORDS
+
+    source_words = {w for p in cable.body_paragraphs for w in re.findall(r"\w+", p.lower())}
+    written = re.findall(r"\w+", pred.summary.lower())
+    assert set(written) <= source_words | FUNCTION_WORDS
+
+
+def test_training_batch_marks_where_the_copy_bonus_applies():
+    from summarizer.training.loop import collate
+    from summarizer.training.pairs import Example
+
+    # source 10 11 12; target 11 12 13 (13 is not in the source): 12 follows 11 in the source
+    ex = Example("rewrite", None, src=[1, 10, 11, 12, 2], tgt=[11, 12, 13, 3], allowed=frozenset({3, 10, 11, 12}))
+    b = collate([ex], pad_id=0, start_id=1, device="cpu", vocab_size=20)
+    assert b["labels"][0].tolist() == [11, 12, -100, 3]  # 13 cannot be written under the constraint: not scored
+    assert b["allowed"][0].nonzero().flatten().tolist() == [3, 10, 11, 12]
+    # decoder input is [start=1, 11, 12, 13]: after 1 comes 10 (the source starts "1 10"), after 11 comes
+    # 12; position 2 is not scored and nothing follows 13
+    assert sorted(map(tuple, b["copy_at"].tolist())) == [(0, 0, 10), (0, 1, 12)]
+
+
+def test_a_model_directory_with_a_tags_classifier_takes_its_tags(tmp_path):
+    from summarizer.model import load_model
+    from summarizer.tagging.classifier import TagClassifier
+    from test_model_support import make_cable, train_tiny
+
+    out = fast_decoding(train_tiny(tmp_path / "m", steps=2))
+    cables = [make_cable(i) for i in range(40)]
+    tagger = TagClassifier.fit(cables)
+    tagger.save(out)
+    model = load_model(str(out))
+    assert model.tagger is not None
+    cable = make_cable(3)
+    [pred] = model.predict([cable])
+    assert pred.tags == tagger.predict(cable)[: model.settings.max_tags]
+
+
+def test_an_unreadable_tags_classifier_is_a_model_error(tmp_path):
+    from summarizer.model import ModelError, load_model
+    from test_model_support import train_tiny
+
+    out = train_tiny(tmp_path / "m", steps=1)
+    (out / "tagger.safetensors").write_bytes(b"not safetensors")
+    (out / "tagger.json").write_text("{}")
+    with pytest.raises(ModelError, match="TAGS classifier"):
+        load_model(str(out))
