@@ -1,8 +1,10 @@
 """The TAGS classifier: one-vs-rest logistic regression over `features`, decoded by a global threshold.
 
-Saved in a model directory as `tagger.safetensors` (weights fp16, bias, idf) and `tagger.json`
-(labels, vocabulary, settings), beside the seq2seq weights, the way the sentence selector is.
-Prediction is numpy only: gather the weight rows of the cable's features and sum them.
+Saved in a model directory as `tagger.safetensors` (weights, bias, idf) and `tagger.json` (labels,
+vocabulary, settings), beside the seq2seq weights, the way the sentence selector is. The weights are
+kept sparse: only the largest ones (about a tenth; dropping the rest cost 0.1 point of micro-F1 on
+dev), by feature row (CSR: `indptr`, `label_index`, `values` in fp16). Prediction is numpy only:
+sum, per label, the kept weights of the cable's features.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ FORMAT = 1
 
 @dataclass(frozen=True)
 class DecodeConfig:
-    threshold: float = 0.35  # a code is predicted when its probability reaches this
+    threshold: float = 0.2  # a code is predicted when its probability reaches this
     min_tags: int = 1  # every cable carries at least one code, so the best one is always given
     max_tags: int = 12
 
@@ -31,10 +33,32 @@ class DecodeConfig:
 class TagClassifier:
     labels: list[str]  # TAGS codes, normalised (upper case, single spaces)
     vocabulary: Vocabulary
-    weights: np.ndarray  # float32, features × labels
+    indptr: np.ndarray  # int64, features + 1: the kept weights of feature j are [indptr[j], indptr[j + 1])
+    label_index: np.ndarray  # int64, the label of each kept weight
+    values: np.ndarray  # float32 holding fp16 values, so a reloaded classifier predicts the same
     bias: np.ndarray  # float32, one per label
     features: FeatureConfig = dataclasses.field(default_factory=FeatureConfig)
     decode: DecodeConfig = dataclasses.field(default_factory=DecodeConfig)
+
+    @classmethod
+    def from_dense(cls, labels: list[str], vocabulary: Vocabulary, weights: np.ndarray, bias: np.ndarray,
+                   features: FeatureConfig, decode: DecodeConfig, keep: int | None = None) -> "TagClassifier":
+        """Keep the `keep` largest of the features × labels `weights` (all when None)."""
+        w = weights.astype(np.float16).astype(np.float32)
+        mask = w != 0
+        if keep is not None and keep < int(mask.sum()):
+            flat = np.abs(w).ravel()
+            cut = np.partition(flat, flat.size - keep)[flat.size - keep]
+            mask &= np.abs(w) >= cut
+        rows, cols = np.nonzero(mask)  # row-major, so already grouped by feature
+        indptr = np.zeros(w.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=w.shape[0]), out=indptr[1:])
+        return cls(list(labels), vocabulary, indptr, cols.astype(np.int64), w[rows, cols],
+                   bias.astype(np.float32), features, decode)
+
+    @property
+    def n_weights(self) -> int:
+        return int(self.values.size)
 
     # ------------------------------------------------------------------------------ prediction
     def vectorise(self, cable: Cable) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +67,12 @@ class TagClassifier:
     def probabilities(self, cable: Cable) -> np.ndarray:
         """P(code on the cable's TAGS line), one per label."""
         cols, vals = self.vectorise(cable)
-        logits = self.bias.astype(np.float64) + vals.astype(np.float64) @ self.weights[cols].astype(np.float64)
+        starts, ends = self.indptr[cols], self.indptr[cols + 1]
+        counts = ends - starts
+        # Positions of every kept weight of the cable's features, without a Python loop.
+        pos = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(counts.sum())
+        x = np.repeat(vals.astype(np.float64), counts)
+        logits = self.bias + np.bincount(self.label_index[pos], weights=x * self.values[pos], minlength=len(self.labels))
         return 1.0 / (1.0 + np.exp(-logits))
 
     def scored(self, cable: Cable) -> list[tuple[str, float]]:
@@ -80,8 +109,10 @@ class TagClassifier:
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
+        index_type = np.uint16 if len(self.labels) <= np.iinfo(np.uint16).max else np.int32
         save_file(
-            {"weights": self.weights.astype(np.float16), "bias": self.bias.astype(np.float32),
+            {"indptr": self.indptr.astype(np.int32), "label_index": self.label_index.astype(index_type),
+             "values": self.values.astype(np.float16), "bias": self.bias.astype(np.float32),
              "idf": self.vocabulary.idf.astype(np.float32)},
             str(d / WEIGHTS_FILE),
         )
@@ -108,10 +139,12 @@ class TagClassifier:
         if s.get("format") != FORMAT:
             raise ValueError(f"{d / SETTINGS_FILE}: tagger format {s.get('format')!r}, this version reads {FORMAT}")
         arrays = load_file(str(d / WEIGHTS_FILE))
-        names = s["vocabulary"]
-        weights, bias, idf = arrays["weights"], arrays["bias"], arrays["idf"]
-        if weights.shape != (len(names), len(s["labels"])) or idf.shape != (len(names),):
+        names, labels = s["vocabulary"], s["labels"]
+        indptr, label_index = arrays["indptr"].astype(np.int64), arrays["label_index"].astype(np.int64)
+        values, bias, idf = arrays["values"].astype(np.float32), arrays["bias"], arrays["idf"]
+        if (indptr.shape != (len(names) + 1,) or idf.shape != (len(names),) or bias.shape != (len(labels),)
+                or indptr[-1] != values.size or label_index.size != values.size
+                or (label_index.size and label_index.max() >= len(labels))):
             raise ValueError(f"{d}: tagger weights do not match its vocabulary and labels")
-        # Kept in fp16: a prediction only reads the few rows of the cable's features.
-        return cls(list(s["labels"]), Vocabulary({f: i for i, f in enumerate(names)}, idf), weights, bias,
-                   FeatureConfig(**s["features"]), DecodeConfig(**s["decode"]))
+        return cls(list(labels), Vocabulary({f: i for i, f in enumerate(names)}, idf), indptr, label_index,
+                   values, bias, FeatureConfig(**s["features"]), DecodeConfig(**s["decode"]))

@@ -15,9 +15,9 @@ import numpy as np
 
 from summarizer.cable import Cable
 from summarizer.tagging.classifier import DecodeConfig, TagClassifier
-from summarizer.tagging.features import FeatureConfig, Vocabulary, build_vocabulary, raw_features
+from summarizer.tagging.features import FeatureConfig, build_vocabulary, raw_features
 
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.15, 0.61, 0.025))
+THRESHOLDS = tuple(round(float(t), 3) for t in np.arange(0.1, 0.61, 0.025))
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class FitConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     min_label_count: int = 3  # codes rarer than this in train are never predicted
+    keep_weights: int = 1_200_000  # the largest weights kept: 4 bytes each in the file
     l2: float = 1e-5  # per cable: the penalty is l2 * |W|^2 against the mean loss of one cable
-    epochs: int = 25
-    batch_size: int = 64
-    lr: float = 0.05
+    epochs: int = 10
+    batch_size: int = 256
+    lr: float = 0.1
     seed: int = 0
     tune_threshold: bool = True  # choose decode.threshold on a held-out slice of the training cables
     holdout: float = 0.15
@@ -100,11 +101,10 @@ def _fit(cables: list[Cable], config: FitConfig, log) -> TagClassifier:
                 y[i, col[code]] = 1.0
     docs = [vocab.vectorise(r, fc) for r in raws]
     weights, bias = _train(docs, y, len(vocab), config)
-    # Rounded to what the file stores, so a saved and reloaded classifier predicts exactly the same.
-    weights = weights.astype(np.float16).astype(np.float32)
-    vocab = Vocabulary(vocab.index, vocab.idf.astype(np.float32))
-    log(f"fitted {len(labels)} codes × {len(vocab)} features on {len(cables)} cables in {time.perf_counter() - t0:.1f}s")
-    return TagClassifier(labels, vocab, weights, bias, fc, config.decode)
+    clf = TagClassifier.from_dense(labels, vocab, weights, bias, fc, config.decode, keep=config.keep_weights)
+    log(f"fitted {len(labels)} codes × {len(vocab)} features on {len(cables)} cables in "
+        f"{time.perf_counter() - t0:.1f}s; kept {clf.n_weights:,} of {weights.size:,} weights")
+    return clf
 
 
 def _train(docs: list[tuple[np.ndarray, np.ndarray]], y: np.ndarray, n_features: int, config: FitConfig):

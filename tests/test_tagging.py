@@ -1,0 +1,204 @@
+"""The TAGS classifier: features, fitting on a synthetic corpus, decoding, save/load, the fit command."""
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.systems import station_of
+from summarizer.parsing import parse
+from summarizer.tagging import DecodeConfig, FeatureConfig, TagClassifier
+from summarizer.tagging.classifier import SETTINGS_FILE, WEIGHTS_FILE
+from summarizer.tagging.features import build_vocabulary, raw_features, station, words
+from summarizer.tagging.fit import FitConfig, evaluate, fit_classifier, gold_codes, main, micro_f1
+
+# Topic words decide the subject code; the station decides the country code.
+TOPICS = {
+    "KNNP": ["enrichment", "centrifuge", "uranium", "reactor", "safeguards"],
+    "ETRD": ["tariff", "export", "import", "quota", "customs"],
+    "PHUM": ["prisoner", "torture", "detention", "activist", "abuse"],
+}
+STATIONS = {"TOKYO": "JA", "CAIRO": "EG", "LONDON": "UK"}
+FILLER = "The officials met on Tuesday and agreed to talk again after the holiday."
+
+
+def raw_cable(n: int, topic: str, city: str, tags: str | None = None) -> str:
+    w = TOPICS[topic]
+    sentence = f"The minister spoke about {w[n % 5]} and {w[(n + 2) % 5]} with the {w[(n + 3) % 5]} team."
+    return (
+        f"C O N F I D E N T I A L {city} 00{n:04d}\n\nTAGS: {tags or f'{topic} {STATIONS[city]}'}\n"
+        f"SUBJECT: MEETING {n}\n\n1. (C) {sentence}\n\n2. (C) {FILLER}\n"
+    )
+
+
+def corpus(n: int) -> list[tuple[str, dict]]:
+    topics, cities = list(TOPICS), list(STATIONS)
+    out = []
+    for i in range(n):
+        city = cities[(i // 3) % 3]  # every topic appears at every station
+        out.append((raw_cable(i, topics[i % 3], city), {"id": f"09{city}{i + 1}", "origin": f"Embassy {city.title()}"}))
+    return out
+
+
+FAST = FitConfig(epochs=40, batch_size=16, lr=0.1, min_label_count=2, tune_threshold=False,
+                 decode=DecodeConfig(threshold=0.4))
+
+
+@pytest.fixture(scope="module")
+def classifier() -> TagClassifier:
+    return fit_classifier([parse(raw, hints) for raw, hints in corpus(45)], FAST)
+
+
+def test_station_agrees_with_the_tags_prior_baseline() -> None:
+    for raw, hints in corpus(6) + [(raw_cable(1, "KNNP", "TOKYO"), {"origin": "Embassy Tokyo"})]:
+        cable = parse(raw, hints)
+        assert station(cable) == station_of(cable)
+    assert station(parse(raw_cable(1, "KNNP", "TOKYO"), {"id": "09TOKYO5"})) == "TOKYO"
+
+
+def test_a_tags_line_left_in_the_body_is_not_read() -> None:
+    assert words("Hello TAGS: KNNP JA\nthe reactor") == ["hello", "the", "reactor"]
+
+
+def test_features_are_blocks_each_normalised_and_weighted() -> None:
+    fc = FeatureConfig(min_df=1, subject_weight=0.5, station_weight=0.25)
+    cables = [parse(raw, hints) for raw, hints in corpus(6)]
+    raws = [raw_features(c, fc) for c in cables]
+    vocab = build_vocabulary(raws, fc)
+    cols, vals = vocab.vectorise(raws[0], fc)
+    names = {j: f for f, j in vocab.index.items()}
+    by_block = {"body": [], "subject": [], "station": []}
+    for j, v in zip(cols, vals):
+        f = names[int(j)]
+        by_block["station" if f.startswith("st:") else "subject" if f.startswith("s:") else "body"].append(v)
+    assert np.linalg.norm(by_block["body"]) == pytest.approx(1.0, rel=1e-5)
+    assert np.linalg.norm(by_block["subject"]) == pytest.approx(0.5, rel=1e-5)
+    assert by_block["station"] == [pytest.approx(0.25)]
+    assert "s:meeting" in vocab.index and "st:TOKYO" in vocab.index
+
+
+def test_vocabulary_keeps_stations_and_the_most_widespread_words() -> None:
+    fc = FeatureConfig(min_df=2, max_features=10)
+    raws = [raw_features(parse(raw, hints), fc) for raw, hints in corpus(9)]
+    vocab = build_vocabulary(raws, fc)
+    assert len(vocab) == 10
+    assert {"st:TOKYO", "st:CAIRO", "st:LONDON"} <= set(vocab.index)
+    df = {f: sum(f in r["body"] or f in r["subject"] for r in raws) for r in raws for f in (*r["body"], *r["subject"])}
+    kept = [df[f] for f in vocab.index if not f.startswith("st:")]
+    dropped = [k for f, k in df.items() if f not in vocab.index]
+    assert min(kept) >= max(dropped) and min(kept) >= fc.min_df
+    assert np.all(vocab.idf > 0)
+
+
+def test_fit_predicts_the_obvious_codes(classifier: TagClassifier) -> None:
+    cable = parse(raw_cable(7, "KNNP", "CAIRO"), {"id": "10CAIRO77"})
+    tags = classifier.predict(cable)
+    assert set(tags[:2]) == {"KNNP", "EG"}
+    assert "ETRD" not in tags and "JA" not in tags
+    probs = dict(zip(classifier.labels, classifier.probabilities(cable)))
+    assert probs["KNNP"] > 0.5 > probs["PHUM"]
+    scored = classifier.scored(cable)
+    assert [p for _, p in scored] == sorted((p for _, p in scored), reverse=True)
+
+
+def test_an_empty_cable_still_gets_a_code(classifier: TagClassifier) -> None:
+    for cable in (parse(""), parse("SUBJECT: \n\n"), parse(raw_cable(3, "ETRD", "TOKYO"), {"id": "09NOWHERE3"})):
+        tags = classifier.predict(cable)
+        assert len(tags) >= 1 and all(t in classifier.labels for t in tags)
+
+
+def test_decoding_threshold_and_bounds(classifier: TagClassifier) -> None:
+    probs = np.array([0.9, 0.05, 0.5, 0.3] + [0.01] * (len(classifier.labels) - 4))
+    pick = lambda **kw: [c for c, _ in classifier.with_decode(DecodeConfig(**kw)).choose(probs)]  # noqa: E731
+    lab = classifier.labels
+    assert pick(threshold=0.4) == [lab[0], lab[2]]
+    assert pick(threshold=0.95) == [lab[0]]  # never empty
+    assert pick(threshold=0.95, min_tags=2) == [lab[0], lab[2]]
+    assert pick(threshold=0.2, max_tags=2) == [lab[0], lab[2]]
+
+
+def test_save_load_round_trip_predicts_identically(classifier: TagClassifier, tmp_path: Path) -> None:
+    files = classifier.save(tmp_path / "model")
+    assert sorted(p.name for p in files) == sorted([WEIGHTS_FILE, SETTINGS_FILE])
+    loaded = TagClassifier.load(tmp_path / "model")
+    assert loaded is not None
+    assert loaded.labels == classifier.labels and loaded.decode == classifier.decode
+    for raw, hints in corpus(12)[-6:]:
+        cable = parse(raw, hints)
+        assert np.array_equal(loaded.probabilities(cable), classifier.probabilities(cable))
+        assert loaded.predict(cable) == classifier.predict(cable)
+
+
+def test_load_returns_none_without_the_files(tmp_path: Path, classifier: TagClassifier) -> None:
+    assert TagClassifier.load(tmp_path) is None
+    assert TagClassifier.load(tmp_path / "missing") is None
+    classifier.save(tmp_path)
+    (tmp_path / WEIGHTS_FILE).unlink()
+    assert TagClassifier.load(tmp_path) is None
+
+
+def test_load_rejects_files_that_do_not_match(tmp_path: Path, classifier: TagClassifier) -> None:
+    classifier.save(tmp_path)
+    settings = json.loads((tmp_path / SETTINGS_FILE).read_text())
+    settings["vocabulary"] = settings["vocabulary"][:-1]
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps(settings))
+    with pytest.raises(ValueError, match="do not match"):
+        TagClassifier.load(tmp_path)
+
+
+def test_pruning_keeps_the_largest_weights(classifier: TagClassifier) -> None:
+    dense = np.zeros((len(classifier.vocabulary), len(classifier.labels)), dtype=np.float32)
+    for j in range(len(classifier.vocabulary)):
+        lo, hi = classifier.indptr[j], classifier.indptr[j + 1]
+        dense[j, classifier.label_index[lo:hi]] = classifier.values[lo:hi]
+    dense[np.abs(dense) < 1e-3] = 0  # no ties at the cut
+    keep = int((dense != 0).sum()) // 4
+    small = TagClassifier.from_dense(classifier.labels, classifier.vocabulary, dense, classifier.bias,
+                                     classifier.features, classifier.decode, keep=keep)
+    assert small.n_weights == keep
+    assert np.abs(small.values).min() >= np.sort(np.abs(dense[dense != 0]))[-keep]
+    cable = parse(raw_cable(7, "KNNP", "CAIRO"), {"id": "10CAIRO77"})
+    assert small.predict(cable)[0] in {"KNNP", "EG"}
+
+
+def test_threshold_is_tuned_on_held_out_train_cables() -> None:
+    cables = [parse(raw, hints) for raw, hints in corpus(45)]
+    clf = fit_classifier(cables, FitConfig(epochs=20, batch_size=16, min_label_count=2, tune_threshold=True))
+    assert 0.1 <= clf.decode.threshold <= 0.6
+    assert micro_f1([clf.predict(c) for c in cables], [gold_codes(c) for c in cables]) > 90
+
+
+def test_evaluate_scores_as_the_scorer_does(classifier: TagClassifier) -> None:
+    cables = [parse(raw, hints) for raw, hints in corpus(6)]
+    perfect = evaluate(lambda c: [t.lower() for t in c.tag_codes], cables)
+    assert perfect["micro_f1"] == 100.0 and perfect["by_kind"]["geographic"]["micro_f1"] == 100.0
+    assert evaluate(lambda c: ["ZZZZ"], cables)["micro_f1"] == 0.0
+    assert micro_f1([["A", "B"]], [["B", "C"]]) == pytest.approx(50.0)
+
+
+def test_predicting_one_cable_is_fast(classifier: TagClassifier) -> None:
+    cable = parse(raw_cable(1, "PHUM", "LONDON") + ("\n\n3. (C) " + FILLER * 400), {"id": "09LONDON1"})
+    classifier.predict(cable)
+    t0 = time.perf_counter()
+    for _ in range(10):
+        classifier.predict(cable)
+    assert (time.perf_counter() - t0) / 10 < 0.05
+
+
+def test_fit_command_writes_the_files_and_reports_dev(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [{"raw": raw, **hints} for raw, hints in corpus(42)]
+    for name, part in (("train", rows[:33]), ("dev", rows[33:])):
+        with gzip.open(data / f"cables-{name}.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in part)
+    assert main(["--data", str(data), "--out", str(tmp_path / "out"), "--limit", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "tag-classifier" in out and "tags-prior" in out
+    assert TagClassifier.load(tmp_path / "out") is not None
+    report = json.loads((tmp_path / "out" / "tagger_dev_report.json").read_text())
+    assert report["classifier"]["n"] == 9 and report["classifier"]["micro_f1"] >= report["tags_prior"]["micro_f1"]
