@@ -96,6 +96,10 @@ def test_copy_bonus_favours_continuing_the_source():
     out = proc(torch.tensor([[src[0]]]), torch.zeros((1, len(tok))))
     assert out[0, src[1]] - out[0, src[2]] == pytest.approx(2.5)  # "agreed" follows "japan" in the source
     assert torch.exp(out[0]).sum() == pytest.approx(1.0)  # log-probabilities over what is allowed
+    # the first token written (after one forced start token) is pointed at the start of the source
+    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5, first_ids=[src[0]], start_len=1)
+    out = proc(torch.tensor([[0]]), torch.zeros((1, len(tok))))
+    assert out[0, src[0]] - out[0, src[1]] == pytest.approx(2.5)
 
 
 # ------------------------------------------------------------------ the model path
@@ -136,12 +140,13 @@ def test_training_batch_marks_where_the_copy_bonus_applies():
     from summarizer.training.pairs import Example
 
     # source 10 11 12; target 11 12 13 (13 is not in the source): 12 follows 11 in the source
-    ex = Example("rewrite", None, src=[1, 10, 11, 12, 2], tgt=[11, 12, 13, 3], allowed=frozenset({3, 10, 11, 12}))
+    ex = Example("rewrite", None, src=[1, 10, 11, 12, 2], tgt=[11, 12, 13, 3], allowed=frozenset({3, 10, 11, 12}),
+                 copy_start=10)
     b = collate([ex], pad_id=0, start_id=1, device="cpu", vocab_size=20)
     assert b["labels"][0].tolist() == [11, 12, -100, 3]  # 13 cannot be written under the constraint: not scored
     assert b["allowed"][0].nonzero().flatten().tolist() == [3, 10, 11, 12]
-    # decoder input is [start=1, 11, 12, 13]: after 1 comes 10 (the source starts "1 10"), after 11 comes
-    # 12; position 2 is not scored and nothing follows 13
+    # decoder input is [start, 11, 12, 13]: the first token may start the source (10), after 11 comes 12;
+    # position 2 is not scored and nothing follows 13
     assert sorted(map(tuple, b["copy_at"].tolist())) == [(0, 0, 10), (0, 1, 12)]
 
 

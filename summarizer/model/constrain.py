@@ -36,8 +36,11 @@ def allowed_token_ids(tokenizer) -> set[int]:
     return ids
 
 
-def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int, copy_bonus: float):
-    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`."""
+def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int, copy_bonus: float,
+                   first_ids: list[int | None] | None = None, start_len: int = 0):
+    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`. The first token
+    written (after `start_len` forced decoder tokens) earns the bonus for starting where the source's
+    text starts, `first_ids[b]`."""
     import torch
     from transformers import LogitsProcessor
 
@@ -52,9 +55,11 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             rows = torch.arange(scores.size(0), device=scores.device) // num_beams
             scores = scores.masked_fill(~self.masks[rows], float("-inf"))
             if copy_bonus:
-                last = input_ids[:, -1].tolist()
-                for r, tok in enumerate(last):
-                    nxt = self.next_of[r // num_beams].get(tok)
+                first_step = input_ids.size(1) == start_len
+                for r, tok in enumerate(input_ids[:, -1].tolist()):
+                    b = r // num_beams
+                    nxt = {first_ids[b]} if first_step and first_ids and first_ids[b] is not None \
+                        else self.next_of[b].get(tok)
                     if nxt:
                         scores[r, list(nxt)] += copy_bonus
             # Renormalised over what is allowed, as in training: beam search compares these across beams.

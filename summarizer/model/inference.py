@@ -219,7 +219,10 @@ class CableSummarizer:
                 if on_decoder:
                     enc["decoder_input_ids"] = torch.tensor([prefix] * len(batch), device=self.device)
                 if ts.copy_bonus is not None:
-                    gen_kwargs["logits_processor"] = LogitsProcessorList([self._constraint(enc, gen_kwargs, ts.copy_bonus)])
+                    tail = special_wrap(self.tokenizer)[1]
+                    text_at = self._overhead(task) - len(tail)  # after the special start and an encoder-side prompt
+                    gen_kwargs["logits_processor"] = LogitsProcessorList(
+                        [self._constraint(enc, gen_kwargs, ts.copy_bonus, len(prefix) if on_decoder else 1, text_at)])
                 with torch.inference_mode(), _autocast(self.device):
                     out = self.model.generate(**enc, **gen_kwargs)
                 if on_decoder:
@@ -229,14 +232,16 @@ class CableSummarizer:
                         tables[j.cable] = CasingTable.from_text(sources[j.cable])
                     j.output = self._decode(ids, task, sources[j.cable], tables[j.cable])
 
-    def _constraint(self, enc: dict, gen_kwargs: dict, copy_bonus: float):
+    def _constraint(self, enc: dict, gen_kwargs: dict, copy_bonus: float, start_len: int, text_at: int):
+        """The source constraint for one batch; `text_at`: where the text starts in each encoded row."""
         if self._always is None:
             self._always = allowed_token_ids(self.tokenizer)
         # the rows as the encoder read them, special tokens included, as in training (padding left out)
         sources = [[t for t, m in zip(row, mask) if m] for row, mask in
                    zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
         beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
-        return make_processor(sources, self._always, beams, copy_bonus)
+        first = [row[text_at] if len(row) > text_at else None for row in sources]
+        return make_processor(sources, self._always, beams, copy_bonus, first, start_len)
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:

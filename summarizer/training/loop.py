@@ -87,7 +87,10 @@ def _copy_positions(batch: list[Example], dec_in, labels):
             nxt.setdefault(a, set()).add(b)
         prev = dec_in[i].tolist()
         for t in (labels[i] >= 0).nonzero().flatten().tolist():
-            rows.extend((i, t, v) for v in nxt.get(prev[t], ()))
+            if t == len(e.prefix) and e.copy_start is not None:
+                rows.append((i, t, e.copy_start))  # the first token written: start where the source starts
+            else:
+                rows.extend((i, t, v) for v in nxt.get(prev[t], ()))
     return torch.tensor(rows, dtype=torch.long).reshape(-1, 3)
 
 
