@@ -271,3 +271,26 @@ def test_shipped_default_is_within_the_caps():
     cfg = json.loads((Path(limits.__file__).parent / "model" / "default" / "summarizer_config.json").read_text())
     for task in cfg["tasks"].values():
         assert task["generation"]["max_new_tokens"] <= limits.MAX_NEW_TOKENS
+
+
+# ------------------------------------------------------------------------------- whole service, bad text
+SERVICE_CASES = ["nul-cable", "every-category-cable", "surrogates", "pilcrow-paragraphs", "numbered-paragraphs",
+                 "many-summaries", "flattened-cable", "fragment-soup", "markings", "long-line-sentences",
+                 "tags-lines", "rtl-bidi", "combining", "line-separators", "websites"]
+
+
+@pytest.mark.parametrize("name", SERVICE_CASES)
+def test_service_answers_or_says_why_on_pathological_text(name):
+    """Past the parser: limits, model, scoring and support highlighting on hostile text: an answer or a
+    one-line InputError, never another exception."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from fuzz.generators import PATHOLOGICAL
+
+    text = PATHOLOGICAL[name](20_000)
+    try:
+        out = tiny_service().summarize(text)
+    except InputError as e:
+        assert "\n" not in str(e) and str(e)
+    else:
+        assert isinstance(out["summary"], str) and isinstance(out["support"], list)
+        json.dumps(out)
