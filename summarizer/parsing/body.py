@@ -27,6 +27,7 @@ _BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The 
 _RULED_HEADING = re.compile(rf"^\s*(?:{_RULE_TEXT}\s*)?(?P<h>[^-=\s][^\n]{{1,88}}?)\s*{_RULE_TEXT}\s*$")
 # The end of the embassy web banner ("... SIPRNET website.", "XXXXXXXXXXXX", "*****"): a signer may follow.
 _BANNER_END = re.compile(r"(?:[Ww]ebsite\.?|WEBSITE\.?|X{6,}|\*{4,}|https?://\S+(?:\s[a-z]{1,4})?)\s*$")
+BANNER_TAIL = 400  # characters; a banner and its signer take ~150
 # A name after the banner at the very end: "Visit ... Website: XXXXXXXXXXXX TUTTLE".
 _BANNER_SIGNER = re.compile(
     r"(?:[Ww]ebsite|WEBSITE|Web\s+Site)\b.*?(?:X{6,}|https?://\S+(?:\s[a-z]{1,4}\b)?|SIPRNET\s+website\.?)[\s*]*"
@@ -152,7 +153,9 @@ def _take_trailing_signer(body: Body, blocks: list[list[Line]]) -> None:
     banner, so the name is left at the end of the last paragraph."""
     if body.signer or not body.paragraphs or not blocks:
         return
-    m = _BANNER_SIGNER.search(" ".join(ln.text for ln in blocks[-1]))
+    # Only the end of the block: the signer closes the cable, and a search from every "Website" of a
+    # long block would be quadratic.
+    m = _BANNER_SIGNER.search(" ".join(ln.text for ln in blocks[-1])[-BANNER_TAIL:])
     if not m:
         return
     name, last = m.group("name"), body.paragraphs[-1]

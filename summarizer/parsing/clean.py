@@ -22,15 +22,17 @@ _NOISE = re.compile(
     re.X,
 )
 _PAGE_HEADER_PREFIX = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\s+\d{2}\s+OF\s+\d{2}\s+\d{6}Z\s+")
-RULE = re.compile(r"^\s*(?:-{3,}|={3,}|_{3,}|\*{3,}|(?:-\s){3,}-)[-=_*\s]*$")  # also "- - - -"
+RULE = re.compile(r"^\s*+(?>-{3,}|={3,}|_{3,}|\*{3,}|(?:-\s){3,}-)[-=_*\s]*+$")  # also "- - - -"
 
 _INLINE_SIPDIS = re.compile(r"(?<![A-Za-z])(?:SIPDIS|C\s?O\s?R\s?R\s?E\s?C\s?T\s?E\s?D\s+C\s?O\s?P\s?Y)(?![A-Za-z])\s*")
 _PILCROW = re.compile(r"¶\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # "¶1.", "1.", "12." at the start of a paragraph (a lettered "¶B." only in REF lists).
-PARA_NUMBER = re.compile(r"^\s*¶?\s*(\d{1,2})\s?\.(?!\d)\s*")
+PARA_NUMBER = re.compile(r"^\s*+(?:¶\s*+)?(\d{1,2})\s?\.(?!\d)\s*")
 # "(C)", "(SBU)", "(S//NF)", "(U) ", "(C/NF)", "(S/REL UK)": a classification marking.
-MARKING = re.compile(r"^\s*\(\s*((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*)(?:\s*/{1,2}\s*(?:[A-Z]{1,6}[A-Z ,]*))*)\s*\)\s*")
+# Possessive quantifiers throughout: each run of capitals, spaces or slashes is read one way only
+# (the patterns in this package must stay linear on hostile text; tests/test_hardening_regex.py).
+MARKING = re.compile(r"^\s*+\(\s*+((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*+)(?:\s*+/{1,2}\s*+[A-Z][A-Z ,]*+)*+)\s*\)\s*")
 
 
 # The record dump some mirrors append after the signature: "MILAM 0 10/26/2007 5416 BTIO,ECON,LY A
@@ -85,7 +87,7 @@ def first_char(text: str) -> str:
 
 # A page header left inside running text whose line breaks were lost: "... for proliferation BEIJING
 # 00002305 002 OF 003 regulations ...". There the serial is always padded to eight digits.
-_INLINE_PAGE = re.compile(r"\s+\d{8}\s{1,3}\d{3}(?:\.\d)?\s+OF\s+\d{3}\b")
+_INLINE_PAGE = re.compile(r"(?<!\s)\s++\d{8}\s{1,3}\d{3}(?:\.\d)?\s+OF\s+\d{3}\b")
 _WORD = re.compile(r"\S+")
 _STATION_WORDS = 4  # "IRAN RPO DUBAI", "PORT AU PRINCE"
 
@@ -134,16 +136,29 @@ def _is_caps_word(word: str) -> bool:
 # http://www.state.sgov.gov/p/nea/cairo You can also access this site through the State Department's
 # Classified SIPRNET website." (or the address redacted to XXXXXXXXXXXX between rows of stars).
 BANNER = re.compile(
-    r"[*\s]*(?:Please\s+visit\s|Visit\s|VISIT\s)[^\n:;]{0,60}?(?:Classified|CLASSIFIED)\s+(?:Website|WEBSITE|Web\s+Site)\s*(?:at\b)?\s*[:;]?\s*"
-    r"(?:\(?https?:?//?[^\s)]+\)?(?:\s[a-z]{1,4}(?=\s|$))?|X{6,})?[*\s]*"
-    r"(?:You\s+can\s+also\s+access\s+this\s+site\s+through\s+the\s+State\s+Department's\s+Classified\s+SIPRNET\s+website\.?)?[*\s]*"
+    r"(?:Please\s+visit\s|Visit\s|VISIT\s)[^\n:;]{0,60}?(?:Classified|CLASSIFIED)\s+(?:Website|WEBSITE|Web\s+Site)\s*+(?:at\b\s*+)?[:;]?\s*+"
+    r"(?:\(?https?:?//?[^\s)]+\)?(?:\s[a-z]{1,4}(?=\s|$))?|X{6,})?[*\s]*+"
+    r"(?:You\s+can\s+also\s+access\s+this\s+site\s+through\s+the\s+State\s+Department's\s+Classified\s+SIPRNET\s+website\.?)?[*\s]*+"
 )
 
 
 def strip_banner(text: str) -> str:
     if "ebsite" not in text and "EBSITE" not in text and "eb Site" not in text:  # the usual case, no regex scan
         return text
-    return BANNER.sub(" ", text)
+    out, pos = [], 0
+    for m in BANNER.finditer(text):
+        out.append(_rstrip_stars(text[pos:m.start()]) + " ")
+        pos = m.end()
+    return "".join(out) + text[pos:] if out else text
+
+
+def _rstrip_stars(text: str) -> str:
+    """`text` without the stars and spaces that lead into a banner (a loop: a regex searched for them
+    is quadratic in a long run)."""
+    i = len(text)
+    while i and (text[i - 1] == "*" or text[i - 1].isspace()):
+        i -= 1
+    return text[:i]
 
 
 def clean_text(text: str, station: str | None = None) -> str:
@@ -179,7 +194,7 @@ def split_marking(text: str) -> tuple[str | None, str]:
     return normalize_marking(m.group(1)), text[m.end():]
 
 
-_SLASHES = re.compile(r"\s*/{1,2}\s*")
+_SLASHES = re.compile(r"(?<!\s)\s*+/{1,2}\s*+")  # starts where a run of spaces starts, never inside
 
 
 def normalize_marking(marking: str) -> str:

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass, field
 
 _LABELS = ("identifier", "created", "classification", "origin")
+_NL = r"(?=[^\S\n]*\n)\s*+"  # spaces holding a line break, read once (not "\s*\n\s*": quadratic)
 _BLOCK = re.compile(
-    r"\A\s*Identifier\s*\n\s*Created\s*\n\s*Classification\s*\n\s*Origin\s*\n"
+    rf"\A\s*+Identifier{_NL}Created{_NL}Classification{_NL}Origin\s*\n"
     r"(?P<identifier>[^\n]*)\n(?P<created>[^\n]*)\n(?P<classification>[^\n]*)\n(?P<origin>[^\n]*)\n"
     r"(?:\s*Cable\s+title:\s*\n?(?P<title>[^\n]*)\n)?",
     re.I,
@@ -29,7 +30,7 @@ _PAIRS = re.compile(
     r"\A(?:\s*(?:Identifier|Created|Classification|Origin|Cable\s+title)\s*:[^\n]*\n){2,}",
     re.I,
 )
-_PAIR = re.compile(r"^\s*(Identifier|Created|Classification|Origin|Cable\s+title)\s*:\s*(.*?)\s*$", re.I | re.M)
+_PAIR = re.compile(r"^[^\S\n]*+(Identifier|Created|Classification|Origin|Cable\s+title)[^\S\n]*+:(.*)$", re.I | re.M)
 
 
 @dataclass
@@ -48,6 +49,7 @@ def parse_export(raw: str) -> Export:
         values = {}
         for label, value in _PAIR.findall(m.group()):
             key = "title" if label.lower().startswith("cable") else label.lower()
+            value = value.strip()
             if value:
                 values[key] = value
         return Export(values, m.end())

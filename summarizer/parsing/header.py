@@ -14,7 +14,7 @@ from summarizer.tags import all_codes
 
 # Field labels at the start of a line; the group names are the field names.
 LABEL = re.compile(
-    r"""^\s*¶?\s*(?:
+    r"""^\s*+(?:¶\s*+)?(?:
         (?P<tags>TAG[SE]?)(?:\s*:|\s+(?=[A-Z]{2,}))
       | (?P<subject>SUBJ(?:ECT)?)\s*:
       | (?P<ref>REF(?:S|TEL|TELS)?|REFERENCES?)(?:\s*:|\s+(?=[A-Z0-9]\s*[.)]|[A-Z]{4,}\s+\d))
@@ -37,9 +37,9 @@ ROUTING = re.compile(
 # The date-time group: "070408Z JUL 06" (day, hour, minute, month, two-digit year).
 DTG = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z][A-Za-z]{2})\s+(\d{2,4})\b")
 _MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
-_FROM = re.compile(r"^\s*FM\s+(?P<who>.+?)\s*$", re.M)
+_FROM = re.compile(r"^[^\S\n]*+FM\s+(?P<who>.+?)\s*$", re.M)
 # A routing block run together on one line: "... O 070408Z JUL 06 FM AMEMBASSY TOKYO TO RUEHC/SECSTATE ..."
-_FROM_INLINE = re.compile(r"\bFM\s+(?P<who>[A-Z][A-Z/ .']*?)\s+TO\s")
+_FROM_INLINE = re.compile(r"\bFM\s+(?P<who>[A-Z][A-Z/ .']{0,80}?)\s+TO\s")
 _ORIGIN_KINDS = [("AMEMBASSY", "Embassy"), ("AMCONSUL", "Consulate"), ("USMISSION", "Mission"), ("USINT", "US Interests Section")]
 # Post names that are acronyms keep their capitals ("Mission USNATO", "USEU Brussels", "Iran RPO Dubai").
 _ACRONYMS = {"USNATO", "USEU", "USUN", "UNVIE", "USOSCE", "RPO", "AIT", "USAU", "OSCE", "NATO", "UN", "EU", "US", "USDEL"}
@@ -51,7 +51,7 @@ _STATION_ALIASES = {"SECSTATE WASHDC": "Secretary of State", "STATE": "Secretary
 # a line of its own. Inline labels need their colon, so that a subject such as "PAPERS CLASSIFIED BY
 # THE MINISTRY" stays whole.
 _GLUED_FIELD = re.compile(
-    r"(?<=\S)(?<!\(U\))\s*(?:\.\.\.)?\s*"
+    r"(?<=\S)(?<!\(U\))\s*+(?:\.\.\.\s*+)?"
     r"(?=(?:REFS?|TAGS?|SUBJECT|CLASSIFIED\s+BY|Classified\s+By|E\.\s?O\.\s?1\d{4})\s?:"
     r"|(?:C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)\b)"
 )
@@ -100,7 +100,7 @@ def label_of(line: str) -> str | None:
     return next(k for k, v in m.groupdict().items() if v)
 
 
-_NUMBERED = re.compile(r"\s*¶?\s*\d{1,2}\.\s")
+_NUMBERED = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\.\s")
 
 
 @lru_cache(maxsize=8)  # every field function reads the same header
@@ -213,7 +213,7 @@ def parse_references(header: str) -> list[str]:
     return refs or [text]
 
 
-_AWAITS_REASON = re.compile(r"(?i)\breasons?\s*:?\s*$")
+_AWAITS_REASON = re.compile(r"(?i)\breasons?\s*+(?::\s*+)?$")
 
 
 def parse_classified_by(text: str) -> tuple[str | None, list[str]]:
@@ -322,7 +322,7 @@ def _title(name: str) -> str:
 
 # PLUSD pages open with their own reference line, "2000HANOI00686 - CONFIDENTIAL" (the station cut
 # to six letters, so only the year is trusted): it dates a partial extract whose DTG lost its month.
-_PLUSD_REF = re.compile(r"^\s*((?:19|20)\d{2})[A-Z]{2,}\d{4,6}\s+-\s", re.M)
+_PLUSD_REF = re.compile(r"^[^\S\n]*+((?:19|20)\d{2})[A-Z]{2,}\d{4,6}\s+-\s", re.M)
 
 
 def parse_reference_year(header: str) -> str | None:

@@ -92,7 +92,7 @@ def _cut_candidates(text: str) -> set[int]:
 
 
 # A section heading just before a rule in flattened text ("End Summary.  Budgets and Balochistan ----").
-_FLAT_HEADING = re.compile(r"\s{2,}(?=[A-Z][^.!?]{2,90}\s*$)")
+_FLAT_HEADING = re.compile(r"(?<!\s)\s{2,}+(?=[A-Z][^.!?]{2,90}\s*$)")
 
 FLAT_MIN_LINE_LENGTH = 600  # a real cable line is under ~100 characters; flattened ones run to thousands
 
