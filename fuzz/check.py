@@ -37,7 +37,9 @@ def check(raw: str, c) -> None:
 
 def where(tb) -> str:
     """The innermost frame in the project's code: 'summarizer/parsing/clean.py:split_marking:176'."""
-    frames = traceback.extract_tb(tb) if tb is not None else []
+    here = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in (traceback.extract_tb(tb) if tb is not None else [])
+              if os.path.dirname(os.path.abspath(f.filename)) != here]  # not the harness or its alarm
     mine = [f for f in frames if PARSER_DIR in f.filename]
     f = (mine or frames or [None])[-1]
     if f is None:
