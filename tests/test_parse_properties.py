@@ -188,3 +188,15 @@ def test_render_of_seed_round_trips() -> None:
 @given(st.text(alphabet=string.ascii_letters + " .,:;()¶\n-", min_size=1, max_size=400))
 def test_parse_is_deterministic(raw: str) -> None:
     assert parse(raw).to_json() == parse(raw).to_json()
+
+
+def test_text_past_the_line_limit_is_cut_with_a_warning():
+    from summarizer.parsing.lines import MAX_LINES
+
+    raw = "TAGS: PREL JA\nSUBJECT: LONG\n" + "".join(f"{i % 90 + 1}. (C) Paragraph {i}.\n\n" for i in range(MAX_LINES))
+    cable = parse(raw)
+    assert any(w.startswith(f"text cut after {MAX_LINES:,} lines") for w in cable.warnings)
+    assert 0 < len(cable.paragraphs) <= MAX_LINES // 2 + 1
+    assert cable.paragraphs[0].text == "Paragraph 0."
+    short = parse("TAGS: PREL JA\nSUBJECT: SHORT\n1. (C) One paragraph.\n")
+    assert not any("text cut" in w for w in short.warnings)

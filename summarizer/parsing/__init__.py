@@ -8,7 +8,7 @@ from summarizer.parsing import header as h
 from summarizer.parsing.body import parse_body, split_flat_signer
 from summarizer.parsing.clean import RULE, find_trailer, first_char, is_noise, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
-from summarizer.parsing.lines import Line, is_flattened, split_lines
+from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
 from summarizer.parsing.summary import find_comment, find_summary
 from summarizer.tags import describe
 
@@ -25,6 +25,7 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
     export = parse_export(raw)
     trailer, trailer_signer = find_trailer(raw)
     lines = split_lines(raw)
+    cut = len(lines) >= MAX_LINES
     if export.body_start or trailer < len(raw):
         lines = [_clip(ln, trailer) for ln in lines if export.body_start <= ln.start < trailer]
     end = header_end(lines)
@@ -59,6 +60,8 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
         warnings=summary_warnings,
     )
     cable.warnings.extend(_warnings(cable, raw, head, body, flattened))
+    if cut:
+        cable.warnings.append(f"text cut after {MAX_LINES:,} lines (real cables have under 1,600): the rest was not parsed")
     return cable
 
 

@@ -6,8 +6,11 @@ import re
 PARTIAL_EXTRACT = re.compile(r"^\s*This record is a partial extract of the original cable\..*$", re.I)
 
 # Lines that carry no content wherever they appear (the header or between body paragraphs).
+# Noise and classification lines are short; the lookahead `(?=.{0,200}$)` rejects a longer line
+# at once instead of after a linear scan (a megabyte line met many such scans).
+SHORT_LINE = r"(?=.{0,200}$)"
 _NOISE = re.compile(
-    r"""^\s*(?:
+    SHORT_LINE + r"""^\s*(?:
         (?:SIPDIS|SENSITIVE|NOFORN|NOT\s+FOR\s+INTERNET\s+DISTRIBUTION|SIPRNET|E\s?X\s?D\s?I\s?S|EXEMPT|GDS)   # EXEMPT, GDS: 1970s declassification lines\s*\.?
       | [A-Z .]{2,30}\s+0*\d{3,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}            # "THE HAGUE 00000546  001.2 OF 002"
       | PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\s+\d{2}\s+OF\s+\d{2}\s+\d{6}Z(?:\s+/\d+)?   # telegram page header

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
+from summarizer.parsing.clean import SHORT_LINE
 from summarizer.tags import all_codes
 
 # Field labels at the start of a line; the group names are the field names.
@@ -25,7 +26,7 @@ LABEL = re.compile(
 )
 # "C O N F I D E N T I A L SECTION 01 OF 03 TOKYO 003797", "UNCLAS STATE 012345", "SECRET NEW DELHI 5135"
 CLASSIFICATION_LINE = re.compile(
-    r"""^\s*(?P<cls>(?:[A-Z]\s){3,}[A-Z]|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)
+    SHORT_LINE + r"""^\s*(?P<cls>(?:[A-Z]\s){3,}[A-Z]|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)
         (?:\s*//?\s*[A-Z]+)*\s+
         (?:SECTION\s+(?P<section>\d{1,2})\s+OF\s+\d{1,2}\s+)?
         (?P<station>[A-Z][A-Z .'-]{1,28}?)\s+(?P<serial>\d{1,8})\s*$""",

@@ -52,6 +52,9 @@ def _flat_cuts(text: str) -> set[int]:
     cuts = {0, len(text)}
     last_end = 0
     for at in sorted(_cut_candidates(text)):
+        if len(cuts) > MAX_LINES:
+            cuts.add(at)  # the rest of the line is one piece, past what split_lines keeps
+            break
         if at < last_end:
             continue  # inside the previous match, as finditer would skip it
         m = _FLAT_CUT.match(text, at)
@@ -108,10 +111,18 @@ _GLUED_PARAGRAPH = re.compile(r"\d{1,2}\.\s?\((?:U|C|S|SBU|TS|S/NF|C/NF|S//NF)\)
 _TWO_LABELS = re.compile(r"\b(?:TAGS?|SUBJECT)\s?:\s*[^\s:].*?\s(?:SUBJECT|TAGS?|REFS?)\s?:|\bTAGS?\s?:.*?\s\d{1,2}\.\s{1,3}\([A-Z/]{1,8}\)")
 
 
+# Lines (or pseudo-lines of flattened text) parsed per cable. The longest real cable has ~1,600; a
+# megabyte of line breaks or pilcrows would otherwise take seconds. `parse` warns when it cuts.
+MAX_LINES = 20_000
+
+
 def split_lines(raw: str) -> list[Line]:
+    """The text's lines with offsets (at most MAX_LINES)."""
     out: list[Line] = []
     append = out.append
     for ln in _raw_lines(raw):
+        if len(out) >= MAX_LINES:
+            break
         # Most lines are neither flattened nor carry a glued paragraph (which needs "(" or
         # "1."): they are decided without a call or a regex.
         text = ln[0]
@@ -123,7 +134,7 @@ def split_lines(raw: str) -> list[Line]:
             continue
         pieces = _split_glued(ln) if glued else [ln]
         out.extend(_unflatten(pieces) if flat else pieces)
-    return _undouble(out)
+    return _undouble(out[:MAX_LINES])
 
 
 WRAP_WIDTH = 90  # telegram lines wrap before this
@@ -156,17 +167,20 @@ def _undouble(lines: list[Line]) -> list[Line]:
 
 
 def _raw_lines(raw: str) -> list[Line]:
-    """The text's lines with offsets; "\r\n", "\r" and "\n" all end a line."""
+    """The text's lines with offsets; "\r\n", "\r" and "\n" all end a line. Past MAX_LINES + 1 lines
+    the rest is not split (split_lines keeps MAX_LINES)."""
     if "\r" in raw:
         out, pos = [], 0
         for m in _NEWLINE.finditer(raw):
             out.append(Line(raw[pos:m.start()], pos, m.start()))
             pos = m.end()
+            if len(out) > MAX_LINES:
+                return out
         out.append(Line(raw[pos:], pos, len(raw)))
         return out
     out, pos = [], 0
     new, append = tuple.__new__, out.append  # Line(...) goes through a Python-level __new__: skip it
-    for text in raw.split("\n"):
+    for text in raw.split("\n", MAX_LINES)[:MAX_LINES + 1]:
         end = pos + len(text)
         append(new(Line, (text, pos, end)))
         pos = end + 1
