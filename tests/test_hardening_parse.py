@@ -36,15 +36,10 @@ INDEX = json.loads((CORPUS / "index.json").read_text(encoding="utf-8"))
 CAP_S = 1.0  # CPU-time cap for one parse in these tests: a known hang costs no more than the budget itself
 
 # Known parser limits (see docs/reliability.md): generator name -> the reason. xfail, not strict.
-# (The quadratic and exponential regexes these inputs found are fixed in 22960e8: `subject-spaces`,
-# `classified-by-spaces`, `website-spaces`, `nested-slashes` now pass at every size.)
-PER_LINE = ("parser speed: linear, but ~2-12 us per line or paragraph; a megabyte of one-character lines or "
-            "pilcrows takes 1-7 s of CPU")
+# None now: the regexes these inputs found are fixed in 22960e8, and the megabyte inputs that took
+# 1-7 s of CPU per line or pilcrow are within 1 s since the parser keeps at most 20,000 lines (00d2dcd).
 KNOWN_20K: dict[str, str] = {}
-KNOWN_1MB = {name: PER_LINE for name in (
-    "pilcrows", "pilcrow-spaces", "pilcrow-numbers", "pilcrow-paragraphs", "numbered-paragraphs", "open-parens",
-    "newlines", "crs", "crlfs", "blank-lines-with-spaces", "spaced-capitals", "spaced-classification", "tags-line",
-    "tags-lines", "classified-by", "header-soup", "end-spaces", "flattened-cable", "sipdis", "ref-line")}
+KNOWN_1MB: dict[str, str] = {}
 
 
 def _params(names, known: dict[str, str]):

@@ -41,7 +41,6 @@ KNOWN = {
     "parsing.body._BANNER_END": _latent("`X{6,}` ... `\\s*$` searched on 'X' * N + '!'"),
     "parsing.body._BANNER_SIGNER": _latent("`.*?` between WEBSITE and X{6,}; since 22960e8 only searched in the "
                                            "last 400 characters of a cable"),
-    "parsing.clean._NOISE": _latent("`^\\s*` alternatives on ' ' * N + '!'"),
     "parsing.lines._UNFINISHED": _latent("`[^.!?...]\\s*$` searched over spaces"),
     "parsing.summary.END": _latent("`[(\\[]?\\s*END` searched over spaces"),
     "parsing.summary.COMMENT_END": _latent("`[(\\[]?\\s*END\\s+...COMMENTS?` searched over spaces"),
