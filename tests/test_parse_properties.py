@@ -200,3 +200,17 @@ def test_text_past_the_line_limit_is_cut_with_a_warning():
     assert cable.paragraphs[0].text == "Paragraph 0."
     short = parse("TAGS: PREL JA\nSUBJECT: SHORT\n1. (C) One paragraph.\n")
     assert not any("text cut" in w for w in short.warnings)
+
+
+def test_a_hostile_tags_line_is_read_in_linear_time():
+    import random
+    import time
+
+    from summarizer.parsing.header import MAX_TAG_TOKENS
+
+    rng = random.Random(0)
+    codes = ["".join(rng.choice(string.ascii_uppercase) for _ in range(5)) for _ in range(100_000)]
+    t0 = time.process_time()
+    cable = parse("TAGS: " + " ".join(codes) + "\nSUBJECT: X\n1. (C) Text.\n")
+    assert time.process_time() - t0 < 1.0  # every distinct code once compared with every other: minutes
+    assert [t.code for t in cable.tags] == codes[:MAX_TAG_TOKENS]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 
 from summarizer.parsing.clean import SHORT_LINE
 from summarizer.tags import all_codes
@@ -149,18 +150,20 @@ def parse_tags(header: str) -> list[str]:
     text = field_text(header, "tags")
     if not text:
         return []
-    codes: list[str] = []
+    codes: dict[str, None] = {}  # ordered, and no quadratic "not in list" on a hostile TAGS line
     for token in _split_tags(text):
-        for code in _unglue(token):
-            if code not in codes:
-                codes.append(code)
-    return codes
+        codes.update(dict.fromkeys(_unglue(token)))
+    return list(codes)
+
+
+MAX_TAG_TOKENS = 200  # a real TAGS line has under 40; the rest of a longer one is not a TAGS line
+_TAG_TOKEN = re.compile(r"[A-Za-z]{2,6}\s*\([^)]*\)|[^\s,;]+")
 
 
 def _split_tags(text: str) -> list[str]:
     # A person tag keeps its comma: "OVIP (BIDEN, JOSEPH)" or "ZAYED, SULTAN BIN".
     out: list[str] = []
-    for m in re.finditer(r"[A-Za-z]{2,6}\s*\([^)]*\)|[^\s,;]+", text):
+    for m in islice(_TAG_TOKEN.finditer(text), MAX_TAG_TOKENS):
         tok = m.group().strip(" .;")
         if tok:
             out.append(tok.upper() if "(" not in tok else " ".join(tok.upper().split()))
