@@ -14,6 +14,11 @@ How one cable is handled:
    come out as text ("prel pgov ja"), the subject as a free-text topic label;
 4. an uncased model's output is detokenized and truecased against the cable's own text.
 
+A model directory may also carry a sentence selector (`summarizer.selection`: the summary is then the
+sentences it picks), a TAGS classifier (`summarizer.tagging`: the TAGS codes come from it), and a
+`rewrite` task (select-then-rewrite: the seq2seq restates each selected sentence under
+source-constrained decoding, `constrain.py`, and those sentences are the summary).
+
 Work is batched across cables and chunks (sorted by length), decoding is deterministic beam search,
 and on CUDA it runs under bf16 autocast.
 """
