@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 
 from summarizer.cable import Cable
 from summarizer.sentences import split_sentences
+from summarizer.tagging.features import station
 
 from . import metrics
 
@@ -273,22 +274,8 @@ class SumyRanker(System):
         return Output(summary="\n".join(str(s) for s in chosen))
 
 
-_STATION = re.compile(r"^\d{2}([A-Z][A-Z-]*?)\d+$")
-_ORIGIN_PREFIX = re.compile(
-    r"^(?:AM)?(?:EMBASSY|CONSULATE(?: GENERAL)?|MISSION|USMISSION|USUN|US MISSION|USOFFICE|SECSTATE)\s+",
-    re.I,
-)
-
-
-def station_of(cable: Cable) -> str | None:
-    """The sending station: from the id ("09ABUDHABI1151" -> "ABUDHABI"), else from the origin."""
-    if cable.id:
-        m = _STATION.match(cable.id.strip().upper())
-        if m:
-            return m.group(1)
-    if cable.origin:
-        return re.sub(r"\W+", "", _ORIGIN_PREFIX.sub("", cable.origin.strip())).upper() or None
-    return None
+# One definition of a cable's station, shared with the TAGS classifier (which keys its features so).
+station_of = station
 
 
 class TagsPrior(System):
