@@ -93,8 +93,8 @@ def _cut(paragraphs: list[Paragraph], start: tuple[int, int, int], end: tuple[in
             before = ""
         if before:
             out.append(replace(p, text=before))
+        inside = re.sub(rf"^{_MARK}\s*", "", inside)  # before the test: a lone marking is no summary text
         if inside:
-            inside = re.sub(rf"^{_MARK}\s*", "", inside)
             summary_idx.append(len(out))
             out.append(replace(p, text=inside, heading=p.heading if not before else None))
             parts.append(inside)
