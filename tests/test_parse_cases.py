@@ -721,3 +721,33 @@ def test_summary_never_in_body(raw: str) -> None:
     for sentence in re.split(r"(?<=[.!?])\s+|\n", c.summary):
         if len(sentence) > 15:
             assert sentence not in c.body
+
+
+# ---------------------------------------------------------------------------------------------
+# Header blocks repeated or run together before the body (cablegate_html pages)
+# ---------------------------------------------------------------------------------------------
+ROUTED_HEAD = "FM AMEMBASSY MADRID\nTO RUEHC/SECSTATE WASHDC PRIORITY 5244\n\n"
+
+
+def test_header_repeated_on_one_line_is_not_body() -> None:
+    """'C O N F I D E N T I A L MADRID 000897 SIPDIS ... E.O. ... TAGS: ...' glued onto one line after the
+    header (08MADRID897): the TAGS line, the answer to the tags task, must not reach the model's input."""
+    raw = (ROUTED_HEAD + HEAD + "REF: A. STATE 87254\n    ...\n\n"
+           "C O N F I D E N T I A L MADRID 000897 SIPDIS DEPARTMENT FOR EUR/WE E.O. 12958: DECL: 08/31/2018 "
+           "TAGS: MOPS PREL PHUM SP\n\n1. (C) Spain followed the EU lead on the crisis.\n")
+    c = parse(raw)
+    assert "TAGS" not in c.body and "E.O." not in c.body
+    assert c.body_paragraphs == ["Spain followed the EU lead on the crisis."]
+    assert c.tag_codes == ["PREL", "PTER", "JA"]
+
+
+def test_ruled_summary_heading_right_after_tags() -> None:
+    """A TAGS field may continue over blank lines, but a rule or a line that is not codes ends it: the
+    ruled 'Summary' heading after it (08RIYADH868, 09RIYADH1557) opens the own summary."""
+    for heading in ("-------\nSummary\n--------", "Summary and introduction\n------------------------"):
+        raw = ("C O N F I D E N T I A L RIYADH 000868\n\nE.O. 12958: DECL: 06/03/2018\nTAGS: EPET ENRG SA\n\n"
+               f"{heading}\n\n¶1. (C) Minister Naimi offered more oil.\n\n-------\nComment\n-------\n\n¶2. (C) Prices stayed high.\n")
+        c = parse(raw)
+        assert c.summary == "Minister Naimi offered more oil.", heading
+        assert c.tag_codes == ["EPET", "ENRG", "SA"]
+        assert c.body_paragraphs == ["Prices stayed high."]

@@ -84,6 +84,10 @@ def header_end(lines: list[Line]) -> int:
             seen_fields = seen_fields or label in ("tags", "subject")
         elif not text.strip():
             field = "tags" if field == "tags" else None
+        elif c in "-=_*" and RULE.match(text):
+            field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
+        elif field == "tags" and not h.is_tag_line(text):
+            field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
         elif field in ("tags", "subject", "ref", "classified_by") or (is_noise(text) and not RULE.match(text)):
             end = i + 1
         elif seen_fields and first_para is None:

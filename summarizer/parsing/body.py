@@ -70,7 +70,8 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             cur.append(ln)  # a wrapped line of prose: none of the checks below can apply
             continue
         if skipping_header:
-            if not c or (c in _PARA_FIRST and _PARA_START.match(text)):
+            # a rule ends a repeated header too: a ruled "Summary" heading may follow at once
+            if not c or (c in _PARA_FIRST and _PARA_START.match(text)) or (c in _RULE_FIRST and RULE.match(text)):
                 skipping_header = False
             elif not label_of(text):
                 continue

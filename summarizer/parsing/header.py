@@ -132,7 +132,7 @@ def field_text(header: str, field: str) -> str | None:
                 if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
                     continue
                 break
-            if field == "tags" and not _is_tag_line(nxt):
+            if field == "tags" and not is_tag_line(nxt):
                 break
             parts.append(nxt)
         text = " ".join(" ".join(parts).split())
@@ -140,7 +140,7 @@ def field_text(header: str, field: str) -> str | None:
     return None
 
 
-def _is_tag_line(line: str) -> bool:
+def is_tag_line(line: str) -> bool:
     """A wrapped TAGS continuation: mostly known codes, so that body text is never taken for tags."""
     tokens = _split_tags(line)
     return bool(tokens) and sum(known_code(t) or "(" in t for t in tokens) * 2 >= len(tokens)

@@ -108,7 +108,11 @@ _GLUED_PARAGRAPH = re.compile(r"\d{1,2}\.\s?\((?:U|C|S|SBU|TS|S/NF|C/NF|S//NF)\)
 
 # Two header labels on one line: a short cable whose line breaks were lost ("TAGS: PREL JA SUBJECT: ...");
 # a label doubled by its source ("SUBJECT: SUBJECT: ...") is not two.
-_TWO_LABELS = re.compile(r"\b(?:TAGS?|SUBJECT)\s?:\s*[^\s:].*?\s(?:SUBJECT|TAGS?|REFS?)\s?:|\bTAGS?\s?:.*?\s\d{1,2}\.\s{1,3}\([A-Z/]{1,8}\)")
+_TWO_LABELS = re.compile(r"\b(?:TAGS?|SUBJECT)\s?:\s*[^\s:].*?\s(?:SUBJECT|TAGS?|REFS?)\s?:|\bTAGS?\s?:.*?\s\d{1,2}\.\s{1,3}\([A-Z/]{1,8}\)"
+                         # a header block repeated on one line: "C O N F I D E N T I A L MADRID 000897 SIPDIS ...
+                         # E.O. 12958: DECL: 08/31/2018 TAGS: MOPS ..."
+                         r"|(?:C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D|UNCLAS)\b.{0,400}?"
+                         r"E\.\s?O\.\s?1\d{4}\s?:.{0,80}?\sTAGS?\s?:")
 
 
 # Lines (or pseudo-lines of flattened text) parsed per cable. The longest real cable has ~1,600; a
