@@ -73,3 +73,14 @@ def test_save_and_load_round_trip(scorer: SentenceScorer, tmp_path) -> None:
 
 def test_directory_without_selector_loads_none(tmp_path) -> None:
     assert SentenceScorer.load(tmp_path) is None
+
+
+def test_length_scale_lengthens_the_budget_and_is_saved(scorer: SentenceScorer, tmp_path) -> None:
+    import dataclasses
+
+    cable = parse(synthetic(3))
+    longer = dataclasses.replace(scorer, length_scale=1.5, min_words=1, max_words=10_000)
+    base = dataclasses.replace(scorer, min_words=1, max_words=10_000)
+    assert longer.budget(cable) == pytest.approx(1.5 * base.budget(cable), abs=1)
+    longer.save(tmp_path)
+    assert SentenceScorer.load(tmp_path).length_scale == 1.5
