@@ -55,7 +55,8 @@ _NEVER_END = frozenset("e.g i.e a.k.a cf viz vs mr mrs ms dr prof amb no nos par
 _CLOSERS = "\"'\u201d\u2019)]"
 _OPENERS = "\"'\u201c\u2018(["
 # A candidate end: a run of terminal punctuation, optional closing quotes/brackets, white space.
-_CANDIDATE = re.compile(r"([.!?\u2026]+)([" + re.escape(_CLOSERS) + r"]*)(\s+)(?=\S)")
+# A run of end marks is read from its start only, once (a search from inside a long run is quadratic).
+_CANDIDATE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([" + re.escape(_CLOSERS) + r"]*+)(\s++)(?=\S)")
 _TOKEN_BEFORE = re.compile(r"(\S+)$")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")

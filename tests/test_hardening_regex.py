@@ -3,9 +3,8 @@ and support finder, which read the same user text) against the worst inputs `fuz
 for it, time-bounded (CPU time, capped at 0.3 s a run).
 
 A pattern passes when no attack string makes it superlinear: a run over 10 ms is repeated at twice the
-length and must not take more than 3x as long. Known offenders are xfail (not strict), with the bug as
-the reason; all that remain are "latent": superlinear on their own, but the audit's search found no text
-that the parser feeds them that way (the reachable ones it found are fixed, see KNOWN). `python -m fuzz.regex_audit --reach` prints the full table.
+length and must not take more than 3x as long. A known offender would be xfail (not strict) with its bug
+as the reason (KNOWN); there are none left. `python -m fuzz.regex_audit --reach` prints the full table.
 """
 from __future__ import annotations
 
@@ -24,28 +23,9 @@ PATTERNS = parser_patterns()
 USES = usage()
 
 
-def _reachable(where: str, what: str) -> str:
-    return f"parser bug (reachable through parse): {what}; {where}"
-
-
-def _latent(what: str) -> str:
-    return f"latent: {what}; not reached through parse by the audit's search"
-
-
-# Fixed in 22960e8 (possessive runs, no search from inside a run of spaces), found by this audit and the
-# fuzzer: clean.MARKING (exponential), header._GLUED_FIELD, clean.BANNER, clean._INLINE_PAGE,
-# export._BLOCK, header._FROM_INLINE, header._PLUSD_REF (quadratic, reachable through parse); RULE,
-# clean.PARA_NUMBER, clean._SLASHES, export._PAIR, header.LABEL, header._FROM, header._NUMBERED,
-# header._AWAITS_REASON, lines._FLAT_HEADING (latent). They are tested like every other pattern now.
-KNOWN = {
-    "parsing.body._BANNER_END": _latent("`X{6,}` ... `\\s*$` searched on 'X' * N + '!'"),
-    "parsing.body._BANNER_SIGNER": _latent("`.*?` between WEBSITE and X{6,}; since 22960e8 only searched in the "
-                                           "last 400 characters of a cable"),
-    "parsing.lines._UNFINISHED": _latent("`[^.!?...]\\s*$` searched over spaces"),
-    "parsing.summary.END": _latent("`[(\\[]?\\s*END` searched over spaces"),
-    "parsing.summary.COMMENT_END": _latent("`[(\\[]?\\s*END\\s+...COMMENTS?` searched over spaces"),
-    "sentences._CANDIDATE": _latent("searched over a run of dots"),
-}
+# Known offenders: pattern name -> the bug (xfail, not strict). None since the parser fixes of 22960e8,
+# 00d2dcd and the last latent ones (END, COMMENT_END, _BANNER_END, _BANNER_SIGNER, _UNFINISHED, _CANDIDATE).
+KNOWN: dict[str, str] = {}
 
 
 def _params():

@@ -26,11 +26,11 @@ _RULE_TEXT = r"(?:-{3,}|={3,}|(?:-\s){3,}-)"
 _BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The U.S. Offer" is one heading
 _RULED_HEADING = re.compile(rf"^\s*(?:{_RULE_TEXT}\s*)?(?P<h>[^-=\s][^\n]{{1,88}}?)\s*{_RULE_TEXT}\s*$")
 # The end of the embassy web banner ("... SIPRNET website.", "XXXXXXXXXXXX", "*****"): a signer may follow.
-_BANNER_END = re.compile(r"(?:[Ww]ebsite\.?|WEBSITE\.?|X{6,}|\*{4,}|https?://\S+(?:\s[a-z]{1,4})?)\s*$")
+_BANNER_END = re.compile(r"(?:[Ww]ebsite\.?|WEBSITE\.?|(?<!X)X{6,}+|(?<!\*)\*{4,}+|https?://\S++(?:\s[a-z]{1,4})?)\s*+$")
 BANNER_TAIL = 400  # characters; a banner and its signer take ~150
 # A name after the banner at the very end: "Visit ... Website: XXXXXXXXXXXX TUTTLE".
 _BANNER_SIGNER = re.compile(
-    r"(?:[Ww]ebsite|WEBSITE|Web\s+Site)\b.*?(?:X{6,}|https?://\S+(?:\s[a-z]{1,4}\b)?|SIPRNET\s+website\.?)[\s*]*"
+    r"(?:[Ww]ebsite|WEBSITE|Web\s+Site)\b.{0,300}?(?:X{6,}+|https?://\S++(?:\s[a-z]{1,4}\b)?|SIPRNET\s+website\.?)[\s*]*+"
     r"(?P<name>[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}?)\s*\.?\s*$"
 )
 

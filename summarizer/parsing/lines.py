@@ -142,7 +142,13 @@ def split_lines(raw: str) -> list[Line]:
 
 
 WRAP_WIDTH = 90  # telegram lines wrap before this
-_UNFINISHED = re.compile(r"[^.!?:;\"')\]]\s*$")
+_CLOSERS = ".!?:;\"')]"
+
+
+def _unfinished(text: str) -> bool:
+    """The line does not end a sentence: its last character (a space counts) closes nothing. A test of
+    the last character, not a regex searched over the line (quadratic over a long run of spaces)."""
+    return bool(text) and text[-1] not in _CLOSERS
 
 
 def _undouble(lines: list[Line]) -> list[Line]:
@@ -157,7 +163,7 @@ def _undouble(lines: list[Line]) -> list[Line]:
         if a[0].strip():
             text_lines += 1
             long_lines += len(a[0]) > WRAP_WIDTH
-            if not b[0].strip() and c[0][:1].islower() and _UNFINISHED.search(a[0]):
+            if not b[0].strip() and c[0][:1].islower() and _unfinished(a[0]):
                 run_on += 1
     if run_on < 3 or run_on < text_lines / 10 or long_lines > text_lines / 10:
         return lines

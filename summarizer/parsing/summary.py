@@ -20,13 +20,14 @@ START = re.compile(
     rf"{_WORD}{_AND}?\s*(?:[:.\-\u2013\u2014]+\s*|(?={_MARK})|$)(?:{_MARK}\s*)?",
     re.I,
 )
-END = re.compile(rf"[(\[]?\s*END\s+(?:OF\s+)?{_WORD}{_AND}?\s*[.:\-]*\s*[)\]]?\s*[.]?", re.I)
+# (The spaces before END belong to no match, so a search never starts inside a run of them.)
+END = re.compile(rf"(?:[(\[]\s*+)?END\s+(?:OF\s+)?{_WORD}{_AND}?\s*+[.:\-]*+\s*+[)\]]?\s*+[.]?", re.I)
 # A comment label at the start of a paragraph or right after a sentence ("... this week. Comment: ...").
 COMMENT_START = re.compile(
     rf"(?:^|(?<=[.!?\"')]\s)|(?<=[.!?\"')]\s\s))(?:{_MARK}\s*)?(?:BEGIN\s+)?COMMENTS?\s*[:.\-\u2013\u2014]+\s*(?:{_MARK}\s*)?", re.I
 )
 _COMMENT_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?COMMENTS?\s*[:.]?\s*", re.I)
-COMMENT_END = re.compile(r"[(\[]?\s*END\s+(?:OF\s+)?COMMENTS?\s*[.:\-]*\s*[)\]]?\s*\.?", re.I)
+COMMENT_END = re.compile(r"(?:[(\[]\s*+)?END\s+(?:OF\s+)?COMMENTS?\s*+[.:\-]*+\s*+[)\]]?\s*+\.?", re.I)
 
 SEARCH_START = 8  # a summary label further in is not the cable's own summary
 SEARCH_END = 10  # paragraphs after the start within which "End Summary" must come
