@@ -5,7 +5,6 @@ quick on a shared 2-core machine.
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_model_support import WORDS, fast_decoding, train_tiny
+from test_model_support import WORDS, fast_decoding, run_command, train_tiny
 
 ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "input", "line"}
 N_GOOD = 8
@@ -63,16 +62,7 @@ def corpus(tmp_path_factory):
 
 
 def _batch(argv: list[str]) -> int | str:
-    from summarizer.commands import batch
-    from summarizer.inputs import InputError
-
-    p = argparse.ArgumentParser()
-    batch.register(p.add_subparsers(dest="command"))
-    args = p.parse_args(["batch", *argv])
-    try:
-        return args.run(args)
-    except InputError as e:
-        return f"InputError: {e}"
+    return run_command(["batch", *argv])
 
 
 def _rows(out: Path) -> list[dict]:
@@ -122,15 +112,10 @@ def test_local_engine_end_to_end(local_run, corpus, model_dir, capsys):
 
 
 def test_same_rows_as_summarize(local_run, corpus, model_dir, tmp_path):
-    from summarizer.commands import summarize
-
     _, out = local_run
-    p = argparse.ArgumentParser()
-    summarize.register(p.add_subparsers(dest="command"))
     target = tmp_path / "summarize.jsonl"
-    args = p.parse_args(["summarize", str(corpus), "--model", str(model_dir), "--out", str(target),
-                         "--batch-size", "2"])
-    assert args.run(args) == 2
+    assert run_command(["summarize", str(corpus), "--model", str(model_dir), "--out", str(target),
+                        "--batch-size", "2"]) == 2
     expected = [json.loads(x) for x in target.read_text().splitlines()]
     got = [{k: v for k, v in r.items() if k != "input"} for r in _rows(out)]
     assert [_strip(r) for r in got] == [_strip(r) for r in expected]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_model_support import one_thread, fast_decoding, train_tiny
+from test_model_support import fast_decoding, one_thread, run_command, train_tiny
 
 parsing = pytest.importorskip("summarizer.parsing")
 
@@ -21,18 +21,7 @@ def model_dir(tmp_path_factory):
 
 
 def _run(argv):
-    import argparse
-
-    from summarizer.commands import summarize
-    from summarizer.inputs import InputError
-
-    p = argparse.ArgumentParser()
-    summarize.register(p.add_subparsers(dest="command"))
-    args = p.parse_args(["summarize", *argv])
-    try:
-        return args.run(args)
-    except InputError as e:
-        return f"InputError: {e}"
+    return run_command(["summarize", *argv])
 
 
 def test_single_cable_row(model_dir, capsys):

@@ -65,6 +65,19 @@ def make_cable(i: int, n_paragraphs: int = 4, words_per_paragraph: int = 30, sum
     )
 
 
+def run_command(argv: list[str]):
+    """`summarizer ARGV...` in-process, parsed by the CLI's own parser: the exit status, or
+    "InputError: ..." where `summarizer` would print the one-line reason and exit 2."""
+    from summarizer.cli import build_parser
+    from summarizer.inputs import InputError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as e:
+        return f"InputError: {e}"
+
+
 def tiny_config(out: Path, extra: list[str] | None = None):
     from summarizer.training import TrainConfig, apply_overrides
 
