@@ -36,12 +36,6 @@ def msg_too_many_chunks(n: int) -> str:
             "per cable. Split it and summarize the parts.")
 
 
-def _input_paragraphs(cable) -> list[str]:
-    """What the model reads: the body paragraphs (own summary left out), else any paragraph text."""
-    paras = [p for p in (getattr(cable, "body_paragraphs", None) or []) if p and p.strip()]
-    return paras or [p.text for p in cable.paragraphs if p.text and p.text.strip()]
-
-
 def count_chunks(model, cable) -> int | None:
     """How many encoder-sized chunks `model` would summarize `cable` in, or None when the model does not
     write its summary chunk by chunk (a sentence selector writes it; or the model cannot tell)."""
@@ -50,7 +44,9 @@ def count_chunks(model, cable) -> int | None:
         return None
     if getattr(model, "selector", None) is not None:
         return None
-    return len(chunk(_input_paragraphs(cable), "summarize"))
+    from summarizer.model.inference import input_paragraphs
+
+    return len(chunk(input_paragraphs(cable), "summarize"))
 
 
 def check_cable(cable, model=None) -> None:

@@ -47,7 +47,7 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
     class SourceConstraint(LogitsProcessor):
         def __init__(self) -> None:
             self.masks: torch.Tensor | None = None
-            self.next_of = [_successors(ids) for ids in source_ids]
+            self.next_of = [successors(ids) for ids in source_ids]
 
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
             if self.masks is None or self.masks.size(-1) != scores.size(-1):
@@ -70,7 +70,8 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
     return SourceConstraint()
 
 
-def _successors(ids: list[int]) -> dict[int, set[int]]:
+def successors(ids: list[int]) -> dict[int, set[int]]:
+    """token → the tokens that follow it somewhere in `ids` (where the copy bonus applies)."""
     out: dict[int, set[int]] = {}
     for a, b in zip(ids, ids[1:]):
         out.setdefault(a, set()).add(b)

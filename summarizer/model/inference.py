@@ -99,7 +99,7 @@ class CableSummarizer:
         n_chunks = [0] * len(cables)
         rewrite = "rewrite" in self.settings.tasks
         for i, cable in enumerate(cables):
-            paragraphs = _input_paragraphs(cable)
+            paragraphs = input_paragraphs(cable)
             if rewrite:
                 jobs.extend(_Job(i, "rewrite", k, s) for k, s in enumerate(self._sentences_to_rewrite(cable)))
             for task in self.tasks:
@@ -115,7 +115,7 @@ class CableSummarizer:
                     jobs.extend(_Job(i, task, k, c, max_new, min_new) for k, c in enumerate(chunks))
                 else:
                     jobs.append(_Job(i, task, 0, chunks[0]))
-        sources = ["\n".join(_input_paragraphs(c) + ([c.subject] if c.subject else [])) for c in cables]
+        sources = ["\n".join(input_paragraphs(c) + ([c.subject] if c.subject else [])) for c in cables]
         self._run(jobs, batch_size, sources)
         by_cable: dict[int, list[_Job]] = {}
         for j in jobs:
@@ -303,7 +303,8 @@ def _is_wordpiece(tokenizer) -> bool:
     return type(model).__name__ == "WordPiece"
 
 
-def _input_paragraphs(cable: Cable) -> list[str]:
+def input_paragraphs(cable: Cable) -> list[str]:
+    """What the model reads: the body paragraphs (own summary left out), else any text the cable has."""
     paras = [p for p in (cable.body_paragraphs or []) if p and p.strip()]
     if paras:
         return paras

@@ -33,18 +33,18 @@ def export_model_dir(model, tokenizer, cfg: TrainConfig, out: Path, train_cables
     (out / "README.md").write_text(model_card(cfg, out, summary), encoding="utf-8")
 
 
-# Files a model directory may carry beside the seq2seq weights (the sentence selector, the TAGS
-# classifier): a model fine-tuned from such a directory keeps them.
-SIDECARS = ("selector.safetensors", "selector.json", "tagger.safetensors", "tagger.json")
-
-
 def _carry_sidecars(init: str, out: Path, log) -> None:
+    """A model fine-tuned from a directory keeps the files it carries beside the seq2seq weights (the
+    sentence selector, the TAGS classifier)."""
     import shutil
+
+    from summarizer.selection import scorer
+    from summarizer.tagging import classifier
 
     src = Path(init)
     if init in ("minilm", "random") or not src.is_dir() or src.resolve() == out.resolve():
         return
-    for name in SIDECARS:
+    for name in (scorer.WEIGHTS_FILE, scorer.SETTINGS_FILE, classifier.WEIGHTS_FILE, classifier.SETTINGS_FILE):
         if (src / name).is_file():
             shutil.copy2(src / name, out / name)
             log(f"kept {name} from {src}")

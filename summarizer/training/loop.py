@@ -78,13 +78,13 @@ def _copy_positions(batch: list[Example], dec_in, labels):
     example's source: the places the copy bonus applies (as `summarizer.model.constrain` does when decoding)."""
     import torch
 
+    from summarizer.model.constrain import successors
+
     rows = []
     for i, e in enumerate(batch):
         if e.allowed is None:
             continue
-        nxt: dict[int, set[int]] = {}
-        for a, b in zip(e.src, e.src[1:]):
-            nxt.setdefault(a, set()).add(b)
+        nxt = successors(e.src)
         prev = dec_in[i].tolist()
         for t in (labels[i] >= 0).nonzero().flatten().tolist():
             if t == len(e.prefix) and e.copy_start is not None:
