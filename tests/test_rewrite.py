@@ -175,3 +175,49 @@ def test_an_unreadable_tags_classifier_is_a_model_error(tmp_path):
     (out / "tagger.json").write_text("{}")
     with pytest.raises(ModelError, match="TAGS classifier"):
         load_model(str(out))
+
+
+def test_the_copy_pointer_keeps_its_place_in_the_source():
+    from summarizer.model.constrain import continuations, positions
+
+    # the source reads "5 6 7 and 10 11 12 and 13", with 9 for "and"
+    src = [5, 6, 7, 9, 10, 11, 12, 9, 13]
+    where = positions(src)
+    assert continuations(src, where, [6, 7, 9]) == {10}  # copying "6 7 and": the first "and"
+    assert continuations(src, where, [11, 12, 9]) == {13}  # the second
+    assert continuations(src, where, [4, 9]) == {10, 13}  # 4 is not in the source: "and" alone matches both
+    assert continuations(src, where, [13]) == set()  # the end of the source
+    assert continuations(src, where, [4]) == set()
+    assert continuations(src, where, []) == set()
+
+
+def test_cached_encoder_states_give_the_same_loss(tmp_path):
+    import torch
+
+    from summarizer.model.settings import read_prompt
+    from summarizer.training.loop import EncoderCache, collate, logits_width, seq2seq_loss
+    from summarizer.training.modeling import build_model, build_tokenizer, freeze_encoder
+    from summarizer.training.pairs import build_rewrite_examples
+
+    cfg = tiny_config(tmp_path / "m", ["tasks=rewrite", "prompt_side=decoder"])
+    cables = [_copy_cable(i) for i in range(6)]
+    tokenizer, kept = build_tokenizer(cfg, texts=[c.body for c in cables])
+    model = build_model(cfg, tokenizer, kept)
+    assert not EncoderCache.usable(model)
+    freeze_encoder(model, cfg.encoder_layers)
+    assert EncoderCache.usable(model)
+    model.eval()  # no dropout: the two losses must agree
+    examples = build_rewrite_examples(cables, tokenizer, read_prompt("rewrite.txt"), 64, 32, 0.6, "decoder")
+    cache = EncoderCache(model)
+    b = collate(examples[:4], tokenizer.pad_token_id, model.config.decoder_start_token_id, "cpu", logits_width(model))
+    bonus = torch.tensor(2.0)
+    plain = seq2seq_loss(model, b, per_example=True, copy_bonus=bonus)
+    cached = seq2seq_loss(model, cache.add(examples[:4], b), per_example=True, copy_bonus=bonus)
+    assert len(cache.states) == 4
+    assert torch.allclose(plain, cached, atol=1e-5)
+    # a second batch sharing two examples reuses their states (same loss as computed fresh)
+    batch = examples[2:6]
+    b2 = collate(batch, tokenizer.pad_token_id, model.config.decoder_start_token_id, "cpu", logits_width(model))
+    assert torch.allclose(seq2seq_loss(model, cache.add(batch, b2), per_example=True, copy_bonus=bonus),
+                          seq2seq_loss(model, b2, per_example=True, copy_bonus=bonus), atol=1e-5)
+    assert len(cache.states) == 6

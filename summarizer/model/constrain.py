@@ -3,8 +3,9 @@
 A small generator trained on a few thousand pairs invents names and numbers when left free. This
 logits processor forbids every token that is not in the row's source, apart from a closed list of
 function words, punctuation and inflection pieces (so "the Minister said he would" can become "the
-Minister will"), and adds `copy_bonus` to the token that continues the source after the token just
-written: the beam then prefers copying whole phrases and leaves them only where the model is sure.
+Minister will"), and adds `copy_bonus` to the token that continues the source from where the last
+written tokens were copied (`continuations`): the beam then prefers copying whole phrases and leaves
+them only where the model is sure.
 The bonus is learned in training (`summarizer.training.loop`), where the softmax is restricted the same way.
 """
 from __future__ import annotations
@@ -47,7 +48,7 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
     class SourceConstraint(LogitsProcessor):
         def __init__(self) -> None:
             self.masks: torch.Tensor | None = None
-            self.next_of = [successors(ids) for ids in source_ids]
+            self.where = [positions(ids) for ids in source_ids]
 
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
             if self.masks is None or self.masks.size(-1) != scores.size(-1):
@@ -56,10 +57,10 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             scores = scores.masked_fill(~self.masks[rows], float("-inf"))
             if copy_bonus:
                 first_step = input_ids.size(1) == start_len
-                for r, tok in enumerate(input_ids[:, -1].tolist()):
+                for r, written in enumerate(input_ids[:, start_len:].tolist()):
                     b = r // num_beams
                     nxt = {first_ids[b]} if first_step and first_ids and first_ids[b] is not None \
-                        else self.next_of[b].get(tok)
+                        else continuations(source_ids[b], self.where[b], written)
                     if nxt:
                         scores[r, list(nxt)] += copy_bonus
             # Renormalised over what is allowed, as in training: beam search compares these across beams.
@@ -70,12 +71,31 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
     return SourceConstraint()
 
 
-def successors(ids: list[int]) -> dict[int, set[int]]:
-    """token → the tokens that follow it somewhere in `ids` (where the copy bonus applies)."""
-    out: dict[int, set[int]] = {}
-    for a, b in zip(ids, ids[1:]):
-        out.setdefault(a, set()).add(b)
+MATCH = 4  # written tokens the copy pointer matches against the source to know where it is
+
+
+def positions(ids: list[int]) -> dict[int, list[int]]:
+    """token → the positions where it occurs in `ids`."""
+    out: dict[int, list[int]] = {}
+    for j, t in enumerate(ids):
+        out.setdefault(t, []).append(j)
     return out
+
+
+def continuations(source: list[int], where: dict[int, list[int]], written: list[int]) -> set[int]:
+    """The tokens that continue `source` where `written` was being copied from: after each place that
+    matches the longest suffix (up to MATCH tokens) of `written`. Matching one token alone would let a
+    common word ("the", "and") jump to any of its continuations, and the copy would come out in
+    fragments ("Turkish elites and State"); the longer match keeps one place in the source."""
+    if not written:
+        return set()
+    ends = where.get(written[-1], [])
+    for k in range(2, min(MATCH, len(written)) + 1):
+        longer = [j for j in ends if j >= k - 1 and source[j - k + 1] == written[-k]]
+        if not longer:
+            break
+        ends = longer
+    return {source[j + 1] for j in ends if j + 1 < len(source)}
 
 
 def _masks(source_ids: list[list[int]], always: set[int], vocab: int, device):

@@ -74,23 +74,25 @@ def collate(batch: list[Example], pad_id: int, start_id: int, device, vocab_size
 
 
 def _copy_positions(batch: list[Example], dec_in, labels):
-    """(example, position, token) where `token` follows the decoder's previous token somewhere in the
-    example's source: the places the copy bonus applies (as `summarizer.model.constrain` does when decoding)."""
+    """(example, position, token) where `token` continues the source from where the target's tokens
+    so far were copied: the places the copy bonus applies (as `summarizer.model.constrain` does when decoding)."""
     import torch
 
-    from summarizer.model.constrain import successors
+    from summarizer.model.constrain import continuations, positions
 
     rows = []
     for i, e in enumerate(batch):
         if e.allowed is None:
             continue
-        nxt = successors(e.src)
-        prev = dec_in[i].tolist()
+        where = positions(e.src)
+        written = dec_in[i].tolist()
+        p = len(e.prefix)
         for t in (labels[i] >= 0).nonzero().flatten().tolist():
-            if t == len(e.prefix) and e.copy_start is not None:
+            if t == p and e.copy_start is not None:
                 rows.append((i, t, e.copy_start))  # the first token written: start where the source starts
             else:
-                rows.extend((i, t, v) for v in nxt.get(prev[t], ()))
+                # dec_in is [start] + prefix + target shifted right: the target written before t is dec_in[p+1 : t+1]
+                rows.extend((i, t, v) for v in continuations(e.src, where, written[p + 1:t + 1]))
     return torch.tensor(rows, dtype=torch.long).reshape(-1, 3)
 
 
@@ -104,8 +106,14 @@ def seq2seq_loss(model, b, per_example: bool = False, copy_bonus=None):
     `copy_bonus` (a learned scalar) is added where a token continues the source (`copy_at`)."""
     import torch.nn.functional as F
 
-    out = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"],
-                decoder_input_ids=b["decoder_input_ids"])
+    if "encoder_states" in b:
+        from transformers.modeling_outputs import BaseModelOutput
+
+        out = model(encoder_outputs=BaseModelOutput(last_hidden_state=b["encoder_states"]),
+                    attention_mask=b["attention_mask"], decoder_input_ids=b["decoder_input_ids"])
+    else:
+        out = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"],
+                    decoder_input_ids=b["decoder_input_ids"])
     logits = out.logits.float()
     if "allowed" in b:
         logits = logits.masked_fill(~b["allowed"][:, None, :], float("-inf"))
@@ -120,8 +128,44 @@ def seq2seq_loss(model, b, per_example: bool = False, copy_bonus=None):
     return tok.sum(1) / n
 
 
+class EncoderCache:
+    """The encoder's states for each example, computed once. With every encoder weight frozen they are
+    the same at every epoch, and on a CPU the encoder's forward pass is most of a step on short rewrite
+    pairs. (The cached states are computed without dropout; the frozen encoder's dropout only added noise.)"""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.states: dict[int, object] = {}  # id(example) → [len(src), d_model] tensor
+
+    @staticmethod
+    def usable(model) -> bool:
+        enc = model.get_encoder()
+        return all(not p.requires_grad for n, p in enc.named_parameters() if not n.startswith("pooler."))
+
+    def add(self, batch: list[Example], b: dict) -> dict:
+        """`b` (the collated `batch`) with `encoder_states` filled in from the cache."""
+        import torch
+
+        new = [i for i, e in enumerate(batch) if id(e) not in self.states]
+        if new:
+            enc = self.model.get_encoder()
+            was_training = enc.training
+            enc.eval()
+            with torch.no_grad(), _autocast(b["input_ids"].device):
+                h = enc(input_ids=b["input_ids"][new], attention_mask=b["attention_mask"][new]).last_hidden_state
+            enc.train(was_training)
+            for row, i in enumerate(new):
+                self.states[id(batch[i])] = h[row, :len(batch[i].src)].float()
+        S = b["input_ids"].size(1)
+        states = [self.states[id(e)] for e in batch]
+        out = states[0].new_zeros((len(batch), S, states[0].size(-1)))
+        for i, h in enumerate(states):
+            out[i, :h.size(0)] = h
+        return {**b, "encoder_states": out}
+
+
 def evaluate_loss(model, examples: list[Example], cfg: TrainConfig, pad_id: int, start_id: int, device,
-                  copy_bonus=None) -> dict:
+                  copy_bonus=None, cache: EncoderCache | None = None) -> dict:
     """Dev loss (mean over examples of the per-example token mean), overall and per task, on a fixed slice."""
     import torch
 
@@ -131,7 +175,8 @@ def evaluate_loss(model, examples: list[Example], cfg: TrainConfig, pad_id: int,
     with torch.no_grad(), _autocast(device):
         for s in range(0, n, cfg.batch_size):
             batch = examples[s:s + cfg.batch_size]
-            losses = seq2seq_loss(model, collate(batch, pad_id, start_id, device, logits_width(model)), per_example=True,
+            b = collate(batch, pad_id, start_id, device, logits_width(model))
+            losses = seq2seq_loss(model, cache.add(batch, b) if cache else b, per_example=True,
                                   copy_bonus=copy_bonus).tolist()
             for e, loss in zip(batch, losses):
                 per_task.setdefault(e.task, []).append(loss)
@@ -221,7 +266,9 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
     n_frozen = freeze_encoder(model, cfg.freeze_encoder)
     if cfg.init_output_bias and cfg.init in ("minilm", "random"):
         init_output_bias(model, (e.tgt for e in train_ex), len(tokenizer))
-    log(f"model: {n_params / 1e6:.1f}M parameters ({n_frozen / 1e6:.1f}M frozen), init={cfg.init}, device={device}")
+    cache = EncoderCache(model) if EncoderCache.usable(model) else None
+    log(f"model: {n_params / 1e6:.1f}M parameters ({n_frozen / 1e6:.1f}M frozen), init={cfg.init}, device={device}"
+        + (", encoder states cached" if cache else ""))
 
     # AdamW: decay matrices only; shared parameters appear once.
     decay, no_decay, seen = [], [], set()
@@ -253,7 +300,7 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         log_file.write(json.dumps(entry) + "\n")
         log_file.flush()
 
-    first = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, copy_bonus) if dev_ex else {}
+    first = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, copy_bonus, cache) if dev_ex else {}
     if first:
         record({"step": 0, "dev_loss": first})
         log(f"step 0: dev loss {first['all']:.3f}")
@@ -270,8 +317,9 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         for _ in range(cfg.grad_accum):
             batch = next(stream)
             seen_ex += len(batch)
+            b = collate(batch, pad_id, start_id, device, vocab)
             with _autocast(device):
-                loss = seq2seq_loss(model, collate(batch, pad_id, start_id, device, vocab), copy_bonus=copy_bonus)
+                loss = seq2seq_loss(model, cache.add(batch, b) if cache else b, copy_bonus=copy_bonus)
             (loss / cfg.grad_accum).backward()
             running.append(loss.item())
         if cfg.grad_clip > 0:
@@ -287,7 +335,7 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
             running = []
         stop = cfg.time_limit_min > 0 and (time.time() - t_loop) / 60 >= cfg.time_limit_min
         if dev_ex and (step % cfg.eval_every == 0 or step == max_steps or stop):
-            dl = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, copy_bonus)
+            dl = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, copy_bonus, cache)
             record({"step": step, "dev_loss": dl})
             log(f"step {step}: dev loss {dl['all']:.3f} " + " ".join(f"{k} {v:.3f}" for k, v in dl.items() if k != "all"))
         if stop:
