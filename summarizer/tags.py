@@ -128,3 +128,9 @@ def describe(code: str) -> Tag:
 def all_codes() -> dict[str, tuple[str, str]]:
     """Every code in the table: code -> (kind, name). A fresh copy on each call."""
     return dict(_table())
+
+
+def is_known_code(code: str) -> bool:
+    """`code` (as written: upper-case, no spaces) is in the table. The parser asks this for every
+    TAGS token, so it reads the table itself instead of copying it as `all_codes` does."""
+    return code in _table()

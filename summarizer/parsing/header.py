@@ -12,7 +12,7 @@ from functools import lru_cache
 from itertools import islice
 
 from summarizer.parsing.clean import SHORT_LINE
-from summarizer.tags import all_codes
+from summarizer.tags import is_known_code
 
 # Field labels at the start of a line; the group names are the field names.
 LABEL = re.compile(
@@ -171,7 +171,7 @@ def _split_tags(text: str) -> list[str]:
 
 
 def known_code(code: str) -> bool:
-    return code in all_codes()
+    return is_known_code(code)
 
 
 def _unglue(token: str) -> list[str]:
