@@ -7,6 +7,9 @@ the places a cable always breaks: header labels, paragraph numbers and rules.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import compress
+from operator import itemgetter, not_
 from typing import NamedTuple
 
 
@@ -38,6 +41,7 @@ _FLAT_CUT = re.compile(
 _AFTER_RULE = re.compile(r"\s*([^\s])")
 _RULE_AHEAD = re.compile(r"\s*(?:-{6,}|={6,}|(?:- ){3,}-)")
 _RULE_ONLY = re.compile(r"\s*(?:-{6,}|={6,}|(?:- ){3,}-)\s*$")
+_PARAGRAPH_AHEAD = re.compile(r"\s*¶|\s*\d{1,2}\.\s")
 
 
 # Literal text at which a cut can start; `_flat_cuts` tries the regex only there (str.find runs in C,
@@ -122,23 +126,80 @@ MAX_LINES = 20_000
 
 def split_lines(raw: str) -> list[Line]:
     """The text's lines with offsets (at most MAX_LINES)."""
+    lines = _raw_lines(raw)
+    special = _special_lines(raw, lines)
+    if not special:
+        return _undouble(lines[:MAX_LINES])
+    # Only the lines that may be flattened or carry a glued paragraph are looked at; the runs of
+    # ordinary lines between them are copied as they are.
     out: list[Line] = []
-    append = out.append
-    for ln in _raw_lines(raw):
+    prev = 0
+    for i in special:
+        out.extend(lines[prev:i])
+        prev = i + 1
         if len(out) >= MAX_LINES:
             break
-        # Most lines are neither flattened nor carry a glued paragraph (which needs "(" or
-        # "1."): they are decided without a call or a regex.
+        ln = lines[i]
         text = ln[0]
         glued = "(" in text or "1." in text
         n = len(text)
         flat = n > FLAT_MIN_LINE_LENGTH or (n > 40 and ("TAG" in text or "SUBJECT" in text) and _is_flat_line(text))
         if not glued and not flat:
-            append(ln)
+            out.append(ln)
             continue
         pieces = _split_glued(ln) if glued else [ln]
         out.extend(_unflatten(pieces) if flat else pieces)
+    else:
+        out.extend(lines[prev:])
     return _undouble(out[:MAX_LINES])
+
+
+_FLAT_WORDS = ("TAG", "SUBJECT")
+_LINE_BREAKS = "\r\n"
+
+
+def _special_lines(raw: str, lines: list[Line]) -> list[int]:
+    """Indexes (in order) of the lines that split_lines must look at: every line that may be
+    flattened (over FLAT_MIN_LINE_LENGTH, or holding "TAG" or "SUBJECT") or may carry a glued
+    paragraph. All other lines come out as they are. Found with str.find over the whole text: a
+    regex scan of every character, or a Python test of every line, costs more than the rest of
+    split_lines on an ordinary cable."""
+    at = _glued_hints(raw)
+    for word in _FLAT_WORDS:
+        k = raw.find(word)
+        while k >= 0:
+            at.append(k)
+            k = raw.find(word, k + 1)
+    starts = list(map(itemgetter(1), lines))
+    found = {bisect_right(starts, k) - 1 for k in at}  # the line each offset is in
+    if max(map(len, map(itemgetter(0), lines))) > FLAT_MIN_LINE_LENGTH:
+        found.update(i for i, ln in enumerate(lines) if len(ln[0]) > FLAT_MIN_LINE_LENGTH)
+    return sorted(found)
+
+
+# Where _glued_paragraph_at may find a paragraph: the "." of a "3. (C)", or a "1.", with a space
+# (not a line break) before the number (the space must follow a "." ":" or ")", which
+# `_after_sentence` checks). The paragraph numbers that open a line, as most "3. (C)" do, are not
+# hits. Each pattern starts with a literal, so the scan of the text runs in C; the look-behinds are
+# tried only where the literal stands.
+_MARKED_HINT = re.compile(r"\.(?:(?<=[^\S\r\n]\d\.)|(?<=[^\S\r\n]\d\d\.))\s?\(")
+_SUMMARY_HINT = re.compile(r"1\.(?<=[^\S\r\n]1\.)")
+
+
+def _glued_hints(raw: str) -> list[int]:
+    """Offsets of the places where _glued_paragraph_at may find a paragraph (its other tests, the
+    marking and "SUMMARY", are left to it)."""
+    out = [d for m in _MARKED_HINT.finditer(raw) for d in (m.start() - 1, m.start() - 2) if _after_sentence(raw, d)]
+    out.extend(m.start() for m in _SUMMARY_HINT.finditer(raw) if _after_sentence(raw, m.start()))
+    return out
+
+
+def _after_sentence(raw: str, d: int) -> bool:
+    """Spaces (not a line break) before offset d, and a "." ":" or ")" before them."""
+    k = d
+    while k > 0 and raw[k - 1].isspace() and raw[k - 1] not in _LINE_BREAKS:
+        k -= 1
+    return 0 < k < d and raw[k - 1] in ".:)"
 
 
 WRAP_WIDTH = 90  # telegram lines wrap before this
@@ -158,14 +219,21 @@ def _undouble(lines: list[Line]) -> list[Line]:
     The evidence is sentences running on across a lone blank line ("...paid a farewell call on",
     blank, "president Kirchner's closest..."), which ordinary cables never have; unwrapped text
     (a paragraph a line) is excluded by its long lines."""
-    text_lines = long_lines = run_on = 0
-    for a, b, c in zip(lines, lines[1:], lines[2:]):
-        if a[0].strip():
+    # The run-ons are counted from the blank lines alone (found by C-level maps): most texts have
+    # fewer than 3 and are decided without a pass over every line.
+    texts = list(map(itemgetter(0), lines))
+    run_on = 0
+    for i in compress(range(len(texts)), map(not_, map(str.strip, texts))):
+        if 0 < i < len(texts) - 1 and texts[i + 1][:1].islower() and texts[i - 1].strip() and _unfinished(texts[i - 1]):
+            run_on += 1
+    if run_on < 3:
+        return lines
+    text_lines = long_lines = 0
+    for a in texts[:-2]:
+        if a.strip():
             text_lines += 1
-            long_lines += len(a[0]) > WRAP_WIDTH
-            if not b[0].strip() and c[0][:1].islower() and _unfinished(a[0]):
-                run_on += 1
-    if run_on < 3 or run_on < text_lines / 10 or long_lines > text_lines / 10:
+            long_lines += len(a) > WRAP_WIDTH
+    if run_on < text_lines / 10 or long_lines > text_lines / 10:
         return lines
     out: list[Line] = []
     for i, ln in enumerate(lines):
@@ -270,7 +338,7 @@ def _unflatten(lines: list[Line]) -> list[Line]:
                     out.append(_strip(Line(piece[h.end():], ln.start + a + h.end(), ln.start + b)))
                     continue
             out.append(_strip(Line(piece, ln.start + a, ln.start + b)))
-            if _RULE_ONLY.match(piece) or re.match(r"\s*¶|\s*\d{1,2}\.\s", nxt):
+            if _RULE_ONLY.match(piece) or _PARAGRAPH_AHEAD.match(nxt):
                 out.append(Line("", ln.start + b, ln.start + b))  # a paragraph boundary
     return out
 
