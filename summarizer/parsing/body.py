@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
@@ -13,6 +14,9 @@ _PARA_FIRST = frozenset("¶0123456789")
 # A line inside a paragraph that starts with one of these letters is plain prose: no label, noise,
 # rule, paragraph number or signer starts so (labels and the partial-extract line start t, s, r, e, c).
 _PLAIN_FIRST = frozenset("abdfghijklmnopquvwxyz")
+# Of the other lower-case letters, a wrapped line of prose starting so can only be a (lower-cased)
+# label or the partial-extract line: tested for these alone, it goes the same quick way.
+_LOWER_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz")
 # is_noise can only be true for lines starting with a capital, digit, rule character, "." or "t".
 _NOISE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-=_*.t")
 _RULE_FIRST = frozenset("-=_*")
@@ -25,6 +29,9 @@ _HEADING_MAX = 90
 _RULE_TEXT = r"(?:-{3,}|={3,}|(?:-\s){3,}-)"
 _BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The U.S. Offer" is one heading
 _RULED_HEADING = re.compile(rf"^\s*(?:{_RULE_TEXT}\s*)?(?P<h>[^-=\s][^\n]{{1,88}}?)\s*{_RULE_TEXT}\s*$")
+# _RULED_HEADING ends with a rule: a line whose last character is not one of these cannot match
+# (tested first, as prose with a "--" in it is common and the lazy heading scan is not cheap).
+_RULE_LAST = ("-", "=")
 # The end of the embassy web banner ("... SIPRNET website.", "XXXXXXXXXXXX", "*****"): a signer may follow.
 _BANNER_END = re.compile(r"(?:[Ww]ebsite\.?|WEBSITE\.?|(?<!X)X{6,}+|(?<!\*)\*{4,}+|https?://\S++(?:\s[a-z]{1,4})?)\s*+$")
 BANNER_TAIL = 400  # characters; a banner and its signer take ~150
@@ -65,8 +72,9 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
         text = ln[0]
         s = text.lstrip()
         c = s[0] if s else ""  # gates the regexes below: each can only match lines starting so
-        if cur and c in _PLAIN_FIRST and not skipping_header and "--" not in text and "==" not in text \
-                and "- -" not in text and "PAGE" not in text:
+        if cur and not skipping_header and c in _LOWER_FIRST and "--" not in text and "==" not in text \
+                and "- -" not in text and "PAGE" not in text \
+                and (c in _PLAIN_FIRST or (not label_of(text) and (c != "t" or s[:11].lower() != "this record"))):
             cur.append(ln)  # a wrapped line of prose: none of the checks below can apply
             continue
         if skipping_header:
@@ -75,7 +83,8 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
                 skipping_header = False
             elif not label_of(text):
                 continue
-        if ("--" in text or "==" in text or "- -" in text) and (hm := _RULED_HEADING.match(text)) and not _PARA_START.match(hm.group("h")):
+        if ("--" in text or "==" in text or "- -" in text) and text.rstrip()[-1:] in _RULE_LAST \
+                and (hm := _RULED_HEADING.match(text)) and not _PARA_START.match(hm.group("h")):
             # "---- Embraer, a Winner ----" or "THE U.S. OFFER -------": a heading and its rule on one line.
             # Text before it that ends a sentence ("End Summary.  Iranians Prefer ... ----") stays content.
             heading = hm.group("h")
@@ -111,7 +120,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             continue
         if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _SENTENCE_END.search(cur[-1].text) or "¶" in text[:3]):
             flush()
-        elif c.isupper() and (_SIGNER.match(text) or _SIGNER_LAST.match(text)) and _is_signer(lines, i, cur):
+        elif c.isupper() and _SIGNER_LAST.match(text) and _is_signer(lines, i, cur):  # (every _SIGNER line matches it too)
             flush()
             body.signer = text.strip()
             continue
@@ -171,7 +180,7 @@ def _take_trailing_signer(body: Body, blocks: list[list[Line]]) -> None:
 
 def _paragraph(block: list[Line], heading: str | None, station: str | None = None) -> Paragraph | None:
     number, marking, first = split_number_and_marking(block[0].text)
-    text = clean_text(" ".join([first, *(l.text for l in block[1:])]), station)
+    text = clean_text(" ".join([first, *map(itemgetter(0), block[1:])]), station)
     if not text:
         return None
     lead = len(block[0].text) - len(block[0].text.lstrip())
@@ -242,6 +251,8 @@ _NOT_KEY_BYTES = bytes(b for b in range(256) if not (48 <= b <= 57 or 97 <= b <=
 
 def _key(text: str) -> bytes:
     """The paragraph's letters and digits, lower-cased: what two copies of it share."""
+    if text.isascii():  # (a constant-time test) lower-casing the bytes is the same, and faster
+        return text.encode("ascii").lower().translate(None, _NOT_KEY_BYTES)
     return text.lower().encode("ascii", "ignore").translate(None, _NOT_KEY_BYTES)
 
 

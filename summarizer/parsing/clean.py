@@ -28,6 +28,9 @@ _PAGE_HEADER_PREFIX = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\
 RULE = re.compile(r"^\s*+(?>-{3,}|={3,}|_{3,}|\*{3,}|(?:-\s){3,}-)[-=_*\s]*+$")  # also "- - - -"
 
 _INLINE_SIPDIS = re.compile(r"(?<![A-Za-z])(?:SIPDIS|C\s?O\s?R\s?R\s?E\s?C\s?T\s?E\s?D\s+C\s?O\s?P\s?Y)(?![A-Za-z])\s*")
+# The start of _INLINE_SIPDIS's "CORRECTED COPY", tried first in text without "SIPDIS": its scan is
+# fast (it starts with a literal), the full pattern's is not (it starts with a look-behind).
+_CORRECTED_HINT = re.compile(r"C\s?O\s?R\s?R\s?E\s?C\s?T")
 _PILCROW = re.compile(r"¶\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # "¶1.", "1.", "12." at the start of a paragraph (a lettered "¶B." only in REF lists).
@@ -91,6 +94,8 @@ def first_char(text: str) -> str:
 # A page header left inside running text whose line breaks were lost: "... for proliferation BEIJING
 # 00002305 002 OF 003 regulations ...". There the serial is always padded to eight digits.
 _INLINE_PAGE = re.compile(r"(?<!\s)\s++\d{8}\s{1,3}\d{3}(?:\.\d)?\s+OF\s+\d{3}\b")
+# The end of _INLINE_PAGE, tried first: it starts with a literal, so the scan is fast.
+_PAGE_TAIL = re.compile(r"OF\s+\d{3}\b")
 _WORD = re.compile(r"\S+")
 _STATION_WORDS = 4  # "IRAN RPO DUBAI", "PORT AU PRINCE"
 
@@ -98,7 +103,7 @@ _STATION_WORDS = 4  # "IRAN RPO DUBAI", "PORT AU PRINCE"
 def strip_inline_page_headers(text: str, station: str | None = None) -> str:
     """Drop page headers ("BEIJING 00002305 002 OF 003") left inside running text. `station` (the
     classification line's, e.g. "NEW DELHI") says exactly which words before the serial go."""
-    if " OF " not in text:  # the usual case, decided without a regex scan
+    if " OF " not in text or not _PAGE_TAIL.search(text):  # the usual case, decided without a full regex scan
         return text
     out, pos = [], 0
     for m in _INLINE_PAGE.finditer(text):
@@ -168,15 +173,27 @@ def clean_text(text: str, station: str | None = None) -> str:
     """Joined paragraph lines → one clean line of prose."""
     text = strip_banner(strip_inline_page_headers(text, station))
     # Each substitution only where its text can be (str `in` tests run in C; regex scans do not).
-    if "SIPDIS" in text or ("C" in text and "D" in text and "P" in text and "Y" in text):
+    if "SIPDIS" in text or ("C" in text and "D" in text and "P" in text and "Y" in text and _CORRECTED_HINT.search(text)):
         text = _INLINE_SIPDIS.sub(" ", text)
     if "¶" in text:
         text = _PILCROW.sub("", text)
-    text = text.replace("\u00b4", "'").replace("\u2019", "'")
+    if not text.isascii():  # (a constant-time test)
+        text = text.replace("\u00b4", "'").replace("\u2019", "'")
+    if text.isprintable():
+        return _single_spaced(text)
     text = " ".join(text.split())  # every Unicode space but the zero-width one, which _SPACES handles
     if "\u200b" in text:
         text = _SPACES.sub(" ", text)
     return text.strip()
+
+
+def _single_spaced(text: str) -> str:
+    """" ".join(text.split()) for printable text, whose only space is " " (tabs, line breaks, other
+    Unicode spaces and the zero-width one are all unprintable): runs of spaces made one, ends
+    stripped. str.replace runs in C; split and join make an object of every word."""
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip(" ")
 
 
 def split_number_and_marking(text: str) -> tuple[int | None, str | None, str]:

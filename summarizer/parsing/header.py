@@ -72,10 +72,18 @@ def header_lines(lines: list[str]) -> list[str]:
     return out
 
 
+# The literal text each label in _GLUED_FIELD's look-ahead starts with.
+_GLUED_LABELS = ("REF", "TAG", "SUBJECT", "CLASSIFIED", "Classified", "E.", "C O N F I D E N T I A L",
+                 "S E C R E T", "U N C L A S S I F I E D")
+
+
 def _split_glued_fields(text: str) -> list[str]:
+    at = _first_glued_label(text)
+    if at < 0:
+        return [text]
     own = label_of(text)
     pieces, pos = [], 0
-    for m in _GLUED_FIELD.finditer(text):
+    for m in _GLUED_FIELD.finditer(text, at):
         if own and label_of(text[m.end():]) == own:
             continue  # a doubled label, "REF: A. REF: KATHMANDU 2282" or "Classified By: Classified By: ..."
         pieces.append(text[pos:m.start()])
@@ -84,8 +92,26 @@ def _split_glued_fields(text: str) -> list[str]:
     return pieces
 
 
+def _first_glued_label(text: str) -> int:
+    """Where the scan for _GLUED_FIELD can start (-1: no match possible). A match is the spaces (and
+    "...") before a label, after some other character, so its label is not at the line start: the
+    first label literal after it, found by str.find, less the spaces and dots before it, bounds
+    every match. (The regex scan from the line start is the costly part: it opens with look-behinds.)"""
+    found = [k for k in (text.find(lit, 1) for lit in _GLUED_LABELS) if k > 0]
+    if not found:
+        return -1
+    k = min(found)
+    while k > 0 and (text[k - 1].isspace() or text[k - 1] == "."):
+        k -= 1
+    return k
+
+
 # The first two characters of TAGS, SUBJECT, REF, E.O., EO, CLASSIFIED BY, (U) CLASSIFIED BY.
 LABEL_STARTS = frozenset({"TA", "SU", "RE", "E.", "EO", "CL", "(U"})
+# Every character whose upper case starts with T, S, R, E, C or "(" (all of Unicode, listed once:
+# "ß" is "SS", "ſ" is "S", "ẗ" is "T" and a diaeresis, "ﬅ" and "ﬆ" are "ST"): the first characters
+# with which `two` below can be in LABEL_STARTS or start with "E".
+_LABEL_FIRST = frozenset("(CERSTcerst\u00df\u017f\u1e97\ufb05\ufb06")
 
 
 def label_of(line: str) -> str | None:
@@ -93,13 +119,21 @@ def label_of(line: str) -> str | None:
     s = line.lstrip()
     if s[:1] == "¶":
         s = s[1:].lstrip()
+    if s[:1] not in _LABEL_FIRST:  # most lines: decided without upper-casing anything
+        return None
     two = s[:2].upper()  # no label starts otherwise (see LABEL_STARTS): skip the regex
     if two not in LABEL_STARTS and not (two[:1] == "E" and two[1:2].isspace()):
         return None
+    return _matched_label(line) if len(line) <= _CACHED_LINE else _matched_label.__wrapped__(line)
+
+
+_CACHED_LINE = 300  # characters: a header line is under 100; longer ones are not kept in the cache
+
+
+@lru_cache(maxsize=2048)  # each header line is asked about three or four times (header_end, the fields)
+def _matched_label(line: str) -> str | None:
     m = LABEL.match(line)
-    if not m:
-        return None
-    return next(k for k, v in m.groupdict().items() if v)
+    return m.lastgroup if m else None  # each alternative holds one named group, the field's
 
 
 _NUMBERED = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\.\s")

@@ -127,7 +127,7 @@ MAX_LINES = 20_000
 def split_lines(raw: str) -> list[Line]:
     """The text's lines with offsets (at most MAX_LINES)."""
     lines = _raw_lines(raw)
-    special = _special_lines(raw, lines)
+    special, hinted = _special_lines(raw, lines)
     if not special:
         return _undouble(lines[:MAX_LINES])
     # Only the lines that may be flattened or carry a glued paragraph are looked at; the runs of
@@ -141,7 +141,7 @@ def split_lines(raw: str) -> list[Line]:
             break
         ln = lines[i]
         text = ln[0]
-        glued = "(" in text or "1." in text
+        glued = i in hinted  # _split_glued leaves any other line whole
         n = len(text)
         flat = n > FLAT_MIN_LINE_LENGTH or (n > 40 and ("TAG" in text or "SUBJECT" in text) and _is_flat_line(text))
         if not glued and not flat:
@@ -158,23 +158,23 @@ _FLAT_WORDS = ("TAG", "SUBJECT")
 _LINE_BREAKS = "\r\n"
 
 
-def _special_lines(raw: str, lines: list[Line]) -> list[int]:
-    """Indexes (in order) of the lines that split_lines must look at: every line that may be
-    flattened (over FLAT_MIN_LINE_LENGTH, or holding "TAG" or "SUBJECT") or may carry a glued
-    paragraph. All other lines come out as they are. Found with str.find over the whole text: a
-    regex scan of every character, or a Python test of every line, costs more than the rest of
-    split_lines on an ordinary cable."""
-    at = _glued_hints(raw)
+def _special_lines(raw: str, lines: list[Line]) -> tuple[list[int], set[int]]:
+    """(Indexes, in order, of the lines that split_lines must look at; those of them that may carry
+    a glued paragraph). The others may be flattened: over FLAT_MIN_LINE_LENGTH, or holding "TAG" or
+    "SUBJECT". All other lines come out as they are. Found with str.find and literal-led regexes
+    over the whole text: a Python test of every line costs more than the rest of split_lines on an
+    ordinary cable."""
+    starts = list(map(itemgetter(1), lines))
+    hinted = {bisect_right(starts, k) - 1 for k in _glued_hints(raw)}  # the line each offset is in
+    found = set(hinted)
     for word in _FLAT_WORDS:
         k = raw.find(word)
         while k >= 0:
-            at.append(k)
+            found.add(bisect_right(starts, k) - 1)
             k = raw.find(word, k + 1)
-    starts = list(map(itemgetter(1), lines))
-    found = {bisect_right(starts, k) - 1 for k in at}  # the line each offset is in
     if max(map(len, map(itemgetter(0), lines))) > FLAT_MIN_LINE_LENGTH:
         found.update(i for i, ln in enumerate(lines) if len(ln[0]) > FLAT_MIN_LINE_LENGTH)
-    return sorted(found)
+    return sorted(found), hinted
 
 
 # Where _glued_paragraph_at may find a paragraph: the "." of a "3. (C)", or a "1.", with a space

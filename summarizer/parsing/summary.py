@@ -29,6 +29,18 @@ COMMENT_START = re.compile(
 _COMMENT_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?COMMENTS?\s*[:.]?\s*", re.I)
 COMMENT_END = re.compile(r"(?:[(\[]\s*+)?END\s+(?:OF\s+)?COMMENTS?\s*+[.:\-]*+\s*+[)\]]?\s*+\.?", re.I)
 
+# A part of each pattern above that every match contains, tried first: the patterns open with
+# look-behinds or optional groups, which the engine tries at every character of a paragraph,
+# while these open with a letter and scan several times faster. No hit, no match.
+_WORD_HINT = re.compile(_WORD, re.I)
+_END_HINT = re.compile(rf"END\s+(?:OF\s+)?{_WORD}", re.I)
+_COMMENT_HINT = re.compile(r"COMMENTS?\s*[:.\-\u2013\u2014]", re.I)
+_COMMENT_END_HINT = re.compile(r"END\s+(?:OF\s+)?COMMENT", re.I)
+_SUMMARY_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?{_WORD}{_AND}?\s*[:.]?\s*", re.I)
+_OF_FOR = re.compile(r"\s*(?:of|for)\b", re.I)
+_LONE_MARK = re.compile(rf"(?:{_MARK}\s*)?")
+_LEADING_MARK = re.compile(rf"^{_MARK}\s*")
+
 SEARCH_START = 8  # a summary label further in is not the cable's own summary
 SEARCH_END = 10  # paragraphs after the start within which "End Summary" must come
 NO_START_SPAN = 3  # "End Summary" with no start: the summary runs from the first paragraph if it ends this early
@@ -58,11 +70,11 @@ def find_summary(paragraphs: list[Paragraph]) -> tuple[str | None, list[Paragrap
 def _find_start(paragraphs: list[Paragraph]) -> tuple[int, int, int] | None:
     """(paragraph index, where the label starts, where the summary text starts)."""
     for i, p in enumerate(paragraphs[:SEARCH_START]):
-        if p.heading and re.fullmatch(rf"\s*(?:{_MARK}\s*)?{_WORD}{_AND}?\s*[:.]?\s*", p.heading, re.I):
+        if p.heading and _SUMMARY_HEADING.fullmatch(p.heading):
             m = START.match(p.text)  # "SUMMARY" heading over "Summary: ...": the label is not summary text
             return i, 0, m.end() if m else 0
-        m = START.search(p.text) if _has_summary_word(p.text) else None
-        if m and not re.match(r"\s*(?:of|for)\b", p.text[m.end():], re.I):
+        m = START.search(p.text) if _has_summary_word(p.text) and _WORD_HINT.search(p.text) else None
+        if m and not _OF_FOR.match(p.text[m.end():]):
             return i, m.start(), m.end()
     return None
 
@@ -73,7 +85,7 @@ def _find_end(paragraphs: list[Paragraph], start: tuple[int, int, int] | None) -
     for j in range(first, min(len(paragraphs), first + SEARCH_END)):
         if not _has_summary_word(paragraphs[j].text):
             continue
-        m = END.search(paragraphs[j].text, pos if j == first else 0)
+        m = _search_from_hint(END, _END_HINT, paragraphs[j].text, pos if j == first else 0)
         if m:
             return j, m.start(), m.end()
     return None
@@ -90,11 +102,11 @@ def _cut(paragraphs: list[Paragraph], start: tuple[int, int, int], end: tuple[in
         hi = epos if k == j else len(p.text)
         before = p.text[:label].strip() if k == i else ""
         inside, after = p.text[lo:hi].strip(), (p.text[eafter:].strip() if k == j else "")
-        if k == i and re.fullmatch(rf"(?:{_MARK}\s*)?", before):
+        if k == i and _LONE_MARK.fullmatch(before):
             before = ""
         if before:
             out.append(replace(p, text=before))
-        inside = re.sub(rf"^{_MARK}\s*", "", inside)  # before the test: a lone marking is no summary text
+        inside = _LEADING_MARK.sub("", inside)  # before the test: a lone marking is no summary text
         if inside:
             summary_idx.append(len(out))
             out.append(replace(p, text=inside, heading=p.heading if not before else None))
@@ -111,7 +123,7 @@ def find_comment(paragraphs: list[Paragraph]) -> str | None:
     one after a sentence inside a paragraph) to `End Comment` within SEARCH_END paragraphs, or the
     rest of that paragraph alone."""
     found = [(i, m.end(), m.start() == 0) for i, p in enumerate(paragraphs)
-             if _has_comment_word(p.text) and (m := COMMENT_START.search(p.text))]
+             if _has_comment_word(p.text) and _COMMENT_HINT.search(p.text) and (m := COMMENT_START.search(p.text))]
     # A paragraph under a "Comment" heading (a rule under the word) opens the comment too.
     found += [(i, 0, True) for i, p in enumerate(paragraphs) if p.heading and _COMMENT_HEADING.fullmatch(p.heading)]
     if not found:
@@ -120,12 +132,27 @@ def find_comment(paragraphs: list[Paragraph]) -> str | None:
     parts: list[str] = []
     for k, q in enumerate(paragraphs[i:i + SEARCH_END]):
         text = q.text[pos:] if k == 0 else q.text
-        e = COMMENT_END.search(text)
+        e = _search_from_hint(COMMENT_END, _COMMENT_END_HINT, text)
         if e:
             parts.append(text[: e.start()].strip())
             return "\n".join(x for x in parts if x) or None
         parts.append(text.strip())
     return parts[0] or None
+
+
+def _search_from_hint(pattern: re.Pattern, hint: re.Pattern, text: str, pos: int = 0) -> re.Match | None:
+    """pattern.search(text, pos) for END and COMMENT_END, whose matches are an optional "(" or "["
+    and spaces, then the text of `hint`, then optional parts: the leftmost match starts at the
+    first hint or at the bracket before the spaces before it, so the slow scan starts there."""
+    h = hint.search(text, pos)
+    if not h:
+        return None
+    k = h.start()
+    while k > pos and text[k - 1].isspace():
+        k -= 1
+    if k > pos and text[k - 1] in "([":
+        k -= 1
+    return pattern.search(text, k)
 
 
 def _has_summary_word(text: str) -> bool:
