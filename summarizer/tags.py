@@ -15,7 +15,7 @@ their shape and no name (person tags get a readable name built from the tag itse
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from summarizer.cable import Tag
@@ -122,7 +122,19 @@ def tag_name(code: str) -> str | None:
 
 def describe(code: str) -> Tag:
     """A ``Tag`` with the code (whitespace stripped), its kind and its readable name."""
+    if len(code) > _CACHED_CODE:
+        return _describe(code)
+    return _described(code)
+
+
+def _describe(code: str) -> Tag:
     return Tag(code=code.strip(), kind=tag_kind(code), name=tag_name(code))
+
+
+_CACHED_CODE = 64  # characters: a real code or person tag is shorter; longer ones are not cached
+# The parser describes every TAGS code of every cable, mostly the same few hundred; a Tag is
+# frozen, so one object can serve them all.
+_described = lru_cache(maxsize=4096)(_describe)
 
 
 def all_codes() -> dict[str, tuple[str, str]]:

@@ -6,7 +6,7 @@ import re
 from summarizer.cable import Cable
 from summarizer.parsing import header as h
 from summarizer.parsing.body import parse_body, split_flat_signer
-from summarizer.parsing.clean import RULE, find_trailer, first_char, is_noise, strip_inline_page_headers
+from summarizer.parsing.clean import RULE, find_trailer, is_noise, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
 from summarizer.parsing.summary import find_comment, find_summary
@@ -30,8 +30,10 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
         lines = [_clip(ln, trailer) for ln in lines if export.body_start <= ln.start < trailer]
     end = header_end(lines)
     head_lines = h.header_lines([ln.text for ln in lines[:end]])
-    station, serial = h.parse_station_serial("\n".join(head_lines))
-    head = "\n".join(strip_inline_page_headers(text, station) for text in head_lines)
+    head = "\n".join(head_lines)
+    station, serial = h.parse_station_serial(head)
+    if " OF " in head:  # else no line holds a page header (the usual case: no call per line)
+        head = "\n".join(strip_inline_page_headers(text, station) for text in head_lines)
     body = parse_body(lines[end:], station)
     flattened = is_flattened(raw)
     if flattened and body.signer is None:
@@ -68,12 +70,13 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
 def header_end(lines: list[Line]) -> int:
     """Index of the first body line: after the last header field (and its continuation lines) that
     comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
-    first_para = next((i for i, ln in enumerate(lines) if first_char(ln.text) in _PARA_FIRST and _FIRST_PARA.match(ln.text)), None)
+    # (first_char inlined as lstrip()[:1], and ln[0] for ln.text: this runs for every header line)
+    first_para = next((i for i, ln in enumerate(lines) if ln[0].lstrip()[:1] in _PARA_FIRST and _FIRST_PARA.match(ln[0])), None)
     stop = first_para if first_para is not None else len(lines)
     end, field, seen_fields, seen_label = 0, None, False, False
     for i in range(stop):
         text = lines[i][0]
-        c = first_char(text)
+        c = text.lstrip()[:1]  # first_char(text)
         label = h.label_of(text)
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line

@@ -22,6 +22,13 @@ _NOISE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-=_*.t")
 _RULE_FIRST = frozenset("-=_*")
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.|\d{1,2}\s?\.(?!\d)\s*(?:\(|[A-Z\"']))")
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
+_CLOSERS = frozenset(".!?:;\"')]")
+
+
+def _ends_sentence(text: str) -> bool:
+    """_SENTENCE_END.search(text), without the regex scan of the whole line: the last character
+    that is not a space closes a sentence (rstrip strips what \\s matches)."""
+    return text.rstrip()[-1:] in _CLOSERS
 _SIGNER = re.compile(r"^\s*[A-Z][A-Z.'\-]+(?:\s+[A-Z][A-Z.'\-]+){0,2}\s*$")
 # A mixed-case name ("Virden", "LeBaron") counts only as the very last line of the cable.
 _SIGNER_LAST = re.compile(r"^\s*[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}\s*$")
@@ -98,7 +105,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             continue
         if c in _RULE_FIRST and RULE.match(text):
             # A heading is the line above the rule: alone, or after a finished sentence.
-            if cur and _is_heading(cur[-1]) and (len(cur) == 1 or _SENTENCE_END.search(cur[-2].text)):
+            if cur and _is_heading(cur[-1]) and (len(cur) == 1 or _ends_sentence(cur[-2].text)):
                 heading = clean_text(cur.pop().text)
                 flush()
                 pending_heading = heading
@@ -118,7 +125,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             body.header_repeats += 1
             skipping_header = label in ("subject", "classified_by", "tags", "ref")
             continue
-        if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _SENTENCE_END.search(cur[-1].text) or "¶" in text[:3]):
+        if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3]):
             flush()
         elif c.isupper() and _SIGNER_LAST.match(text) and _is_signer(lines, i, cur):  # (every _SIGNER line matches it too)
             flush()
@@ -202,7 +209,7 @@ def _is_signer(lines: list[Line], i: int, cur: list[Line]) -> bool:
     if not capitals and not _SIGNER_LAST.match(lines[i].text):
         return False
     prev = cur[-1] if cur else _previous_text(lines, i)
-    if prev is None or not (_SENTENCE_END.search(prev.text) or _BANNER_END.search(prev.text)):
+    if prev is None or not (_ends_sentence(prev.text) or _BANNER_END.search(prev.text)):
         return False
     if not capitals:
         return all(nxt.blank or is_noise(nxt.text) for nxt in lines[i + 1:])
@@ -247,12 +254,15 @@ def _is_heading_text(text: str) -> bool:
 
 # Every byte but a-z and 0-9, deleted by bytes.translate (much faster than a regex substitution).
 _NOT_KEY_BYTES = bytes(b for b in range(256) if not (48 <= b <= 57 or 97 <= b <= 122))
+# For ASCII text: delete all but letters and digits, then map the capitals to lower case.
+_NOT_ALNUM_BYTES = bytes(b for b in range(256) if not (48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122))
+_LOWER_BYTES = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
 
 
 def _key(text: str) -> bytes:
     """The paragraph's letters and digits, lower-cased: what two copies of it share."""
-    if text.isascii():  # (a constant-time test) lower-casing the bytes is the same, and faster
-        return text.encode("ascii").lower().translate(None, _NOT_KEY_BYTES)
+    if text.isascii():  # (a constant-time test) the same in one pass over the bytes: A-Z mapped to a-z
+        return text.encode("ascii").translate(_LOWER_BYTES, _NOT_ALNUM_BYTES)
     return text.lower().encode("ascii", "ignore").translate(None, _NOT_KEY_BYTES)
 
 

@@ -153,9 +153,9 @@ def field_text(header: str, field: str) -> str | None:
     lines end only fields other than TAGS.
     """
     lines, labels = labelled_lines(header)
-    for i, line in enumerate(lines):
-        if labels[i] != field:
-            continue
+    if field in labels:  # the first line with the label (list.index scans in C)
+        i = labels.index(field)
+        line = lines[i]
         m = LABEL.match(line)
         parts = [line[m.end():]]
         for j in range(i + 1, len(lines)):

@@ -315,8 +315,30 @@ def _glued_candidates(text: str) -> set[int]:
 def is_flattened(raw: str) -> bool:
     """Most of the text sits on one line: its line breaks were lost (a long routing line or a
     one-line paragraph in an otherwise broken text does not count)."""
+    if not _may_hold_half(raw):
+        return False
     longest = max(raw.splitlines() or [""], key=len)
     return _is_flat_line(longest) and 2 * len(longest.strip()) >= len(raw.strip())
+
+
+_SPLITLINES_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines cuts
+
+
+def _may_hold_half(raw: str) -> bool:
+    """Whether a line (as str.splitlines cuts) may hold half the stripped text, found without
+    splitting it all: such a line covers one of the two middle characters of the stripped text,
+    so only the lines around those two are measured."""
+    length = len(raw.strip())
+    if length == 0:
+        return True  # decided by the full test
+    breaks = [ch for ch in _SPLITLINES_BREAKS if ch in raw]  # usually "\n" alone
+    lead = len(raw) - len(raw.lstrip())
+    for i in {lead + max(0, length // 2 - 1), lead + length // 2}:
+        start = max((raw.rfind(ch, 0, i) for ch in breaks), default=-1) + 1
+        ends = [k for k in (raw.find(ch, i) for ch in breaks) if k >= 0]
+        if 2 * len(raw[start:min(ends, default=len(raw))].strip()) >= length:
+            return True
+    return False
 
 
 def _unflatten(lines: list[Line]) -> list[Line]:
