@@ -81,7 +81,7 @@ def header_end(lines: list[Line]) -> int:
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
         # start with a letter, routing lines with a capital.)
-        if label or (c.isalpha() and h.CLASSIFICATION_LINE.match(text)) or (not seen_label and c.isupper() and h.ROUTING.match(text)):
+        if label or (c.isalpha() and h.classification_line(text)) or (not seen_label and c.isupper() and h.ROUTING.match(text)):
             end, field = i + 1, label
             seen_label = seen_label or label is not None
             seen_fields = seen_fields or label in ("tags", "subject")

@@ -7,7 +7,7 @@ from operator import itemgetter
 
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
-from summarizer.parsing.header import CLASSIFICATION_LINE, LABEL_STARTS, label_of
+from summarizer.parsing.header import LABEL_STARTS, classification_line, label_of
 from summarizer.parsing.lines import Line
 
 _PARA_FIRST = frozenset("¶0123456789")
@@ -119,7 +119,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             continue
         two = s[:2].upper()  # header.label_of's own first test, inlined: this runs for every line
         label = label_of(text) if (c == "¶" or two in LABEL_STARTS or (c in "Ee" and two[1:2].isspace())) else None
-        if label in ("tags", "subject", "eo", "classified_by", "ref") or (not cur and c.isalpha() and CLASSIFICATION_LINE.match(text)):
+        if label in ("tags", "subject", "eo", "classified_by", "ref") or (not cur and c.isalpha() and classification_line(text)):
             # The header again: the export format and partial extracts repeat it before the body.
             flush()
             body.header_repeats += 1
@@ -216,7 +216,7 @@ def _is_signer(lines: list[Line], i: int, cur: list[Line]) -> bool:
     for nxt in lines[i + 1:]:
         if nxt.blank or is_noise(nxt.text):
             continue
-        return bool(label_of(nxt.text) or CLASSIFICATION_LINE.match(nxt.text))
+        return bool(label_of(nxt.text) or classification_line(nxt.text))
     return True
 
 

@@ -33,6 +33,14 @@ CLASSIFICATION_LINE = re.compile(
         (?P<station>[A-Z][A-Z .'-]{1,28}?)\s+(?P<serial>\d{1,8})\s*$""",
     re.X | re.I,
 )
+
+
+def classification_line(line: str) -> re.Match | None:
+    """CLASSIFICATION_LINE.match(line), tried only on a line that ends with a digit (the serial's,
+    before spaces): most header lines do not, and are rejected without the regex."""
+    return CLASSIFICATION_LINE.match(line) if line.rstrip()[-1:].isdigit() else None
+
+
 ROUTING = re.compile(
     r"^\s*(?:VZCZC\w*|DE\s+[A-Z]{4}|ZNY\b|ZNR\b|ZZH|[ORPZ]{1,2}\s+\d{6}Z\s+[A-Z]{3}\s+\d{2}|FM\s|TO\s|INFO\s|ACTION\s|R[UH][A-Z]{3,}\w*/|PP\s|OO\s|RR\s|[A-Z]{2,5}-\d{2}\b)"
 )
@@ -160,7 +168,7 @@ def field_text(header: str, field: str) -> str | None:
         parts = [line[m.end():]]
         for j in range(i + 1, len(lines)):
             nxt = lines[j]
-            if labels[j] or CLASSIFICATION_LINE.match(nxt) or _NUMBERED.match(nxt):
+            if labels[j] or classification_line(nxt) or _NUMBERED.match(nxt):
                 break
             if not nxt.strip():
                 if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
@@ -296,10 +304,10 @@ def classification_match(header: str) -> re.Match | None:
     ("C O N F I D E N T I A L SECTION 01 OF 04 THE" / "HAGUE 002047")."""
     lines = header.split("\n")
     for i, line in enumerate(lines):
-        m = CLASSIFICATION_LINE.match(line)
+        m = classification_line(line)
         # A wrapped station: only when the next line ends with the serial.
         if not m and i + 1 < len(lines) and lines[i + 1].rstrip()[-1:].isdigit():
-            m = CLASSIFICATION_LINE.match(line.rstrip() + " " + lines[i + 1].strip())
+            m = classification_line(line.rstrip() + " " + lines[i + 1].strip())
         if m:
             return m
     return None

@@ -73,7 +73,7 @@ def _find_start(paragraphs: list[Paragraph]) -> tuple[int, int, int] | None:
         if p.heading and _SUMMARY_HEADING.fullmatch(p.heading):
             m = START.match(p.text)  # "SUMMARY" heading over "Summary: ...": the label is not summary text
             return i, 0, m.end() if m else 0
-        m = START.search(p.text) if _has_summary_word(p.text) and _WORD_HINT.search(p.text) else None
+        m = _search_before_hint(START, _WORD_HINT, p.text) if _has_summary_word(p.text) else None
         if m and not _OF_FOR.match(p.text[m.end():]):
             return i, m.start(), m.end()
     return None
@@ -123,7 +123,7 @@ def find_comment(paragraphs: list[Paragraph]) -> str | None:
     one after a sentence inside a paragraph) to `End Comment` within SEARCH_END paragraphs, or the
     rest of that paragraph alone."""
     found = [(i, m.end(), m.start() == 0) for i, p in enumerate(paragraphs)
-             if _has_comment_word(p.text) and _COMMENT_HINT.search(p.text) and (m := COMMENT_START.search(p.text))]
+             if _has_comment_word(p.text) and (m := _search_before_hint(COMMENT_START, _COMMENT_HINT, p.text))]
     # A paragraph under a "Comment" heading (a rule under the word) opens the comment too.
     found += [(i, 0, True) for i, p in enumerate(paragraphs) if p.heading and _COMMENT_HEADING.fullmatch(p.heading)]
     if not found:
@@ -138,6 +138,20 @@ def find_comment(paragraphs: list[Paragraph]) -> str | None:
             return "\n".join(x for x in parts if x) or None
         parts.append(text.strip())
     return parts[0] or None
+
+
+def _search_before_hint(pattern: re.Pattern, hint: re.Pattern, text: str) -> re.Match | None:
+    """pattern.search(text) for START and COMMENT_START, whose matches run from a sentence start
+    over an optional marking and BEGIN (letters, spaces, brackets, slashes) to a hit of `hint`:
+    none starts before the run of such characters that leads to the first hit, so the slow scan
+    starts there."""
+    h = hint.search(text)
+    if not h:
+        return None
+    k = h.start()
+    while k > 0 and (text[k - 1].isalpha() or text[k - 1].isspace() or text[k - 1] in "()/"):
+        k -= 1
+    return pattern.search(text, k)
 
 
 def _search_from_hint(pattern: re.Pattern, hint: re.Pattern, text: str, pos: int = 0) -> re.Match | None:
