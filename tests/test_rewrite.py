@@ -97,7 +97,7 @@ def test_copy_bonus_favours_continuing_the_source():
     assert out[0, src[1]] - out[0, src[2]] == pytest.approx(2.5)  # "agreed" follows "japan" in the source
     assert torch.exp(out[0]).sum() == pytest.approx(1.0)  # log-probabilities over what is allowed
     # the first token written (after one forced start token) is pointed at the start of the source
-    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5, first_ids=[src[0]], start_len=1)
+    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5, text_starts=[0], start_len=1)
     out = proc(torch.tensor([[0]]), torch.zeros((1, len(tok))))
     assert out[0, src[0]] - out[0, src[1]] == pytest.approx(2.5)
 
@@ -141,7 +141,7 @@ def test_training_batch_marks_where_the_copy_bonus_applies():
 
     # source 10 11 12; target 11 12 13 (13 is not in the source): 12 follows 11 in the source
     ex = Example("rewrite", None, src=[1, 10, 11, 12, 2], tgt=[11, 12, 13, 3], allowed=frozenset({3, 10, 11, 12}),
-                 copy_start=10)
+                 text_start=1)
     b = collate([ex], pad_id=0, start_id=1, device="cpu", vocab_size=20)
     assert b["labels"][0].tolist() == [11, 12, -100, 3]  # 13 cannot be written under the constraint: not scored
     assert b["allowed"][0].nonzero().flatten().tolist() == [3, 10, 11, 12]
@@ -189,6 +189,38 @@ def test_the_copy_pointer_keeps_its_place_in_the_source():
     assert continuations(src, where, [13]) == set()  # the end of the source
     assert continuations(src, where, [4]) == set()
     assert continuations(src, where, []) == set()
+    # anchored at the text's start (after a special token 1): what was copied from the start goes on there
+    src = [1, 9, 5, 6, 9, 7]  # "[CLS] the minister met the press"
+    where = positions(src)
+    assert continuations(src, where, [9], text_start=1) == {5}
+    assert continuations(src, where, [9]) == {5, 7}
+    assert continuations(src, where, [], text_start=1) == {9}
+    assert continuations(src, where, [6, 9], text_start=1) == {7}  # not copied from the start: the longest match
+
+
+def test_the_copy_probability_is_a_floor_on_continuing_the_source():
+    import math
+
+    import torch
+
+    from summarizer.model.constrain import make_processor
+
+    src = [1, 5, 6, 7, 2]
+    scores = torch.zeros((1, 10))
+    scores[0, 8] = 20.0  # the model is sure of a token that is not in the source: masked out
+    scores[0, 2] = 10.0  # and nearly sure the sentence ends
+    proc = make_processor([src], {2}, num_beams=1, copy_bonus=0.0, text_starts=[1], copy_probability=0.4)
+    out = proc(torch.tensor([[5]]), scores.clone()).exp()[0]
+    assert out.sum() == pytest.approx(1.0)
+    assert out[8] == 0.0
+    assert out[6] >= 0.4  # 6 continues "5" as the source does
+    assert out[2] == pytest.approx(0.6 * math.exp(10) / (math.exp(10) + 4), rel=1e-4)
+    # a continuation that an earlier processor banned (no_repeat_ngram_size) is not brought back
+    banned = scores.clone()
+    banned[0, 6] = float("-inf")
+    out = proc(torch.tensor([[5]]), banned).exp()[0]
+    assert out[6] == 0.0
+    assert out.sum() == pytest.approx(1.0)
 
 
 def test_cached_encoder_states_give_the_same_loss(tmp_path):

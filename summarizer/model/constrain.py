@@ -5,7 +5,10 @@ logits processor forbids every token that is not in the row's source, apart from
 function words, punctuation and inflection pieces (so "the Minister said he would" can become "the
 Minister will"), and adds `copy_bonus` to the token that continues the source from where the last
 written tokens were copied (`continuations`): the beam then prefers copying whole phrases and leaves
-them only where the model is sure.
+them only where the model is sure. An additive bonus cannot keep a rare word: "pursuing" may sit 15
+nats below "the". So decoding may also mix in a copy distribution, as a pointer-generator network does
+with its switch fixed at `copy_probability`: p = (1 - q)·p_model + q·uniform(continuations). Copying
+then never costs more than log q, and the model leaves the source only where it is sure.
 The bonus is learned in training (`summarizer.training.loop`), where the softmax is restricted the same way.
 """
 from __future__ import annotations
@@ -38,12 +41,16 @@ def allowed_token_ids(tokenizer) -> set[int]:
 
 
 def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int, copy_bonus: float,
-                   first_ids: list[int | None] | None = None, start_len: int = 0):
-    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`. The first token
-    written (after `start_len` forced decoder tokens) earns the bonus for starting where the source's
-    text starts, `first_ids[b]`."""
+                   text_starts: list[int | None] | None = None, start_len: int = 0, copy_probability: float = 0.0):
+    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`, where the text
+    starts at position `text_starts[b]` (after special tokens); the decoder's first `start_len` tokens
+    are forced and not part of what is written."""
+    import math
+
     import torch
     from transformers import LogitsProcessor
+
+    share = math.log(copy_probability) if copy_probability > 0 else 0.0  # then divided among the continuations
 
     class SourceConstraint(LogitsProcessor):
         def __init__(self) -> None:
@@ -55,23 +62,31 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
                 self.masks = _masks(source_ids, always, scores.size(-1), scores.device)
             rows = torch.arange(scores.size(0), device=scores.device) // num_beams
             scores = scores.masked_fill(~self.masks[rows], float("-inf"))
+            nexts = []
+            for r, written in enumerate(input_ids[:, start_len:].tolist()):
+                b = r // num_beams
+                nexts.append(continuations(source_ids[b], self.where[b], written, text_starts[b] if text_starts else None))
             if copy_bonus:
-                first_step = input_ids.size(1) == start_len
-                for r, written in enumerate(input_ids[:, start_len:].tolist()):
-                    b = r // num_beams
-                    nxt = {first_ids[b]} if first_step and first_ids and first_ids[b] is not None \
-                        else continuations(source_ids[b], self.where[b], written)
+                for r, nxt in enumerate(nexts):
                     if nxt:
                         scores[r, list(nxt)] += copy_bonus
             # Renormalised over what is allowed, as in training: beam search compares these across beams.
             live = torch.isfinite(scores).any(-1)
             scores[live] = torch.log_softmax(scores[live], dim=-1)
+            if copy_probability > 0:
+                for r, nxt in enumerate(nexts):
+                    # a continuation another processor ruled out (a repeated n-gram) stays out
+                    cols = [t for t in nxt if math.isfinite(scores[r, t])] if live[r] else []
+                    if cols:
+                        scores[r] += math.log1p(-copy_probability)
+                        each = scores.new_full((len(cols),), share - math.log(len(cols)))
+                        scores[r, cols] = torch.logaddexp(scores[r, cols], each)
             return scores
 
     return SourceConstraint()
 
 
-MATCH = 4  # written tokens the copy pointer matches against the source to know where it is
+MATCH = 8  # written tokens the copy pointer matches against the source to know where it is
 
 
 def positions(ids: list[int]) -> dict[int, list[int]]:
@@ -82,19 +97,26 @@ def positions(ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def continuations(source: list[int], where: dict[int, list[int]], written: list[int]) -> set[int]:
+def continuations(source: list[int], where: dict[int, list[int]], written: list[int],
+                  text_start: int | None = None) -> set[int]:
     """The tokens that continue `source` where `written` was being copied from: after each place that
     matches the longest suffix (up to MATCH tokens) of `written`. Matching one token alone would let a
     common word ("the", "and") jump to any of its continuations, and the copy would come out in
-    fragments ("Turkish elites and State"); the longer match keeps one place in the source."""
+    fragments ("Turkish elites and State"). With `text_start` (where the source's text starts), an
+    output copied from the start so far stays anchored there: nothing written yet continues at the
+    start, and "The" goes on as the source's first "The" does, not as every "the" in it does."""
     if not written:
-        return set()
+        return {source[text_start]} if text_start is not None and text_start < len(source) else set()
     ends = where.get(written[-1], [])
-    for k in range(2, min(MATCH, len(written)) + 1):
-        longer = [j for j in ends if j >= k - 1 and source[j - k + 1] == written[-k]]
+    k = 1
+    while k < min(MATCH, len(written)):
+        longer = [j for j in ends if j >= k and source[j - k] == written[-k - 1]]
         if not longer:
             break
-        ends = longer
+        ends, k = longer, k + 1
+    if text_start is not None and k == len(written):
+        anchored = [j for j in ends if j - k + 1 == text_start]
+        ends = anchored or ends
     return {source[j + 1] for j in ends if j + 1 < len(source)}
 
 

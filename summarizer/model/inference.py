@@ -32,6 +32,7 @@ from summarizer.cable import Cable
 from summarizer.limits import cap_generation
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
+from summarizer.model.settings import TaskSettings
 from summarizer.model.constrain import allowed_token_ids, make_processor
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.selection import SentenceScorer
@@ -231,7 +232,7 @@ class CableSummarizer:
                     tail = special_wrap(self.tokenizer)[1]
                     text_at = self._overhead(task) - len(tail)  # after the special start and an encoder-side prompt
                     gen_kwargs["logits_processor"] = LogitsProcessorList(
-                        [self._constraint(enc, gen_kwargs, ts.copy_bonus, len(prefix) if on_decoder else 1, text_at)])
+                        [self._constraint(enc, gen_kwargs, ts, len(prefix) if on_decoder else 1, text_at)])
                 with torch.inference_mode(), _autocast(self.device):
                     out = self.model.generate(**enc, **gen_kwargs)
                 if on_decoder:
@@ -241,7 +242,7 @@ class CableSummarizer:
                         tables[j.cable] = CasingTable.from_text(sources[j.cable])
                     j.output = self._decode(ids, task, sources[j.cable], tables[j.cable])
 
-    def _constraint(self, enc: dict, gen_kwargs: dict, copy_bonus: float, start_len: int, text_at: int):
+    def _constraint(self, enc: dict, gen_kwargs: dict, ts: TaskSettings, start_len: int, text_at: int):
         """The source constraint for one batch; `text_at`: where the text starts in each encoded row."""
         if self._always is None:
             self._always = allowed_token_ids(self.tokenizer)
@@ -249,8 +250,8 @@ class CableSummarizer:
         sources = [[t for t, m in zip(row, mask) if m] for row, mask in
                    zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
         beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
-        first = [row[text_at] if len(row) > text_at else None for row in sources]
-        return make_processor(sources, self._always, beams, copy_bonus, first, start_len)
+        return make_processor(sources, self._always, beams, ts.copy_bonus, [text_at] * len(sources), start_len,
+                              ts.copy_probability or 0.0)
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:

@@ -73,7 +73,9 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
                                 rewrite_source_tokens=cfg.rewrite_src_len)
     settings.prompt_side = cfg.prompt_side
     if "rewrite" in settings.tasks:
-        settings.tasks["rewrite"].copy_bonus = copy_bonus if cfg.constrain_rewrite else None
+        if cfg.constrain_rewrite:
+            settings.tasks["rewrite"].copy_bonus = copy_bonus
+            settings.tasks["rewrite"].copy_probability = cfg.copy_probability
     gc = model.generation_config
     gc.do_sample = False
     for k, v in settings.tasks["summarize"].generation.items() if "summarize" in settings.tasks else []:

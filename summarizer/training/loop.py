@@ -88,11 +88,8 @@ def _copy_positions(batch: list[Example], dec_in, labels):
         written = dec_in[i].tolist()
         p = len(e.prefix)
         for t in (labels[i] >= 0).nonzero().flatten().tolist():
-            if t == p and e.copy_start is not None:
-                rows.append((i, t, e.copy_start))  # the first token written: start where the source starts
-            else:
-                # dec_in is [start] + prefix + target shifted right: the target written before t is dec_in[p+1 : t+1]
-                rows.extend((i, t, v) for v in continuations(e.src, where, written[p + 1:t + 1]))
+            # dec_in is [start] + prefix + target shifted right: the target written before t is dec_in[p+1 : t+1]
+            rows.extend((i, t, v) for v in continuations(e.src, where, written[p + 1:t + 1], e.text_start))
     return torch.tensor(rows, dtype=torch.long).reshape(-1, 3)
 
 

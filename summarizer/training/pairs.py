@@ -31,7 +31,7 @@ class Example:
     prefix: list[int] = field(default_factory=list)  # forced decoder prefix (prompt_side="decoder"), not scored
     # the only ids the softmax may choose from (as constrained decoding will); None: the whole vocabulary
     allowed: frozenset[int] | None = None
-    copy_start: int | None = None  # the source text's first id: copying it first earns the copy bonus
+    text_start: int | None = None  # where the text starts in `src`: the copy pointer starts there
 
 
 def load_cables(path: str | Path, limit: int = 0, log=print) -> list[Cable]:
@@ -141,5 +141,5 @@ def build_rewrite_examples(cables: list[Cable], tokenizer, prompt: str, src_len:
     return [Example("rewrite", p.cable_id, head + ([] if on_decoder else prompt_ids) + s + tail, t + [eos],
                     prefix=list(prompt_ids) if on_decoder else [],
                     allowed=frozenset(always | set(s) | {eos}) if constrain else None,
-                    copy_start=s[0] if s else None)
+                    text_start=len(head) + (0 if on_decoder else len(prompt_ids)))
             for p, s, t in zip(pairs, srcs, tgts)]
