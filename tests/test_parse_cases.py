@@ -751,3 +751,31 @@ def test_ruled_summary_heading_right_after_tags() -> None:
         assert c.summary == "Minister Naimi offered more oil.", heading
         assert c.tag_codes == ["EPET", "ENRG", "SA"]
         assert c.body_paragraphs == ["Prices stayed high."]
+
+
+# The end-of-message marker "NNNN": the signer before it (alone, run into the last sentence or glued to
+# the marker) is the signer; what follows (the page's trailer or another message) is not body text.
+END_OF_MESSAGE_CASES = [
+    ("alone_after_signer", "1. (C) The minister agreed.\n\nBARNES\n\n\nNNNN\n", "BARNES", 0),
+    ("glued_to_signer", "1. (C) The minister agreed.\nHALL NNNN 2004ROME02926 - Classification: CONFIDENTIAL\n", "HALL", 0),
+    ("run_into_sentence", "1. (C) The minister agreed. HOAGLAND\nNNNN\n", "HOAGLAND", 0),
+    ("same_line", "1. (C) The minister agreed. HARDT NNNN 2004VATICA03196 - Classification: CONFIDENTIAL\n", "HARDT", 0),
+    ("another_message_after", "1. (C) The minister agreed.\n\nBERRY\n\nNNNN\nO 161036Z DEC 04 FM USLO TRIPOLI\n"
+     "TO SECSTATE WASHDC IMMEDIATE\n", "BERRY", 2),
+]
+
+
+@pytest.mark.parametrize("name, body, signer, after", END_OF_MESSAGE_CASES, ids=[c[0] for c in END_OF_MESSAGE_CASES])
+def test_end_of_message_marker(name: str, body: str, signer: str, after: int) -> None:
+    c = parse(cable(body))
+    assert c.body_paragraphs == ["The minister agreed."]
+    assert c.signer == signer
+    assert "NNNN" not in c.body
+    left_out = [w for w in c.warnings if "end-of-message marker" in w]
+    assert left_out == ([f"{after} line(s) after the end-of-message marker NNNN left out (trailer or another message)"]
+                        if after else [])
+
+
+def test_nnnn_inside_a_word_or_sentence_is_text() -> None:
+    c = parse(cable("1. (C) The code NNNNX and the NNNN-series forms stay.\n"))
+    assert c.body_paragraphs == ["The code NNNNX and the NNNN-series forms stay."]

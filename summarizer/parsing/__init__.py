@@ -147,6 +147,8 @@ def _warnings(cable: Cable, raw: str, head: str, body, flattened: bool) -> list[
         out.append(f"repeated header block removed ({body.header_repeats} lines)")
     if body.repeats_removed:
         out.append(f"{body.repeats_removed} repeated paragraph(s) removed")
+    if body.after_end:
+        out.append(f"{body.after_end} line(s) after the end-of-message marker NNNN left out (trailer or another message)")
     if flattened:
         out.append("line breaks were lost: paragraphs recovered from paragraph numbers and labels")
     if not cable.paragraphs:

@@ -55,6 +55,7 @@ class Body:
     signer: str | None = None
     repeats_removed: int = 0  # paragraphs dropped as copies of earlier ones
     header_repeats: int = 0  # header lines met again inside the body
+    after_end: int = 0  # text lines after the end-of-message marker "NNNN" (left out)
 
 
 def parse_body(lines: list[Line], station: str | None = None) -> Body:
@@ -77,6 +78,17 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
 
     for i, ln in enumerate(lines):
         text = ln[0]
+        if "NNNN" in text and (end := end_of_message(text)) is not None:
+            before, name = end
+            if before:
+                cur.append(Line(before, ln.start, ln.start + len(before)))
+            elif cur and (m := _FLAT_SIGNER.search(cur[-1].text)):  # "... END COMMENT. HOAGLAND" / "NNNN"
+                last = cur[-1]
+                name, cur[-1] = m.group(1), Line(last.text[:m.start()], last.start, last.start + m.start())
+            flush()
+            body.signer = body.signer or name
+            body.after_end = sum(not nxt.blank for nxt in lines[i + 1:])
+            break
         s = text.lstrip()
         c = s[0] if s else ""  # gates the regexes below: each can only match lines starting so
         if cur and not skipping_header and c in _LOWER_FIRST and "--" not in text and "==" not in text \
@@ -165,6 +177,22 @@ def split_flat_signer(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], str
     return [*paragraphs[:-1], last], m.group(1)
 
 
+def end_of_message(text: str) -> tuple[str, str | None] | None:
+    """(the text before it, a signer run into it) when `text` holds the end-of-message marker "NNNN"
+    as a word: "NNNN 2004CARACA02200 - CONFIDENTIAL", "HALL NNNN ...", "... for Turkish Catholics.
+    HARDT NNNN ...". What follows it is the transmission's trailer or another message. None otherwise."""
+    at = text.find("NNNN")
+    while at != -1:
+        if (at == 0 or text[at - 1].isspace()) and (at + 4 == len(text) or text[at + 4].isspace()):
+            head = text[:at].rstrip()
+            if _SIGNER.match(head):
+                return "", head.strip()
+            m = _FLAT_SIGNER.search(head)
+            return (head[:m.start()], m.group(1)) if m else (head, None)
+        at = text.find("NNNN", at + 4)
+    return None
+
+
 def _take_trailing_signer(body: Body, blocks: list[list[Line]]) -> None:
     """A signer run into the web banner ("... Website: XXXXXXXXXXXX TUTTLE"): cleaning removed the
     banner, so the name is left at the end of the last paragraph."""
@@ -216,7 +244,7 @@ def _is_signer(lines: list[Line], i: int, cur: list[Line]) -> bool:
     for nxt in lines[i + 1:]:
         if nxt.blank or is_noise(nxt.text):
             continue
-        return bool(label_of(nxt.text) or classification_line(nxt.text))
+        return bool(label_of(nxt.text) or classification_line(nxt.text) or end_of_message(nxt.text) is not None)
     return True
 
 
