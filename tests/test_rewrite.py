@@ -97,7 +97,7 @@ def test_copy_bonus_favours_continuing_the_source():
     assert out[0, src[1]] - out[0, src[2]] == pytest.approx(2.5)  # "agreed" follows "japan" in the source
     assert torch.exp(out[0]).sum() == pytest.approx(1.0)  # log-probabilities over what is allowed
     # the first token written (after one forced start token) is pointed at the start of the source
-    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5, text_starts=[0], start_len=1)
+    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5, text_start=0, start_len=1)
     out = proc(torch.tensor([[0]]), torch.zeros((1, len(tok))))
     assert out[0, src[0]] - out[0, src[1]] == pytest.approx(2.5)
 
@@ -209,7 +209,7 @@ def test_the_copy_probability_is_a_floor_on_continuing_the_source():
     scores = torch.zeros((1, 10))
     scores[0, 8] = 20.0  # the model is sure of a token that is not in the source: masked out
     scores[0, 2] = 10.0  # and nearly sure the sentence ends
-    proc = make_processor([src], {2}, num_beams=1, copy_bonus=0.0, text_starts=[1], copy_probability=0.4)
+    proc = make_processor([src], {2}, num_beams=1, copy_bonus=0.0, text_start=1, copy_probability=0.4)
     out = proc(torch.tensor([[5]]), scores.clone()).exp()[0]
     assert out.sum() == pytest.approx(1.0)
     assert out[8] == 0.0

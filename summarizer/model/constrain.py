@@ -41,10 +41,10 @@ def allowed_token_ids(tokenizer) -> set[int]:
 
 
 def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int, copy_bonus: float,
-                   text_starts: list[int | None] | None = None, start_len: int = 0, copy_probability: float = 0.0):
-    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`, where the text
-    starts at position `text_starts[b]` (after special tokens); the decoder's first `start_len` tokens
-    are forced and not part of what is written."""
+                   text_start: int | None = None, start_len: int = 0, copy_probability: float = 0.0):
+    """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`, with the text
+    starting at position `text_start` of each row (after special tokens); the decoder's first
+    `start_len` tokens are forced and not part of what is written."""
     import math
 
     import torch
@@ -65,7 +65,7 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             nexts = []
             for r, written in enumerate(input_ids[:, start_len:].tolist()):
                 b = r // num_beams
-                nexts.append(continuations(source_ids[b], self.where[b], written, text_starts[b] if text_starts else None))
+                nexts.append(continuations(source_ids[b], self.where[b], written, text_start))
             if copy_bonus:
                 for r, nxt in enumerate(nexts):
                     if nxt:

@@ -32,8 +32,8 @@ from summarizer.cable import Cable
 from summarizer.limits import cap_generation
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
-from summarizer.model.settings import TaskSettings
 from summarizer.model.constrain import allowed_token_ids, make_processor
+from summarizer.model.settings import TaskSettings
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.selection import SentenceScorer
 from summarizer.selection.features import body_sentences
@@ -250,8 +250,7 @@ class CableSummarizer:
         sources = [[t for t, m in zip(row, mask) if m] for row, mask in
                    zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
         beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
-        return make_processor(sources, self._always, beams, ts.copy_bonus, [text_at] * len(sources), start_len,
-                              ts.copy_probability or 0.0)
+        return make_processor(sources, self._always, beams, ts.copy_bonus, text_at, start_len, ts.copy_probability or 0.0)
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:
