@@ -70,13 +70,13 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
 def header_end(lines: list[Line]) -> int:
     """Index of the first body line: after the last header field (and its continuation lines) that
     comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
-    # (first_char inlined as lstrip()[:1], and ln[0] for ln.text: this runs for every header line)
+    # (ln[0] for ln.text: this runs for every header line)
     first_para = next((i for i, ln in enumerate(lines) if ln[0].lstrip()[:1] in _PARA_FIRST and _FIRST_PARA.match(ln[0])), None)
     stop = first_para if first_para is not None else len(lines)
     end, field, seen_fields, seen_label = 0, None, False, False
     for i in range(stop):
         text = lines[i][0]
-        c = text.lstrip()[:1]  # first_char(text)
+        c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
         label = h.label_of(text)
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line

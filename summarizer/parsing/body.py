@@ -8,7 +8,7 @@ from operator import itemgetter
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
 from summarizer.parsing.header import LABEL_STARTS, classification_line, label_of
-from summarizer.parsing.lines import Line
+from summarizer.parsing.lines import SENTENCE_CLOSERS, Line
 
 _PARA_FIRST = frozenset("¶0123456789")
 # A line inside a paragraph that starts with one of these letters is plain prose: no label, noise,
@@ -21,14 +21,14 @@ _LOWER_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NOISE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-=_*.t")
 _RULE_FIRST = frozenset("-=_*")
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.|\d{1,2}\s?\.(?!\d)\s*(?:\(|[A-Z\"']))")
-_SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
-_CLOSERS = frozenset(".!?:;\"')]")
 
 
 def _ends_sentence(text: str) -> bool:
-    """_SENTENCE_END.search(text), without the regex scan of the whole line: the last character
-    that is not a space closes a sentence (rstrip strips what \\s matches)."""
-    return text.rstrip()[-1:] in _CLOSERS
+    """The last character that is not a space closes a sentence (a test of one character, not a
+    regex scan of the whole line)."""
+    return text.rstrip()[-1:] in SENTENCE_CLOSERS
+
+
 _SIGNER = re.compile(r"^\s*[A-Z][A-Z.'\-]+(?:\s+[A-Z][A-Z.'\-]+){0,2}\s*$")
 # A mixed-case name ("Virden", "LeBaron") counts only as the very last line of the cable.
 _SIGNER_LAST = re.compile(r"^\s*[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}\s*$")

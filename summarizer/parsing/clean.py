@@ -85,12 +85,6 @@ def strip_page_header(text: str) -> str:
     return _PAGE_HEADER_PREFIX.sub("", text)
 
 
-def first_char(text: str) -> str:
-    """The first character that is not a space ("" for a blank line): what the line regexes start on."""
-    s = text.lstrip()
-    return s[0] if s else ""
-
-
 # A page header left inside running text whose line breaks were lost: "... for proliferation BEIJING
 # 00002305 002 OF 003 regulations ...". There the serial is always padded to eight digits.
 _INLINE_PAGE = re.compile(r"(?<!\s)\s++\d{8}\s{1,3}\d{3}(?:\.\d)?\s+OF\s+\d{3}\b")

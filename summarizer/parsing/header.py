@@ -185,7 +185,7 @@ def field_text(header: str, field: str) -> str | None:
 def is_tag_line(line: str) -> bool:
     """A wrapped TAGS continuation: mostly known codes, so that body text is never taken for tags."""
     tokens = _split_tags(line)
-    return bool(tokens) and sum(known_code(t) or "(" in t for t in tokens) * 2 >= len(tokens)
+    return bool(tokens) and sum(is_known_code(t) or "(" in t for t in tokens) * 2 >= len(tokens)
 
 
 def parse_tags(header: str) -> list[str]:
@@ -212,19 +212,15 @@ def _split_tags(text: str) -> list[str]:
     return out
 
 
-def known_code(code: str) -> bool:
-    return is_known_code(code)
-
-
 def _unglue(token: str) -> list[str]:
     """'VTPREL' → ['VT', 'PREL'] when both parts are known codes; anything else as it is."""
-    if known_code(token) or len(token) < 6 or not token.isalpha():
+    if is_known_code(token) or len(token) < 6 or not token.isalpha():
         return [token]
     for i in (2, 4):
         head, rest = token[:i], token[i:]
-        if known_code(head):
+        if is_known_code(head):
             tail = _unglue(rest)
-            if all(known_code(t) for t in tail):
+            if all(is_known_code(t) for t in tail):
                 return [head, *tail]
     return [token]
 

@@ -203,13 +203,13 @@ def _after_sentence(raw: str, d: int) -> bool:
 
 
 WRAP_WIDTH = 90  # telegram lines wrap before this
-_CLOSERS = ".!?:;\"')]"
+SENTENCE_CLOSERS = frozenset(".!?:;\"')]")  # a line whose last character is one of these ends a sentence
 
 
 def _unfinished(text: str) -> bool:
     """The line does not end a sentence: its last character (a space counts) closes nothing. A test of
     the last character, not a regex searched over the line (quadratic over a long run of spaces)."""
-    return bool(text) and text[-1] not in _CLOSERS
+    return bool(text) and text[-1] not in SENTENCE_CLOSERS
 
 
 def _undouble(lines: list[Line]) -> list[Line]:
