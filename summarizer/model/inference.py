@@ -103,8 +103,8 @@ class CableSummarizer:
         jobs: list[_Job] = []
         n_chunks = [0] * len(cables)
         rewrite = "rewrite" in self.settings.tasks
-        for i, cable in enumerate(cables):
-            paragraphs = input_paragraphs(cable)
+        inputs = [input_paragraphs(c) for c in cables]
+        for i, (cable, paragraphs) in enumerate(zip(cables, inputs)):
             if rewrite:
                 jobs.extend(_Job(i, "rewrite", k, s) for k, s in enumerate(self._sentences_to_rewrite(cable)))
             for task in self.tasks:
@@ -120,7 +120,7 @@ class CableSummarizer:
                     jobs.extend(_Job(i, task, k, c, max_new, min_new) for k, c in enumerate(chunks))
                 else:
                     jobs.append(_Job(i, task, 0, chunks[0]))
-        sources = ["\n".join(input_paragraphs(c) + ([c.subject] if c.subject else [])) for c in cables]
+        sources = ["\n".join(paras + ([c.subject] if c.subject else [])) for c, paras in zip(cables, inputs)]
         self._run(jobs, batch_size, sources)
         by_cable: dict[int, list[_Job]] = {}
         for j in jobs:

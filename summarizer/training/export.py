@@ -27,9 +27,7 @@ def export_model_dir(model, tokenizer, cfg: TrainConfig, out: Path, train_cables
     if not card_only:
         _save_weights(model, tokenizer, cfg, out, train_cables, log, summary.get("copy_bonus"))
         _carry_sidecars(cfg.init, out, log)
-        (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    else:
-        (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "README.md").write_text(model_card(cfg, out, summary), encoding="utf-8")
 
 
@@ -72,10 +70,9 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
                                 shared_embeddings=bool(shared), aux_source_tokens=cfg.aux_src_len,
                                 rewrite_source_tokens=cfg.rewrite_src_len)
     settings.prompt_side = cfg.prompt_side
-    if "rewrite" in settings.tasks:
-        if cfg.constrain_rewrite:
-            settings.tasks["rewrite"].copy_bonus = copy_bonus
-            settings.tasks["rewrite"].copy_probability = cfg.copy_probability
+    if "rewrite" in settings.tasks and cfg.constrain_rewrite:
+        settings.tasks["rewrite"].copy_bonus = copy_bonus
+        settings.tasks["rewrite"].copy_probability = cfg.copy_probability
     gc = model.generation_config
     gc.do_sample = False
     for k, v in settings.tasks["summarize"].generation.items() if "summarize" in settings.tasks else []:
