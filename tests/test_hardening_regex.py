@@ -3,8 +3,9 @@ and support finder, which read the same user text) against the worst inputs `fuz
 for it, time-bounded (CPU time, capped at 0.3 s a run).
 
 A pattern passes when no attack string makes it superlinear: a run over 10 ms is repeated at twice the
-length and must not take more than 3x as long. A known offender would be xfail (not strict) with its bug
-as the reason (KNOWN); there are none left. `python -m fuzz.regex_audit --reach` prints the full table.
+length and must not take more than 3x as long (or, as one doubling is noisy, 8x at four times the
+length). A known offender would be xfail (not strict) with its bug as the reason (KNOWN); there are
+none left. `python -m fuzz.regex_audit --reach` prints the full table.
 """
 from __future__ import annotations
 

@@ -33,9 +33,14 @@ _SIGNER = re.compile(r"^\s*[A-Z][A-Z.'\-]+(?:\s+[A-Z][A-Z.'\-]+){0,2}\s*$")
 # A mixed-case name ("Virden", "LeBaron") counts only as the very last line of the cable.
 _SIGNER_LAST = re.compile(r"^\s*[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}\s*$")
 _HEADING_MAX = 90
-_RULE_TEXT = r"(?:-{3,}|={3,}|(?:-\s){3,}-)"
+_RULE_TEXT = r"(?:-{3,}+|={3,}+|(?:-\s){3,}-)"
 _BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The U.S. Offer" is one heading
-_RULED_HEADING = re.compile(rf"^\s*(?:{_RULE_TEXT}\s*)?(?P<h>[^-=\s][^\n]{{1,88}}?)\s*{_RULE_TEXT}\s*$")
+# The heading ends on a character that is not a space or a rule's, and all that follows it is dashes,
+# equals signs and spaces with a rule among them ("Impede ------- -------", "Cooperation -- - - - -").
+# The lookahead stops at the next word, so each heading length tried costs only the gap after it.
+_RULED_HEADING = re.compile(
+    rf"^\s*+(?:{_RULE_TEXT}\s*+)?(?P<h>[^-=\s](?:[^\n]{{0,87}}?[^-=\s])?)"
+    rf"(?=[-=\s]*+$)[-=\s]*?{_RULE_TEXT}[-=\s]*+$")
 # _RULED_HEADING ends with a rule: a line whose last character is not one of these cannot match
 # (tested first, as prose with a "--" in it is common and the lazy heading scan is not cheap).
 _RULE_LAST = ("-", "=")
