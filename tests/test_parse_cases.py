@@ -779,3 +779,27 @@ def test_end_of_message_marker(name: str, body: str, signer: str, after: int) ->
 def test_nnnn_inside_a_word_or_sentence_is_text() -> None:
     c = parse(cable("1. (C) The code NNNNX and the NNNN-series forms stay.\n"))
     assert c.body_paragraphs == ["The code NNNNX and the NNNN-series forms stay."]
+
+
+# A heading and its rule on one line. Row: (id, the line, the heading of the paragraph after it)
+ONE_LINE_HEADING_CASES = [
+    ("rule_after", "The U.S. Offer -------", "The U.S. Offer"),
+    ("rules_around", "---- Embraer, a Winner ----", "Embraer, a Winner"),
+    ("rule_wrapped_by_the_export", "Justice Minister Defends Reservation " + "-" * 45 + " -----", "Justice Minister Defends Reservation"),
+    ("rule_split_in_two", "Education System Favors the Wealthy ---------------- ------------------ ", "Education System Favors the Wealthy"),
+    ("ragged_spaced_rule", "Shared Interests: Biofuels -- - - - - - - -", "Shared Interests: Biofuels"),
+    ("dash_inside_the_heading", "Somaliland and Puntland - Supporting Stability -------", "Somaliland and Puntland - Supporting Stability"),
+]
+
+
+@pytest.mark.parametrize(("line", "heading"), [c[1:] for c in ONE_LINE_HEADING_CASES], ids=[c[0] for c in ONE_LINE_HEADING_CASES])
+def test_heading_and_rule_on_one_line(line: str, heading: str) -> None:
+    c = parse(cable(f"1. (C) The minister spoke.\n\n{line}\n\n2. (C) The ambassador replied.\n"))
+    assert [(p.number, p.heading) for p in c.paragraphs] == [(1, None), (2, heading)]
+    assert "--" not in c.body
+
+
+@pytest.mark.parametrize("heading", ["COMMENT: CABINET SHUFFLE NOT ENOUGH", "Comment - Bloody Land Disputes", "Comment"])
+def test_a_titled_comment_heading_opens_the_comment(heading: str) -> None:
+    c = parse(cable(f"1. (C) The minister spoke.\n\n{heading} " + "-" * 45 + " ---\n\n2. (C) We doubt the shuffle helps.\n"))
+    assert c.comment == "We doubt the shuffle helps."

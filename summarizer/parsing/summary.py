@@ -26,7 +26,8 @@ END = re.compile(rf"(?:[(\[]\s*+)?END\s+(?:OF\s+)?{_WORD}{_AND}?\s*+[.:\-]*+\s*+
 COMMENT_START = re.compile(
     rf"(?:^|(?<=[.!?\"')]\s)|(?<=[.!?\"')]\s\s))(?:{_MARK}\s*)?(?:BEGIN\s+)?COMMENTS?\s*[:.\-\u2013\u2014]+\s*(?:{_MARK}\s*)?", re.I
 )
-_COMMENT_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?COMMENTS?\s*[:.]?\s*", re.I)
+# "Comment", or a titled one: "COMMENT: CABINET SHUFFLE NOT ENOUGH", "Comment - Bloody Land Disputes".
+_COMMENT_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?COMMENTS?\s*(?:[:.\-]\s*[^\n]*)?", re.I)
 COMMENT_END = re.compile(r"(?:[(\[]\s*+)?END\s+(?:OF\s+)?COMMENTS?\s*+[.:\-]*+\s*+[)\]]?\s*+\.?", re.I)
 
 # A part of each pattern above that every match contains, tried first: the patterns open with
