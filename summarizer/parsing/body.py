@@ -219,12 +219,13 @@ def _take_trailing_signer(body: Body, blocks: list[list[Line]]) -> None:
 
 
 def _paragraph(block: list[Line], heading: str | None, station: str | None = None) -> Paragraph | None:
-    number, marking, first = split_number_and_marking(block[0].text)
-    text = clean_text(" ".join([first, *map(itemgetter(0), block[1:])]), station)
+    head = block[0]
+    number, marking, first = split_number_and_marking(head.text)
+    text = clean_text(" ".join([first, *map(itemgetter(0), block[1:])]) if len(block) > 1 else first, station)
     if not text:
         return None
-    lead = len(block[0].text) - len(block[0].text.lstrip())
-    return Paragraph(number=number, marking=marking, text=text, start=block[0].start + lead, end=block[-1].end, heading=heading)
+    lead = len(head.text) - len(head.text.lstrip())
+    return Paragraph(number, marking, text, head.start + lead, block[-1].end, heading)  # (positional: faster)
 
 
 def _is_heading(line: Line) -> bool:
@@ -313,8 +314,12 @@ class _Seen:
     def is_repeat(self, key: bytes) -> bool:
         if key in self.keys:
             return True
-        return len(key) >= _PREFIX and any(s.startswith(key) for s in self.by_prefix.get(key[:_PREFIX], ()))
+        if len(key) < _PREFIX:
+            return False
+        longer = self.by_prefix.get(key[:_PREFIX])  # usually none: no generator is made
+        return longer is not None and any(s.startswith(key) for s in longer)
 
     def add(self, key: bytes) -> None:
         self.keys.add(key)
-        self.by_prefix.setdefault(key[:_PREFIX], []).append(key)
+        if len(key) >= _PREFIX:  # a shorter key is never the longer copy of a key is_repeat asks about
+            self.by_prefix.setdefault(key[:_PREFIX], []).append(key)
