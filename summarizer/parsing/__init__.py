@@ -42,7 +42,7 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
 
     date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head)
     # Blank lines between: a paragraph must not read as the wrapped end of the "Classified By" line.
-    classified_by, reasons = h.parse_classified_by(head + "\n\n" + "\n\n".join(p.text for p in paragraphs[:2]))
+    classified_by, reasons = h.parse_classified_by(head, [p.text for p in paragraphs[:2]])
     tags = h.parse_tags(head) or hints.get("tags", [])
     cable = Cable(
         id=hints.get("id") or export.fields.get("identifier") or h.make_id(date or h.parse_reference_year(head), station, serial),

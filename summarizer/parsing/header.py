@@ -258,12 +258,16 @@ def parse_references(header: str) -> list[str]:
 _AWAITS_REASON = re.compile(r"(?i)\breasons?\s*+(?::\s*+)?$")
 
 
-def parse_classified_by(text: str) -> tuple[str | None, list[str]]:
-    """('Political Minister Counselor W. Michael Meserve', ['1.4(b)', '1.4(d)']) from the whole cable head."""
-    lines, labels = labelled_lines(text)
-    for i, line in enumerate(lines):
-        if labels[i] != "classified_by":
-            continue
+def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tuple[str | None, list[str]]:
+    """('Political Minister Counselor W. Michael Meserve', ['1.4(b)', '1.4(d)']) from the whole cable
+    head: the header, then each of `paragraphs` after a blank line (the line may be wrapped into them)."""
+    lines, labels = labelled_lines(header)  # (cached: the other fields read the same header)
+    if paragraphs is not None:  # the lines of header + "\n\n" + "\n\n".join(paragraphs)
+        more = "\n\n".join(paragraphs).split("\n")
+        lines, labels = [*lines, "", *more], [*labels, None, *map(label_of, more)]
+    if "classified_by" in labels:
+        i = labels.index("classified_by")
+        line = lines[i]
         m = LABEL.match(line)
         joined = line[m.end():]
         taken = 0
