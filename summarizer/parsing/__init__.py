@@ -70,13 +70,15 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
 def header_end(lines: list[Line]) -> int:
     """Index of the first body line: after the last header field (and its continuation lines) that
     comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
-    # (ln[0] for ln.text: this runs for every header line)
-    first_para = next((i for i, ln in enumerate(lines) if ln[0].lstrip()[:1] in _PARA_FIRST and _FIRST_PARA.match(ln[0])), None)
-    stop = first_para if first_para is not None else len(lines)
     end, field, seen_fields, seen_label = 0, None, False, False
-    for i in range(stop):
-        text = lines[i][0]
+    # Whether a numbered paragraph follows: looked for only when an unnumbered cable's fields may have
+    # ended (a separate pass over the lines to find the first one cost a pass over every header line).
+    paragraph_ahead: bool | None = None
+    for i, ln in enumerate(lines):
+        text = ln[0]  # (ln[0] for ln.text: this runs for every header line)
         c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
+        if c in _PARA_FIRST and _FIRST_PARA.match(text):
+            break  # the first numbered paragraph: the header ends before it at the latest
         label = h.label_of(text)
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
@@ -93,9 +95,17 @@ def header_end(lines: list[Line]) -> int:
             field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
         elif field in ("tags", "subject", "ref", "classified_by") or (is_noise(text) and not RULE.match(text)):
             end = i + 1
-        elif seen_fields and first_para is None:
-            break
+        elif seen_fields:
+            if paragraph_ahead is None:
+                paragraph_ahead = _opens_paragraph(lines[i + 1:])
+            if not paragraph_ahead:
+                break
     return end
+
+
+def _opens_paragraph(lines: list[Line]) -> bool:
+    """Whether one of the lines opens a numbered paragraph."""
+    return any(ln[0].lstrip()[:1] in _PARA_FIRST and _FIRST_PARA.match(ln[0]) for ln in lines)
 
 
 def _clean_hints(hints) -> dict:
