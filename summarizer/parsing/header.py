@@ -7,9 +7,10 @@ to case because some cables were lower-cased by their sources.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
+from itertools import accumulate, islice
 
 from summarizer.parsing.clean import SHORT_LINE
 from summarizer.tags import is_known_code
@@ -68,16 +69,28 @@ _GLUED_FIELD = re.compile(
 
 
 def header_lines(lines: list[str]) -> list[str]:
-    """The header's lines with fields that were run together put back on lines of their own.
-    (A line is tried only if it holds a word every such cut needs; "O." is for "E.O. 12958".)"""
-    out: list[str] = []
-    for text in lines:
-        if ("REF" in text or "TAG" in text or "SUBJECT" in text or "CLASSIFIED" in text or "Classified" in text
-                or "O." in text or "C O N F" in text or "S E C R" in text or "U N C L" in text):
-            out.extend(_split_glued_fields(text))
-        else:
-            out.append(text)
+    """The header's lines with fields that were run together put back on lines of their own."""
+    out = list(lines)
+    for i in sorted(_glued_candidates(lines), reverse=True):  # from the end: the indexes stay right
+        out[i:i + 1] = _split_glued_fields(lines[i])
     return out
+
+
+def _glued_candidates(lines: list[str]) -> set[int]:
+    """Indexes of the lines that hold a label's literal text after their first character: only
+    those can be cut (see _first_glued_label). Found with str.find over the joined lines, not by
+    a test of each line in Python, which cost more."""
+    joined = "\n".join(lines)  # (no line holds a line break: lines.split_lines cut there)
+    starts = list(accumulate(map((1).__add__, map(len, lines)), initial=0))  # where each line starts in `joined`
+    found: set[int] = set()
+    for lit in _GLUED_LABELS:
+        k = joined.find(lit, 1)
+        while k >= 0:
+            i = bisect_right(starts, k) - 1
+            if k > starts[i]:
+                found.add(i)
+            k = joined.find(lit, k + 1)
+    return found
 
 
 # The literal text each label in _GLUED_FIELD's look-ahead starts with.
