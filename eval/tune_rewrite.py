@@ -4,7 +4,8 @@
 
 Runs the model over the first N dev cables with an own summary (own summary removed, as `eval.score`
 does) for every combination of copy bonus, copy probability, selector length scale and beam size, and prints one row
-each: ROUGE F1 ×100, words written, CPU seconds a cable. The first row is the selector's own sentences
+each: ROUGE F1 ×100, words written, the share of sentences the rewriter changed (not copied whole), CPU
+seconds a cable. The first row is the selector's own sentences
 at the shipped length, the text the rewriter starts from. Pick on dev only; then write the choice into
 the model directory (`summarizer_config.json`: `copy_bonus`, `copy_probability`, `generation.num_beams`; `selector.json`:
 `length_scale`) and score it with `eval.score`.
@@ -37,12 +38,24 @@ def dev_cables(path: str, limit: int) -> list:
     return out
 
 
-def row(name: str, outputs: list[str], references: list[str], seconds: float) -> str:
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def edited_share(outputs: list[str], given: list[list[str]]) -> float:
+    """The share of written sentences (one a line) that are not a given sentence copied whole (case,
+    spacing and punctuation aside): how much the rewriter changed."""
+    lines = [(_plain(ln), {_plain(s) for s in g}) for o, g in zip(outputs, given) for ln in o.splitlines() if ln.strip()]
+    return sum(ln not in g for ln, g in lines) / max(1, len(lines))
+
+
+def row(name: str, outputs: list[str], references: list[str], seconds: float, edited: float | None = None) -> str:
     scores = [rouge(o, r) for o, r in zip(outputs, references)]
     mean = {k: statistics.mean(s[k] for s in scores) for k in scores[0]}
     words = statistics.mean(len(o.split()) for o in outputs)
+    share = "–" if edited is None else f"{100 * edited:.0f}"
     return (f"| {name} | {mean['rouge1']:.2f} | {mean['rouge2']:.2f} | {mean['rougeLsum']:.2f} | {words:.0f} "
-            f"| {seconds / len(outputs):.2f} |")
+            f"| {share} | {seconds / len(outputs):.2f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     inputs = [strip_summary(c) for c in cables]
     references = [c.summary for c in cables]
     print(f"settings: model={args.model} data={args.data} cables={len(cables)} threads={args.threads}")
-    print("| decoding | R-1 | R-2 | R-Lsum | words | CPU s/cable |\n|---|---:|---:|---:|---:|---:|")
+    print("| decoding | R-1 | R-2 | R-Lsum | words | edited % | CPU s/cable |\n|---|---:|---:|---:|---:|---:|---:|")
     t0 = time.process_time()
     selected = [" ".join(s.text for s in model.selector.select(c)) for c in inputs]
     print(row(f"selector's sentences, length ×{model.selector.length_scale}", selected, references,
@@ -86,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         task.generation["num_beams"] = int(beams)
         t0 = time.process_time()
         outputs = [p.summary for p in model.predict(inputs)]
+        seconds = time.process_time() - t0
+        given = [[s.text for s in model.selector.select(c)] for c in inputs]
         print(row(f"rewrite: bonus {bonus:g}, copy p {share:g}, length ×{scale:g}, beams {int(beams)}", outputs, references,
-                  time.process_time() - t0), flush=True)
+                  seconds, edited_share(outputs, given)), flush=True)
     return 0
 
 

@@ -223,6 +223,67 @@ def test_the_copy_probability_is_a_floor_on_continuing_the_source():
     assert out.sum() == pytest.approx(1.0)
 
 
+# Row: (id, source, written, n, banned next tokens)
+REPEAT_CASES = [
+    ("a repeat the source lacks", [5, 6, 7, 5, 6], [5, 6, 7, 5, 6], 3, [7]),
+    ("the source's own repeat: 'X X X X'", [3, 8, 8, 8, 8, 4], [3, 8, 8, 8], 3, []),
+    ("past the source's count", [3, 8, 8, 8, 8, 4], [3, 8, 8, 8, 8], 3, [8]),
+    ("nothing written twice", [5, 6, 7], [5, 6], 3, []),
+    ("too short for an n-gram", [5, 6, 7], [5], 3, []),
+    ("bigrams", [5, 6, 5, 7], [5, 6, 5], 2, [6]),
+]
+
+
+@pytest.mark.parametrize(("source", "written", "n", "banned"), [c[1:] for c in REPEAT_CASES],
+                         ids=[c[0] for c in REPEAT_CASES])
+def test_an_ngram_may_repeat_as_often_as_the_source_has_it(source, written, n, banned):
+    from summarizer.model.constrain import ngram_counts, repeats_past_source
+
+    assert sorted(repeats_past_source(written, ngram_counts(source, n), n)) == banned
+
+
+def test_the_constraint_bans_repeats_past_the_source():
+    import torch
+
+    from summarizer.model.constrain import make_processor
+
+    src = [1, 5, 6, 7, 5, 6, 8, 2]  # "the minister met the minister's aide": "5 6" twice, "5 6 7" once
+    proc = make_processor([src], {2}, num_beams=1, copy_bonus=0.0, text_start=1, copy_probability=0.4, no_repeat=3)
+    out = proc(torch.tensor([[5, 6, 7, 5, 6]]), torch.zeros((1, 10))).exp()[0]
+    assert out[7] == 0.0  # "5 6 7" again: a loop
+    assert out[8] >= 0.4  # the copy goes on as the source does
+    assert out.sum() == pytest.approx(1.0)
+
+
+def test_a_copied_abbreviation_does_not_end_the_sentence():
+    import torch
+
+    from summarizer.model.constrain import make_processor
+
+    src = [1, 5, 6, 4, 7, 4, 2]  # "[CLS] his jan . visit . [SEP]": 4 is ".", 2 ends the sequence
+    proc = make_processor([src], {2, 4}, num_beams=1, copy_bonus=0.0, text_start=1, end_ids=frozenset({2}))
+    scores = torch.zeros((1, 10))
+    scores[0, 2] = 10.0  # the model would end here
+    assert proc(torch.tensor([[5, 6, 4]]), scores.clone())[0, 2] == float("-inf")  # "his jan ." goes on in the source
+    assert proc(torch.tensor([[5, 6, 4, 7, 4]]), scores.clone())[0, 2] > -1  # the source's own end
+    assert proc(torch.tensor([[5, 9, 4]]), scores.clone())[0, 2] > -1  # 9 is not in the source: "." alone matches both
+
+
+def test_a_negation_the_source_goes_on_with_is_copied():
+    import torch
+
+    from summarizer.model.constrain import make_processor
+
+    src = [1, 5, 6, 8, 7, 2]  # "[CLS] it was not late [SEP]", 8 = "not"
+    proc = make_processor([src], {2, 8}, num_beams=1, copy_bonus=0.0, text_start=1, negation_ids=frozenset({8}))
+    scores = torch.zeros((1, 10))
+    scores[0, 7] = 10.0  # the model would drop "not"
+    out = proc(torch.tensor([[5, 6]]), scores.clone()).exp()[0]
+    assert out[8] == pytest.approx(1.0)
+    out = proc(torch.tensor([[5, 6, 8]]), scores.clone()).exp()[0]  # after it, decoding is free again
+    assert out[7] > 0.9
+
+
 def test_cached_encoder_states_give_the_same_loss(tmp_path):
     import torch
 

@@ -9,6 +9,9 @@ them only where the model is sure. An additive bonus cannot keep a rare word: "p
 nats below "the". So decoding may also mix in a copy distribution, as a pointer-generator network does
 with its switch fixed at `copy_probability`: p = (1 - q)·p_model + q·uniform(continuations). Copying
 then never costs more than log q, and the model leaves the source only where it is sure.
+The processor also does the n-gram ban (`no_repeat`) itself: an n-gram may come back as often as the
+source has it. transformers' ban allows none, which breaks copying "XXXXXXXXXXXX" (several identical
+WordPiece pieces) or "the minister ... the minister said", and the decoder then wanders off.
 The bonus is learned in training (`summarizer.training.loop`), where the softmax is restricted the same way.
 """
 from __future__ import annotations
@@ -25,8 +28,17 @@ as like per via including according
 said says say told noted stated added
 , . ; : - -- ' " ( ) ! ?
 """.split())
+# Words whose loss turns a sentence around ("was due not to the attacks"): when the source goes on with
+# one, it is copied.
+NEGATIONS = ("not", "no", "never", "n't", "neither", "nor", "without")
 # WordPiece continuation pieces that inflect a copied word.
 INFLECTIONS = ("##s", "##es", "##ed", "##d", "##ing", "##ly")
+
+
+def negation_token_ids(tokenizer) -> frozenset[int]:
+    """Ids of the NEGATIONS that are one token each."""
+    ids = (tokenizer(w, add_special_tokens=False)["input_ids"] for w in NEGATIONS)
+    return frozenset(x[0] for x in ids if len(x) == 1)
 
 
 def allowed_token_ids(tokenizer) -> set[int]:
@@ -41,10 +53,16 @@ def allowed_token_ids(tokenizer) -> set[int]:
 
 
 def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int, copy_bonus: float,
-                   text_start: int | None = None, start_len: int = 0, copy_probability: float = 0.0):
+                   text_start: int | None = None, start_len: int = 0, copy_probability: float = 0.0,
+                   no_repeat: int = 0, end_ids: frozenset[int] = frozenset(),
+                   negation_ids: frozenset[int] = frozenset()):
     """A `LogitsProcessor` for a batch whose row b was encoded from `source_ids[b]`, with the text
     starting at position `text_start` of each row (after special tokens); the decoder's first
-    `start_len` tokens are forced and not part of what is written."""
+    `start_len` tokens are forced and not part of what is written. `no_repeat`: the n of the n-gram
+    ban (0: none); pass it here instead of as `no_repeat_ngram_size` to `generate`. `end_ids` (the
+    end-of-sequence tokens) are banned while the pointer places the last written token only in the middle
+    of the source: a copied "Jan." or "S.J." does not end the sentence ("... for his Jan."). A token
+    of `negation_ids` that continues the source must be written."""
     import math
 
     import torch
@@ -56,6 +74,7 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
         def __init__(self) -> None:
             self.masks: torch.Tensor | None = None
             self.where = [positions(ids) for ids in source_ids]
+            self.ngrams = [ngram_counts(ids, no_repeat) for ids in source_ids] if no_repeat > 1 else None
 
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
             if self.masks is None or self.masks.size(-1) != scores.size(-1):
@@ -66,6 +85,17 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             for r, written in enumerate(input_ids[:, start_len:].tolist()):
                 b = r // num_beams
                 nexts.append(continuations(source_ids[b], self.where[b], written, text_start))
+                if end_ids and written and nexts[-1] and not nexts[-1] & end_ids:
+                    scores[r, list(end_ids)] = float("-inf")
+                negation = [t for t in nexts[-1] & negation_ids if math.isfinite(scores[r, t])]
+                if negation:
+                    keep = scores[r, negation].clone()
+                    scores[r] = float("-inf")
+                    scores[r, negation] = keep
+                if self.ngrams is not None:
+                    banned = repeats_past_source(written, self.ngrams[b], no_repeat)
+                    if banned:
+                        scores[r, banned] = float("-inf")
             if copy_bonus:
                 for r, nxt in enumerate(nexts):
                     if nxt:
@@ -75,7 +105,7 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             scores[live] = torch.log_softmax(scores[live], dim=-1)
             if copy_probability > 0:
                 for r, nxt in enumerate(nexts):
-                    # a continuation another processor ruled out (a repeated n-gram) stays out
+                    # a continuation the n-gram ban ruled out stays out
                     cols = [t for t in nxt if math.isfinite(scores[r, t])] if live[r] else []
                     if cols:
                         scores[r] += math.log1p(-copy_probability)
@@ -118,6 +148,26 @@ def continuations(source: list[int], where: dict[int, list[int]], written: list[
         anchored = [j for j in ends if j - k + 1 == text_start]
         ends = anchored or ends
     return {source[j + 1] for j in ends if j + 1 < len(source)}
+
+
+def ngram_counts(ids: list[int], n: int) -> dict[tuple[int, ...], dict[int, int]]:
+    """(the first n - 1 tokens of each n-gram of `ids`) → {its last token: how often}."""
+    out: dict[tuple[int, ...], dict[int, int]] = {}
+    for j in range(len(ids) - n + 1):
+        nxt = out.setdefault(tuple(ids[j:j + n - 1]), {})
+        nxt[ids[j + n - 1]] = nxt.get(ids[j + n - 1], 0) + 1
+    return out
+
+
+def repeats_past_source(written: list[int], source_ngrams: dict[tuple[int, ...], dict[int, int]], n: int) -> list[int]:
+    """The tokens that would complete an n-gram `written` already has as often as the source has it
+    (at least once): the n-gram ban, relaxed to allow the source's own repeats."""
+    if len(written) < n - 1:
+        return []
+    key = tuple(written[len(written) - n + 1:])
+    seen = ngram_counts(written, n).get(key, {})
+    allowed = source_ngrams.get(key, {})
+    return [t for t, c in seen.items() if c >= max(1, allowed.get(t, 0))]
 
 
 def _masks(source_ids: list[list[int]], always: set[int], vocab: int, device):

@@ -32,7 +32,7 @@ from summarizer.cable import Cable
 from summarizer.limits import cap_generation
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
-from summarizer.model.constrain import allowed_token_ids, make_processor
+from summarizer.model.constrain import allowed_token_ids, make_processor, negation_token_ids
 from summarizer.model.settings import TaskSettings
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.selection import SentenceScorer
@@ -80,6 +80,7 @@ class CableSummarizer:
         # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
         self.tagger = _load_tagger(loaded.path)
         self._always: set[int] | None = None  # token ids the constrained rewriter may always write
+        self._negations: frozenset[int] = frozenset()  # and must copy when the source goes on with them
         # A directory's generation lengths are data from outside: capped here, for every caller; the
         # notes say what was capped (the CLI and the page show them).
         self.notes = cap_generation(self)
@@ -229,6 +230,7 @@ class CableSummarizer:
                 if on_decoder:
                     enc["decoder_input_ids"] = torch.tensor([prefix] * len(batch), device=self.device)
                 if ts.copy_bonus is not None:
+                    gen_kwargs["no_repeat_ngram_size"] = 0  # the constraint bans repeats itself (not the model's default)
                     tail = special_wrap(self.tokenizer)[1]
                     text_at = self._overhead(task) - len(tail)  # after the special start and an encoder-side prompt
                     gen_kwargs["logits_processor"] = LogitsProcessorList(
@@ -246,11 +248,17 @@ class CableSummarizer:
         """The source constraint for one batch; `text_at`: where the text starts in each encoded row."""
         if self._always is None:
             self._always = allowed_token_ids(self.tokenizer)
+            self._negations = negation_token_ids(self.tokenizer)
         # the rows as the encoder read them, special tokens included, as in training (padding left out)
         sources = [[t for t, m in zip(row, mask) if m] for row, mask in
                    zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
         beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
-        return make_processor(sources, self._always, beams, ts.copy_bonus, text_at, start_len, ts.copy_probability or 0.0)
+        return make_processor(sources, self._always, beams, ts.copy_bonus, text_at, start_len, ts.copy_probability or 0.0,
+                              int(ts.generation.get("no_repeat_ngram_size") or 0), self._end_ids(), self._negations)
+
+    def _end_ids(self) -> frozenset[int]:
+        ids = (self.tokenizer.eos_token_id, self.tokenizer.sep_token_id, self.model.generation_config.eos_token_id)
+        return frozenset(i for i in ids if isinstance(i, int))
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:
