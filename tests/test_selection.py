@@ -84,3 +84,24 @@ def test_length_scale_lengthens_the_budget_and_is_saved(scorer: SentenceScorer, 
     assert longer.budget(cable) == pytest.approx(1.5 * base.budget(cable), abs=1)
     longer.save(tmp_path)
     assert SentenceScorer.load(tmp_path).length_scale == 1.5
+
+
+def test_summary_likeness_ranks_the_words_summaries_restate() -> None:
+    from summarizer.selection.fit import summary_likeness
+
+    cables = [parse(synthetic(n)) for n in range(40)]
+    table, default = summary_likeness(cables)
+    assert table["dispute"] > default > table["biscuits"]  # every summary has "dispute", none "biscuits"
+    assert "island" in table and "0" not in table  # a number seen in one cable only is left to the default
+
+
+def test_likeness_and_comment_features() -> None:
+    cable = parse(HEAD.format(n=1, topic="ISLAND") + "1. (C) The talks on the island dispute stalled.\n\n"
+                  "2. (C) Officials served tea.\n\n3. (C) Comment: The island talks will resume. End Comment.\n")
+    sentences = body_sentences(cable)
+    x = sentence_features(cable, sentences, {}, 1.0, {"island": 2.0, "talks": 1.0}, -1.0)
+    col = {name: x[:, i] for i, name in enumerate(FEATURE_NAMES)}
+    assert col["likeness_max"][0] == 2.0 and col["likeness_max"][1] == -1.0
+    assert col["likeness_mean"][0] > col["likeness_mean"][1]
+    assert col["comment_overlap"][0] > col["comment_overlap"][1] == 0.0
+    assert col["has_comment"].all()

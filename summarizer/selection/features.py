@@ -22,6 +22,7 @@ FEATURE_NAMES = [
     "first_paragraph", "second_paragraph", "relative_paragraph", "first_in_paragraph", "log_index_in_paragraph",
     "log_length", "short", "long", "subject_recall", "subject_any", "centrality", "idf_centrality",
     "has_digit", "has_quote", "is_comment", "attribution", "forward_looking", "embassy_voice", "log_sentences",
+    "likeness_mean", "likeness_max", "comment_overlap", "has_comment",
 ]
 
 
@@ -40,10 +41,15 @@ def body_sentences(cable: Cable) -> list[Sentence]:
     return [Sentence(s, pi, si) for pi, p in enumerate(cable.body_paragraphs) for si, s in enumerate(split_sentences(p))]
 
 
-def sentence_features(cable: Cable, sentences: list[Sentence], idf: dict[str, float], default_idf: float) -> np.ndarray:
-    """One row of FEATURE_NAMES per sentence."""
+def sentence_features(cable: Cable, sentences: list[Sentence], idf: dict[str, float], default_idf: float,
+                      likeness: dict[str, float] | None = None, default_likeness: float = 0.0) -> np.ndarray:
+    """One row of FEATURE_NAMES per sentence. `likeness`: word → log-odds that a word of the body is in
+    the summary too (`summary_likeness`); a sentence of such words ("will", "GOJ", "reform") is what
+    summaries restate. The overlap with the cable's comment counts too: summaries often restate it."""
+    likeness = likeness or {}
     toks = [words(s.text) for s in sentences]
     subject = set(words(cable.subject or ""))
+    comment = set(words(cable.comment or ""))
     doc_tf = Counter(w for t in toks for w in t)
     n, n_par = len(sentences), max(1, len(cable.body_paragraphs))
     rows = []
@@ -53,6 +59,7 @@ def sentence_features(cable: Cable, sentences: list[Sentence], idf: dict[str, fl
         centrality = sum(min(doc_tf[w], 5) for w in uniq) / (1 + math.sqrt(length))
         idf_centrality = sum(idf.get(w, default_idf) * min(doc_tf[w], 5) for w in uniq) / (1 + math.sqrt(length))
         overlap = len(subject & uniq)
+        like = [likeness.get(w, default_likeness) for w in uniq] or [default_likeness]
         rows.append([
             1.0, k == 0, k < 3, k < 6, math.log1p(k), k / n, s.paragraph == 0, s.paragraph == 1,
             s.paragraph / n_par, s.index == 0, math.log1p(s.index),
@@ -60,5 +67,6 @@ def sentence_features(cable: Cable, sentences: list[Sentence], idf: dict[str, fl
             centrality / 10, idf_centrality / 50, any(c.isdigit() for c in s.text), '"' in s.text,
             bool(_COMMENT.match(s.text)), bool(_ATTRIBUTION.search(s.text)), bool(_FORWARD.search(s.text)),
             bool(_EMBASSY.search(s.text)), math.log1p(n),
+            sum(like) / len(like), max(like), len(comment & uniq) / len(uniq or (1,)), bool(comment),
         ])
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURE_NAMES))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +33,14 @@ class SentenceScorer:
     # The length model fits the median; ROUGE F1 favours a little more than that. Chosen on dev: 1.2
     # (R-2 14.04 -> 14.33, R-Lsum 36.36 -> 36.95; 1.1 and 1.3 gave 14.08/36.62 and 14.49/36.98).
     length_scale: float = 1.0
+    likeness: dict[str, float] = field(default_factory=dict)  # see `fit.summary_likeness`
+    default_likeness: float = 0.0
 
     def scores(self, cable: Cable, sentences: list[Sentence]) -> np.ndarray:
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        x = (sentence_features(cable, sentences, self.idf, self.default_idf) - self.mean) / self.std
+        x = sentence_features(cable, sentences, self.idf, self.default_idf, self.likeness, self.default_likeness)
+        x = (x - self.mean) / self.std
         return x @ self.weights
 
     def budget(self, cable: Cable) -> int:
@@ -75,6 +78,7 @@ class SentenceScorer:
             "length_intercept": self.length_intercept, "min_words": self.min_words, "max_words": self.max_words,
             "length_scale": self.length_scale,
             "idf": {w: round(v, 3) for w, v in self.idf.items()},
+            "default_likeness": self.default_likeness, "likeness": self.likeness,
         }
         (d / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
 
@@ -91,7 +95,8 @@ class SentenceScorer:
         if s.get("features") != FEATURE_NAMES:
             raise ValueError(f"{d / SETTINGS_FILE}: selector features differ from this version's")
         return cls(arrays["weights"], arrays["mean"], arrays["std"], s["idf"], s["default_idf"],
-                   s["length_slope"], s["length_intercept"], s["min_words"], s["max_words"], s.get("length_scale", 1.0))
+                   s["length_slope"], s["length_intercept"], s["min_words"], s["max_words"], s.get("length_scale", 1.0),
+                   s.get("likeness", {}), s.get("default_likeness", 0.0))
 
 
 def _redundant(candidate: Sentence, chosen: list[Sentence]) -> bool:
