@@ -8,7 +8,8 @@ from summarizer.model.text import CasingTable, detokenize, ends_sentence, restor
 SOURCE = (
     "Prime Minister Koizumi plans to raise the Northern Territories dispute with President Putin. "
     "The U.S. and MOFA (MLAT) said 1.4 (b)(d) on the \"Ring of Fire\". Russo-Japanese relations: "
-    "post-summit progress -- Putin's visit cost 2,000 yen, he/she said. I'm sure it isn't 5%, $3.5 million."
+    "post-summit progress -- Putin's visit cost 2,000 yen, he/she said. I'm sure it isn't 5%, $3.5 million. "
+    "A U.S.-Japan MLAT."
 )
 
 
@@ -69,6 +70,8 @@ def test_model_capitals_are_kept():
     ("1 . 4 ( b )", "1.4 (b)"),
     ("met the u . s . - - - and the u . n . envoy", "met the u.s. -- and the u.n. envoy"),
     ("they left . a new", "they left. a new"),
+    ("a u . s . - japan mlat", "a u.s.-japan mlat"),  # as the source writes it
+    ("the u . s . - the envoy", "the u.s. - the envoy"),  # the source has no "u.s.-the"
 ])
 def test_detokenize(spaced, joined):
     assert detokenize(spaced, SOURCE) == joined

@@ -242,7 +242,8 @@ def detokenize(text: str, source: str | None = None) -> str:
             continue
         if tok in {"-", "/"} and i + 1 < len(toks):
             nxt = toks[i + 1]
-            if re.search(r"\w$", prev) and re.match(r"\w", nxt):
+            # "post - summit"; "u.s. - japan" only as the source writes it ("U.S.-Japan MLAT")
+            if re.match(r"\w", nxt) and (re.search(r"\w$", prev) or (src and (prev + tok + nxt).lower() in src)):
                 out[-1] = prev + tok + nxt
                 i += 2
                 continue
