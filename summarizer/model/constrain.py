@@ -85,17 +85,18 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             for r, written in enumerate(input_ids[:, start_len:].tolist()):
                 b = r // num_beams
                 nexts.append(continuations(source_ids[b], self.where[b], written, text_start))
+                if self.ngrams is not None:
+                    banned = repeats_past_source(written, self.ngrams[b], no_repeat)
+                    if banned:
+                        scores[r, banned] = float("-inf")
                 if end_ids and written and nexts[-1] and not nexts[-1] & end_ids:
                     scores[r, list(end_ids)] = float("-inf")
+                # (after the ban: a negation the ban ruled out is not forced, which would leave no token)
                 negation = [t for t in nexts[-1] & negation_ids if math.isfinite(scores[r, t])]
                 if negation:
                     keep = scores[r, negation].clone()
                     scores[r] = float("-inf")
                     scores[r, negation] = keep
-                if self.ngrams is not None:
-                    banned = repeats_past_source(written, self.ngrams[b], no_repeat)
-                    if banned:
-                        scores[r, banned] = float("-inf")
             if copy_bonus:
                 for r, nxt in enumerate(nexts):
                     if nxt:
