@@ -20,7 +20,7 @@ __all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_CHUNKS", "MAX_NEW_TOKENS", 
 
 MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 288)
 MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
-MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped model asks for 160)
+MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped rewriter asks for 256)
 MAX_UPLOAD = "50mb"  # largest upload (corpora for the Batch tab)
 # Any other request body (the JSON of an API call): one cable JSON-escaped, with room to spare.
 MAX_REQUEST_BYTES = 8 * MAX_INPUT_BYTES
