@@ -77,9 +77,13 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
             self.ngrams = [ngram_counts(ids, no_repeat) for ids in source_ids] if no_repeat > 1 else None
 
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+            # The edits below are many small per-row ones: on a GPU each would be a kernel launch and
+            # each finiteness test a sync, so they are made on a CPU copy (a few hundred kB) and sent back.
+            device = scores.device
+            scores = scores.to("cpu")
             if self.masks is None or self.masks.size(-1) != scores.size(-1):
-                self.masks = _masks(source_ids, always, scores.size(-1), scores.device)
-            rows = torch.arange(scores.size(0), device=scores.device) // num_beams
+                self.masks = _masks(source_ids, always, scores.size(-1), "cpu")
+            rows = torch.arange(scores.size(0)) // num_beams
             scores = scores.masked_fill(~self.masks[rows], float("-inf"))
             nexts = []
             for r, written in enumerate(input_ids[:, start_len:].tolist()):
@@ -112,7 +116,7 @@ def make_processor(source_ids: list[list[int]], always: set[int], num_beams: int
                         scores[r] += math.log1p(-copy_probability)
                         each = scores.new_full((len(cols),), share - math.log(len(cols)))
                         scores[r, cols] = torch.logaddexp(scores[r, cols], each)
-            return scores
+            return scores.to(device)
 
     return SourceConstraint()
 
