@@ -10,7 +10,7 @@ import re
 from bisect import bisect_right
 from datetime import datetime
 from functools import lru_cache
-from itertools import accumulate, islice
+from itertools import islice
 
 from summarizer.parsing.clean import SHORT_LINE
 from summarizer.tags import is_known_code
@@ -81,7 +81,9 @@ def _glued_candidates(lines: list[str]) -> set[int]:
     those can be cut (see _first_glued_label). Found with str.find over the joined lines, not by
     a test of each line in Python, which cost more."""
     joined = "\n".join(lines)  # (no line holds a line break: lines.split_lines cut there)
-    starts = list(accumulate(map((1).__add__, map(len, lines)), initial=0))  # where each line starts in `joined`
+    starts = [0]  # where each line starts in `joined`
+    for text in lines:
+        starts.append(starts[-1] + len(text) + 1)
     found: set[int] = set()
     for lit in _GLUED_LABELS:
         k = joined.find(lit, 1)
