@@ -9,8 +9,8 @@ own literal words, each alone and behind a prefix of those words, with and witho
 the match fail at the end. Each string is run through `match` and `finditer` (what `search` and `sub` do
 at every position) under a cap of CPU time (times are CPU seconds, so a busy machine does not
 make a pattern look slow). A string that takes over `--slow` seconds is run again at twice the
-length: if the time grows more than 3x (and more than 8x at four times the length), the pattern is superlinear there (catastrophic backtracking);
-if it hits the cap, it is a timeout.
+length: if the time grows more than 3x (and more than 8x at four times the length), the pattern is
+superlinear there (catastrophic backtracking); if it hits the cap, it is a timeout.
 
 Verdicts per pattern: ok, slow (linear but over the threshold), superlinear, timeout. Exit status 1
 when any pattern is superlinear or times out.

@@ -16,6 +16,8 @@ The bonus is learned in training (`summarizer.training.loop`), where the softmax
 """
 from __future__ import annotations
 
+from collections import Counter
+
 FUNCTION_WORDS = frozenset("""
 a an the and or but nor so yet if then than that this these those there here it its it's they them their
 theirs he him his she her hers we us our you your i me my who whom whose which what when where why how
@@ -169,9 +171,9 @@ def repeats_past_source(written: list[int], source_ngrams: dict[tuple[int, ...],
     (at least once): the n-gram ban, relaxed to allow the source's own repeats."""
     if len(written) < n - 1:
         return []
-    key = tuple(written[len(written) - n + 1:])
-    seen = ngram_counts(written, n).get(key, {})
-    allowed = source_ngrams.get(key, {})
+    key = written[len(written) - n + 1:]
+    seen = Counter(written[j + n - 1] for j in range(len(written) - n + 1) if written[j:j + n - 1] == key)
+    allowed = source_ngrams.get(tuple(key), {})
     return [t for t, c in seen.items() if c >= max(1, allowed.get(t, 0))]
 
 

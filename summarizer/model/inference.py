@@ -81,6 +81,7 @@ class CableSummarizer:
         self.tagger = _load_tagger(loaded.path)
         self._always: set[int] | None = None  # token ids the constrained rewriter may always write
         self._negations: frozenset[int] = frozenset()  # and must copy when the source goes on with them
+        self._ends: frozenset[int] = frozenset()  # end-of-sequence ids: banned mid-source
         # A directory's generation lengths are data from outside: capped here, for every caller; the
         # notes say what was capped (the CLI and the page show them).
         self.notes = cap_generation(self)
@@ -249,16 +250,14 @@ class CableSummarizer:
         if self._always is None:
             self._always = allowed_token_ids(self.tokenizer)
             self._negations = negation_token_ids(self.tokenizer)
+            ends = (self.tokenizer.eos_token_id, self.tokenizer.sep_token_id, self.model.generation_config.eos_token_id)
+            self._ends = frozenset(i for i in ends if isinstance(i, int))
         # the rows as the encoder read them, special tokens included, as in training (padding left out)
         sources = [[t for t, m in zip(row, mask) if m] for row, mask in
                    zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
         beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
         return make_processor(sources, self._always, beams, ts.copy_bonus, text_at, start_len, ts.copy_probability or 0.0,
-                              int(ts.generation.get("no_repeat_ngram_size") or 0), self._end_ids(), self._negations)
-
-    def _end_ids(self) -> frozenset[int]:
-        ids = (self.tokenizer.eos_token_id, self.tokenizer.sep_token_id, self.model.generation_config.eos_token_id)
-        return frozenset(i for i in ids if isinstance(i, int))
+                              int(ts.generation.get("no_repeat_ngram_size") or 0), self._ends, self._negations)
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:

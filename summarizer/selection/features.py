@@ -67,6 +67,6 @@ def sentence_features(cable: Cable, sentences: list[Sentence], idf: dict[str, fl
             centrality / 10, idf_centrality / 50, any(c.isdigit() for c in s.text), '"' in s.text,
             bool(_COMMENT.match(s.text)), bool(_ATTRIBUTION.search(s.text)), bool(_FORWARD.search(s.text)),
             bool(_EMBASSY.search(s.text)), math.log1p(n),
-            sum(like) / len(like), max(like), len(comment & uniq) / len(uniq or (1,)), bool(comment),
+            sum(like) / len(like), max(like), len(comment & uniq) / max(1, len(uniq)), bool(comment),
         ])
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURE_NAMES))
