@@ -162,11 +162,33 @@ def _matched_label(line: str) -> str | None:
 _NUMBERED = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\.\s")
 
 
-@lru_cache(maxsize=8)  # every field function reads the same header
-def labelled_lines(header: str) -> tuple[list[str], list[str | None]]:
-    """The header's lines and the label each starts (or None)."""
-    lines = header.split("\n")
-    return lines, [label_of(line) for line in lines]
+@lru_cache(maxsize=8)  # parse reads five fields of the same header
+def _read(header: str) -> tuple[list[str], str]:
+    """The header's lines, and its text in capitals where the fields' labels are looked for."""
+    return header.split("\n"), header.upper()
+
+
+# A literal that every line with the field's label holds in capitals (LABEL ignores case, and the
+# characters it takes for these letters, "ſ" for "S" too, all upper-case to them).
+_LABEL_LITERAL = {"tags": "TAG", "subject": "SUBJ", "ref": "REF", "classified_by": "CLASS"}
+
+
+def _first_labelled(lines: list[str], upper: str, field: str) -> int:
+    """Index of the first line that starts the field (-1: none). Only the lines that hold the
+    label's literal are labelled: found with str.find, not by a test of each line in Python. (A line
+    of `upper` is the upper case of the same line of `lines`: upper-casing makes no line breaks.)"""
+    lit = _LABEL_LITERAL[field]
+    i, counted = 0, 0  # the line that `counted`, an offset in `upper`, is in
+    k = upper.find(lit)
+    while k >= 0:
+        i += upper.count("\n", counted, k)
+        if label_of(lines[i]) == field:
+            return i
+        counted = upper.find("\n", k)  # on to the next line: this one is labelled otherwise
+        if counted < 0:
+            return -1
+        k = upper.find(lit, counted)
+    return -1
 
 
 def field_text(header: str, field: str) -> str | None:
@@ -175,26 +197,25 @@ def field_text(header: str, field: str) -> str | None:
     TAGS in some PDF-derived cables put each tag on its own line between blank lines, so blank
     lines end only fields other than TAGS.
     """
-    lines, labels = labelled_lines(header)
-    if field in labels:  # the first line with the label (list.index scans in C)
-        i = labels.index(field)
-        line = lines[i]
-        m = LABEL.match(line)
-        parts = [line[m.end():]]
-        for j in range(i + 1, len(lines)):
-            nxt = lines[j]
-            if labels[j] or classification_line(nxt) or _NUMBERED.match(nxt):
-                break
-            if not nxt.strip():
-                if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
-                    continue
-                break
-            if field == "tags" and not is_tag_line(nxt):
-                break
-            parts.append(nxt)
-        text = " ".join(" ".join(parts).split())
-        return text
-    return None
+    lines, upper = _read(header)
+    i = _first_labelled(lines, upper, field)
+    if i < 0:
+        return None
+    line = lines[i]
+    m = LABEL.match(line)
+    parts = [line[m.end():]]
+    for j in range(i + 1, len(lines)):
+        nxt = lines[j]
+        if label_of(nxt) or classification_line(nxt) or _NUMBERED.match(nxt):
+            break
+        if not nxt.strip():
+            if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
+                continue
+            break
+        if field == "tags" and not is_tag_line(nxt):
+            break
+        parts.append(nxt)
+    return " ".join(" ".join(parts).split())
 
 
 def is_tag_line(line: str) -> bool:
@@ -276,31 +297,42 @@ _AWAITS_REASON = re.compile(r"(?i)\breasons?\s*+(?::\s*+)?$")
 def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tuple[str | None, list[str]]:
     """('Political Minister Counselor W. Michael Meserve', ['1.4(b)', '1.4(d)']) from the whole cable
     head: the header, then each of `paragraphs` after a blank line (the line may be wrapped into them)."""
-    lines, labels = labelled_lines(header)  # (cached: the other fields read the same header)
-    if paragraphs is not None:  # the lines of header + "\n\n" + "\n\n".join(paragraphs)
+    lines, upper = _read(header)
+    i = _first_labelled(lines, upper, "classified_by")
+    # The lines of header + "\n\n" + "\n\n".join(paragraphs), built only as far as they are read:
+    # the label's line and the five after it.
+    if i >= 0:
+        line, after = lines[i], lines[i + 1:i + 6]
+        if len(after) < 5 and paragraphs is not None:
+            after += ["", *"\n\n".join(paragraphs).split("\n")][:5 - len(after)]
+    else:
+        if paragraphs is None:
+            return None, []
         more = "\n\n".join(paragraphs).split("\n")
-        lines, labels = [*lines, "", *more], [*labels, None, *map(label_of, more)]
-    if "classified_by" in labels:
-        i = labels.index("classified_by")
-        line = lines[i]
-        m = LABEL.match(line)
-        joined = line[m.end():]
-        taken = 0
-        for nxt in lines[i + 1:i + 6]:
-            if not nxt.strip():
-                if _AWAITS_REASON.search(joined):
-                    continue  # "... Reasons" / "" / "1.4 (b) and (d).": the codes after a blank line
-                break
-            if taken == 3 or label_of(nxt) or re.match(r"\s*¶?\s*\d{1,2}\.\s", nxt):
-                break
-            joined += " " + nxt
-            taken += 1
-        joined = " ".join(joined.split()).lstrip(":; ")
-        cut = re.search(r"(?i)\b(?:for\s+)?reasons?\b|;\s*reason|\bE\.?O\.?\s*1\d{4}|\b\d\.\d", joined)
-        who, why = (joined[: cut.start()], joined[cut.start():]) if cut else (joined, "")
-        who = who.strip(" .,;:")
-        return (who or None), _reason_codes(why)
-    return None, []
+        i = next((j for j, text in enumerate(more) if label_of(text) == "classified_by"), -1)
+        if i < 0:
+            return None, []
+        line, after = more[i], more[i + 1:i + 6]
+    joined = line[LABEL.match(line).end():]
+    taken = 0
+    for nxt in after:
+        if not nxt.strip():
+            if _AWAITS_REASON.search(joined):
+                continue  # "... Reasons" / "" / "1.4 (b) and (d).": the codes after a blank line
+            break
+        if taken == 3 or label_of(nxt) or _NUMBERED.match(nxt):
+            break
+        joined += " " + nxt
+        taken += 1
+    joined = " ".join(joined.split()).lstrip(":; ")
+    cut = _REASON_START.search(joined)
+    who, why = (joined[: cut.start()], joined[cut.start():]) if cut else (joined, "")
+    who = who.strip(" .,;:")
+    return (who or None), _reason_codes(why)
+
+
+# Where the reasons start after the classifier's name and title.
+_REASON_START = re.compile(r"(?i)\b(?:for\s+)?reasons?\b|;\s*reason|\bE\.?O\.?\s*1\d{4}|\b\d\.\d")
 
 
 def _reason_codes(text: str) -> list[str]:
