@@ -38,8 +38,24 @@ CLASSIFICATION_LINE = re.compile(
 
 def classification_line(line: str) -> re.Match | None:
     """CLASSIFICATION_LINE.match(line), tried only on a line that ends with a digit (the serial's,
-    before spaces): most header lines do not, and are rejected without the regex."""
-    return CLASSIFICATION_LINE.match(line) if line.rstrip()[-1:].isdigit() else None
+    before spaces) and may open with a classification: most header lines fail one of the two
+    tests, and are rejected without the regex."""
+    if line.rstrip()[-1:].isdigit() and _may_open_classification(line.lstrip()):
+        return CLASSIFICATION_LINE.match(line)
+    return None
+
+
+# The first two characters of UNCLAS, CONFIDENTIAL, SECRET and LIMITED in capitals. The regex
+# ignores case and also takes "ı" and "İ" for "I", "ſ" for "S": upper-cased, all but "İ" are the
+# letter itself, so "Lİ" is listed too.
+_CLASSIFICATION_STARTS = frozenset({"UN", "CO", "SE", "LI", "L\u0130"})
+
+
+def _may_open_classification(s: str) -> bool:
+    """Whether CLASSIFICATION_LINE may match a line that starts with `s` (the line with its leading
+    spaces stripped): a classification is spaced letters ("C O N F ...", a space second) or one of
+    the words; lines shorter than two characters are not judged."""
+    return len(s) < 2 or s[1].isspace() or s[:2].upper() in _CLASSIFICATION_STARTS
 
 
 ROUTING = re.compile(
@@ -349,8 +365,11 @@ def _reason_codes(text: str) -> list[str]:
 def classification_match(header: str) -> re.Match | None:
     """The classification line, also when its station wrapped onto the next line
     ("C O N F I D E N T I A L SECTION 01 OF 04 THE" / "HAGUE 002047")."""
-    lines = header.split("\n")
+    lines = _read(header)[0]
     for i, line in enumerate(lines):
+        # Neither the line nor it joined to the next can match: most lines, at the cost of one test.
+        if not _may_open_classification(line.lstrip()):
+            continue
         m = classification_line(line)
         # A wrapped station: only when the next line ends with the serial.
         if not m and i + 1 < len(lines) and lines[i + 1].rstrip()[-1:].isdigit():
