@@ -7,7 +7,6 @@ to case because some cables were lower-cased by their sources.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from datetime import datetime
 from functools import lru_cache
 from itertools import islice
@@ -96,16 +95,17 @@ def _glued_candidates(lines: list[str]) -> set[int]:
     """Indexes of the lines that hold a label's literal text after their first character: only
     those can be cut (see _first_glued_label). Found with str.find over the joined lines, not by
     a test of each line in Python, which cost more."""
-    joined = "\n".join(lines)  # (no line holds a line break: lines.split_lines cut there)
-    starts = [0]  # where each line starts in `joined`
-    for text in lines:
-        starts.append(starts[-1] + len(text) + 1)
+    joined = "\n".join(lines)
+    if joined.count("\n") != len(lines) - 1:  # a line holds a line break (split_lines cuts there)
+        return {i for i, text in enumerate(lines) if any(text.find(lit, 1) > 0 for lit in _GLUED_LABELS)}
     found: set[int] = set()
     for lit in _GLUED_LABELS:
+        i, counted = 0, 0  # the line that `counted`, an offset in `joined`, is in
         k = joined.find(lit, 1)
         while k >= 0:
-            i = bisect_right(starts, k) - 1
-            if k > starts[i]:
+            if joined[k - 1] != "\n":  # not at a line start (most finds: the labels' own lines)
+                i += joined.count("\n", counted, k)
+                counted = k
                 found.add(i)
             k = joined.find(lit, k + 1)
     return found
