@@ -277,17 +277,27 @@ def _unglue(token: str) -> list[str]:
     return [token]
 
 
+_DOUBLED_SUBJECT = re.compile(r"^(?:SUBJ(?:ECT)?\s*:\s*)+", re.I)  # "SUBJECT: SUBJECT: ...": a doubled label
+_SUBJECT_MARKING = re.compile(r"^\(\s*[A-Z/]{1,8}\s*\)\s*", re.I)  # "(S) FOLLOWING-UP ..."
+
+
 def parse_subject(header: str) -> str | None:
     text = field_text(header, "subject")
     if not text:
         return None
-    text = re.sub(r"^(?:SUBJ(?:ECT)?\s*:\s*)+", "", text, flags=re.I)  # "SUBJECT: SUBJECT: ...": a doubled label
-    text = re.sub(r"^\(\s*[A-Z/]{1,8}\s*\)\s*", "", text, flags=re.I)  # "(S) FOLLOWING-UP ..."
+    text = _DOUBLED_SUBJECT.sub("", text)
+    if text[:1] == "(":  # (the marking's first character: most subjects have none)
+        text = _SUBJECT_MARKING.sub("", text)
     return text.strip() or None
 
 
 _NOT_STATIONS = {"A", "B", "C", "D", "E", "F", "REF", "AND", "NO", "PARA", "PARAGRAPH",
                  "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "SEPT", "OCT", "NOV", "DEC"}
+
+
+# A cable cited as (two-digit year,) station and serial; the letters that number the references.
+_REF_CABLE = re.compile(r"\b(?:(\d{2})\s+)?([A-Z][A-Z ]{1,24}?)\s+0*(\d{1,7})\b")
+_REF_LETTERS = re.compile(r"^(?:[A-H][.)]\s*)+")
 
 
 def parse_references(header: str) -> list[str]:
@@ -296,13 +306,13 @@ def parse_references(header: str) -> list[str]:
     if not text:
         return []
     refs: list[str] = []
-    for m in re.finditer(r"\b(?:(\d{2})\s+)?([A-Z][A-Z ]{1,24}?)\s+0*(\d{1,7})\b", text.upper()):
+    for m in _REF_CABLE.finditer(text.upper()):
         year, station, serial = m.groups()
         station = station.strip()
         # A month and a day ("OCT 08" in "SECDEF R162245Z OCT 08") is a date, not a cable.
         if station in _NOT_STATIONS or len(station) < 2:
             continue
-        station = re.sub(r"^(?:[A-H][.)]\s*)+", "", station).strip()
+        station = _REF_LETTERS.sub("", station).strip()
         refs.append(f"{year} {station} {serial}" if year else f"{station} {serial}")
     return refs or [text]
 
@@ -351,12 +361,17 @@ def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tup
 _REASON_START = re.compile(r"(?i)\b(?:for\s+)?reasons?\b|;\s*reason|\bE\.?O\.?\s*1\d{4}|\b\d\.\d")
 
 
+# A section and its letters, "1.4 (b) and (d)"; one letter of them.
+_REASON = re.compile(r"(\d\.\d)\s*((?:[\s(,/]*(?:(?:[Aa][Nn][Dd]|&)\s+)?\(?[a-hA-H]\)?(?![a-zA-Z]))*)")
+_REASON_LETTER = re.compile(r"(?<![a-zA-Z])([a-hA-H])(?![a-zA-Z])")
+
+
 def _reason_codes(text: str) -> list[str]:
     """'1.4 (b) and (d)' → ['1.4(b)', '1.4(d)']; '1.4 b/d' and '1.5 (B, D)' likewise."""
     codes: list[str] = []
-    for m in re.finditer(r"(\d\.\d)\s*((?:[\s(,/]*(?:(?:[Aa][Nn][Dd]|&)\s+)?\(?[a-hA-H]\)?(?![a-zA-Z]))*)", text):
+    for m in _REASON.finditer(text):
         section, letters = m.groups()
-        found = re.findall(r"(?<![a-zA-Z])([a-hA-H])(?![a-zA-Z])", letters)
+        found = _REASON_LETTER.findall(letters)
         codes.extend(f"{section}({l.lower()})" for l in found) if found else codes.append(section)
     return list(dict.fromkeys(codes))
 
