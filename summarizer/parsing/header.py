@@ -246,7 +246,10 @@ def parse_tags(header: str) -> list[str]:
         return []
     codes: dict[str, None] = {}  # ordered, and no quadratic "not in list" on a hostile TAGS line
     for token in _split_tags(text):
-        codes.update(dict.fromkeys(_unglue(token)))
+        if is_known_code(token):  # most tokens: _unglue's first test, without its list
+            codes[token] = None
+        else:
+            codes.update(dict.fromkeys(_unglue(token)))
     return list(codes)
 
 
@@ -256,6 +259,9 @@ _TAG_TOKEN = re.compile(r"[A-Za-z]{2,6}\s*\([^)]*\)|[^\s,;]+")
 
 def _split_tags(text: str) -> list[str]:
     # A person tag keeps its comma: "OVIP (BIDEN, JOSEPH)" or "ZAYED, SULTAN BIN".
+    if "(" not in text:  # no person tag (most lines): _TAG_TOKEN's tokens are the runs between these
+        tokens = text.replace(",", " ").replace(";", " ").split()[:MAX_TAG_TOKENS]
+        return [tok.upper() for tok in (t.strip(" .") for t in tokens) if tok]
     out: list[str] = []
     for m in islice(_TAG_TOKEN.finditer(text), MAX_TAG_TOKENS):
         tok = m.group().strip(" .;")
