@@ -222,11 +222,11 @@ def field_text(header: str, field: str) -> str | None:
     parts = [line[m.end():]]
     for j in range(i + 1, len(lines)):
         nxt = lines[j]
-        if label_of(nxt) or classification_line(nxt) or _NUMBERED.match(nxt):
-            break
-        if not nxt.strip():
+        if not nxt.strip():  # (first: a blank line is no label, classification or paragraph)
             if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
                 continue
+            break
+        if label_of(nxt) or classification_line(nxt) or _NUMBERED.match(nxt):
             break
         if field == "tags" and not is_tag_line(nxt):
             break
