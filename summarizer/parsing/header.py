@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
+from typing import Iterator
 
 from summarizer.parsing.clean import SHORT_LINE
 from summarizer.tags import is_known_code
@@ -301,9 +302,9 @@ _NOT_STATIONS = {"A", "B", "C", "D", "E", "F", "REF", "AND", "NO", "PARA", "PARA
                  "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "SEPT", "OCT", "NOV", "DEC"}
 
 
-# A cable cited as (two-digit year,) station and serial; the letters that number the references.
+# A cable cited as (two-digit year,) station and serial. The letter that numbers a reference, "A."
+# or "B)", is never part of the station: the station's characters are capitals and spaces.
 _REF_CABLE = re.compile(r"\b(?:(\d{2})\s+)?([A-Z][A-Z ]{1,24}?)\s+0*(\d{1,7})\b")
-_REF_LETTERS = re.compile(r"^(?:[A-H][.)]\s*)+")
 
 
 def parse_references(header: str) -> list[str]:
@@ -318,7 +319,6 @@ def parse_references(header: str) -> list[str]:
         # A month and a day ("OCT 08" in "SECDEF R162245Z OCT 08") is a date, not a cable.
         if station in _NOT_STATIONS or len(station) < 2:
             continue
-        station = _REF_LETTERS.sub("", station).strip()
         refs.append(f"{year} {station} {serial}" if year else f"{station} {serial}")
     return refs or [text]
 
@@ -331,12 +331,12 @@ def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tup
     head: the header, then each of `paragraphs` after a blank line (the line may be wrapped into them)."""
     lines, upper = _read(header)
     i = _first_labelled(lines, upper, "classified_by")
-    # The lines of header + "\n\n" + "\n\n".join(paragraphs), built only as far as they are read:
-    # the label's line and the five after it.
+    # The lines of header + "\n\n" + "\n\n".join(paragraphs), made only as far as they are read:
+    # the label's line and up to five after it (the loop below mostly stops at the blank line).
     if i >= 0:
         line, after = lines[i], lines[i + 1:i + 6]
         if len(after) < 5 and paragraphs is not None:
-            after += ["", *"\n\n".join(paragraphs).split("\n")][:5 - len(after)]
+            after = islice(chain(after, [""], _lines_of(paragraphs)), 5)
     else:
         if paragraphs is None:
             return None, []
@@ -370,6 +370,16 @@ _REASON_START = re.compile(r"(?i)\b(?:for\s+)?reasons?\b|;\s*reason|\bE\.?O\.?\s
 # A section and its letters, "1.4 (b) and (d)"; one letter of them.
 _REASON = re.compile(r"(\d\.\d)\s*((?:[\s(,/]*(?:(?:[Aa][Nn][Dd]|&)\s+)?\(?[a-hA-H]\)?(?![a-zA-Z]))*)")
 _REASON_LETTER = re.compile(r"(?<![a-zA-Z])([a-hA-H])(?![a-zA-Z])")
+
+
+def _lines_of(paragraphs: list[str]) -> Iterator[str]:
+    """The lines of "\n\n".join(paragraphs), one paragraph split at a time."""
+    if not paragraphs:
+        yield ""
+    for k, text in enumerate(paragraphs):
+        if k:
+            yield ""
+        yield from text.split("\n")
 
 
 def _reason_codes(text: str) -> list[str]:
