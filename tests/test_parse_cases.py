@@ -287,6 +287,21 @@ def test_lower_case_header_lines() -> None:
     assert c.body == "The meeting lasted an hour."
 
 
+def test_header_labels_with_letters_that_case_folding_reads_as_others() -> None:
+    """The labels are matched ignoring case, which also reads "ſ" as "s" and "İ" as "i": the header
+    fields are found by their labels' literals in capitals, which must not lose these lines."""
+    raw = (
+        "C O N F I D E N T I A L TOKYO 003797\n\nE.O. 12958: DECL: 07/06/2016\nTaGſ: prel, pgov\n"
+        "ſubject: talks resume\n\nClaſſİfied by: Ambassador John Doe, reasons 1.4 (b) and (d)\n\n"
+        "1. (C) The talks resumed.\n\n2. (C) The meeting lasted an hour.\n"
+    )
+    c = parse(raw)
+    assert c.tag_codes == ["PREL", "PGOV"]
+    assert c.subject == "talks resume"
+    assert c.classified_by == "Ambassador John Doe"
+    assert c.classification_reasons == ["1.4(b)", "1.4(d)"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Cleaning. Row: (id, body text after HEAD, expected paragraphs as (number, marking, text))
 # ---------------------------------------------------------------------------------------------
