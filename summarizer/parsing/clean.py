@@ -97,7 +97,9 @@ _STATION_WORDS = 4  # "IRAN RPO DUBAI", "PORT AU PRINCE"
 def strip_inline_page_headers(text: str, station: str | None = None) -> str:
     """Drop page headers ("BEIJING 00002305 002 OF 003") left inside running text. `station` (the
     classification line's, e.g. "NEW DELHI") says exactly which words before the serial go."""
-    if " OF " not in text or not _PAGE_TAIL.search(text):  # the usual case, decided without a full regex scan
+    # The usual case, decided without a full regex scan; "F" and "O" first: a one-character test runs
+    # as a memchr, several times faster than the search for " OF ".
+    if "F" not in text or "O" not in text or " OF " not in text or not _PAGE_TAIL.search(text):
         return text
     out, pos = [], 0
     for m in _INLINE_PAGE.finditer(text):
@@ -145,7 +147,10 @@ BANNER = re.compile(
 
 
 def strip_banner(text: str) -> str:
-    if "ebsite" not in text and "EBSITE" not in text and "eb Site" not in text:  # the usual case, no regex scan
+    # The usual case, no regex scan. Every banner holds a "W" (Website, WEBSITE, Web Site) and a "C"
+    # (Classified, CLASSIFIED): one-character tests (memchr) rule out four paragraphs in five before
+    # the three slower searches.
+    if "W" not in text or "C" not in text or ("ebsite" not in text and "EBSITE" not in text and "eb Site" not in text):
         return text
     out, pos = [], 0
     for m in BANNER.finditer(text):
@@ -167,7 +172,10 @@ def clean_text(text: str, station: str | None = None) -> str:
     """Joined paragraph lines → one clean line of prose."""
     text = strip_banner(strip_inline_page_headers(text, station))
     # Each substitution only where its text can be (str `in` tests run in C; regex scans do not).
-    if "SIPDIS" in text or ("C" in text and "D" in text and "P" in text and "Y" in text and _CORRECTED_HINT.search(text)):
+    # "SIPDIS" and "CORRECTED COPY" both hold a "D" and a "P": one-character tests (memchr) first.
+    if "D" in text and "P" in text and (
+        "SIPDIS" in text or ("Y" in text and "C" in text and _CORRECTED_HINT.search(text))
+    ):
         text = _INLINE_SIPDIS.sub(" ", text)
     if "¶" in text:
         text = _PILCROW.sub("", text)
