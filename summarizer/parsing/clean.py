@@ -1,6 +1,7 @@
 """What is not content: handling lines, page headers, section counters, rules; and text cleaning."""
 from __future__ import annotations
 
+import functools
 import re
 
 PARTIAL_EXTRACT = re.compile(r"^\s*This record is a partial extract of the original cable\..*$", re.I)
@@ -38,7 +39,9 @@ PARA_NUMBER = re.compile(r"^\s*+(?:¶\s*+)?(\d{1,2})\s?\.(?!\d)\s*")
 # "(C)", "(SBU)", "(S//NF)", "(U) ", "(C/NF)", "(S/REL UK)": a classification marking.
 # Possessive quantifiers throughout: each run of capitals, spaces or slashes is read one way only
 # (the patterns in this package must stay linear on hostile text; tests/test_hardening_regex.py).
-MARKING = re.compile(r"^\s*+\(\s*+((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*+)(?:\s*+/{1,2}\s*+[A-Z][A-Z ,]*+)*+)\s*\)\s*")
+_MARKING = r"\s*+\(\s*+((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*+)(?:\s*+/{1,2}\s*+[A-Z][A-Z ,]*+)*+)\s*\)\s*"
+MARKING = re.compile("^" + _MARKING)
+_MARKING_AT = re.compile(_MARKING)  # matched after a paragraph number ("^" holds only at the string's start)
 
 
 # The record dump some mirrors append after the signature: "MILAM 0 10/26/2007 5416 BTIO,ECON,LY A
@@ -211,13 +214,15 @@ def _single_spaced(text: str) -> str:
 
 def split_number_and_marking(text: str) -> tuple[int | None, str | None, str]:
     """'¶3. (C) The minister said...' → (3, 'C', 'The minister said...')."""
-    number = None
+    # The marking is matched where the number ends, so that the text is copied once, not twice.
+    number, pos = None, 0
     m = PARA_NUMBER.match(text)
     if m:
-        number = int(m.group(1))
-        text = text[m.end():]
-    marking, text = split_marking(text)
-    return number, marking, text
+        number, pos = int(m.group(1)), m.end()
+    m = _MARKING_AT.match(text, pos)
+    if not m:
+        return number, None, text[pos:]
+    return number, _normalized_marking(m.group(1)), text[m.end():]
 
 
 def split_marking(text: str) -> tuple[str | None, str]:
@@ -232,3 +237,9 @@ _SLASHES = re.compile(r"(?<!\s)\s*+/{1,2}\s*+")  # starts where a run of spaces 
 
 def normalize_marking(marking: str) -> str:
     return _SLASHES.sub("/", marking.strip()).upper() if "/" in marking else marking.strip().upper()
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized_marking(marking: str) -> str:
+    """normalize_marking, remembered: the corpus has a few dozen markings, "C" and "SBU" most."""
+    return normalize_marking(marking)
