@@ -105,13 +105,35 @@ def strip_inline_page_headers(text: str, station: str | None = None) -> str:
     if "F" not in text or "O" not in text or " OF " not in text or not _PAGE_TAIL.search(text):
         return text
     out, pos = [], 0
-    for m in _INLINE_PAGE.finditer(text):
+    for m in _inline_pages(text):
         out.append(text[pos:_station_start(text, m.start(), station)])
         pos = m.end()
     if not out:
         return text
     out.append(text[pos:])
     return " ".join(" ".join(out).split())
+
+
+_PAGE_SPAN = 16  # the most characters of a page header between its spaces: "00002305 002.1 "
+
+
+def _inline_pages(text: str):
+    """_INLINE_PAGE.finditer(text), read off the hits of its tail (_PAGE_TAIL, "OF 003"): the scan
+    for the tail's literal is fast, _INLINE_PAGE's (it opens with a look-behind) is not. Each match
+    ends with a tail and starts at most _PAGE_SPAN characters and two runs of spaces before it, so
+    the full pattern is only searched for there."""
+    pos = 0  # where the last match ended: finditer's matches do not overlap
+    for tail in _PAGE_TAIL.finditer(text):
+        lo = tail.start()
+        while lo > pos and text[lo - 1].isspace():  # the spaces before "OF"
+            lo -= 1
+        lo = max(pos, lo - _PAGE_SPAN)
+        while lo > pos and text[lo - 1].isspace():  # the spaces before the serial
+            lo -= 1
+        m = _INLINE_PAGE.search(text, lo, tail.end())
+        if m:
+            yield m
+            pos = m.end()
 
 
 def _station_start(text: str, at: int, station: str | None) -> int:
@@ -206,10 +228,14 @@ def _printable(text: str) -> bool:
 def _single_spaced(text: str) -> str:
     """" ".join(text.split()) for printable text, whose only space is " " (tabs, line breaks, other
     Unicode spaces and the zero-width one are all unprintable): runs of spaces made one, ends
-    stripped. str.replace runs in C; split and join make an object of every word."""
-    while "  " in text:
-        text = text.replace("  ", " ")
+    stripped. One substitution of every run (split and join make an object of every word; a loop
+    of str.replace("  ", " ") takes a second pass to learn that no run is left)."""
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
     return text.strip(" ")
+
+
+_SPACE_RUN = re.compile("  +")
 
 
 def split_number_and_marking(text: str) -> tuple[int | None, str | None, str]:
