@@ -184,7 +184,7 @@ def _comment_start(paragraphs: list[Paragraph]) -> tuple[int, int] | None:
         # A cheap test first: most paragraphs have no label. ("M" in text runs as a memchr, faster than
         # the search for "OMMENT" that it spares half the paragraphs.)
         if "omment" in text or ("M" in text and "OMMENT" in text):
-            m = _search_before_hint(COMMENT_START, _hint(_COMMENT_HINT, _COMMENT_HINT_LOWER, text, text.lower()), text)
+            m = _comment_label(text)
             if m and m.start() == 0:
                 return i, m.end()
             if m and after_sentence is None:
@@ -196,6 +196,28 @@ def _comment_start(paragraphs: list[Paragraph]) -> tuple[int, int] | None:
     return after_sentence
 
 
+def _comment_label(text: str) -> re.Match | None:
+    """COMMENT_START.search(text), tried only before each hit of its hint, in order. A label's match
+    runs from the run of letters, spaces, brackets and slashes before a hint to the hint's end (its
+    first punctuation mark) and further only by optional parts, and COMMENT_START has no look-ahead
+    and no "$": so the match is found in the text cut at the hint's end. (A scan on from the first
+    hint ran slowly through the rest of the paragraph when that hit opened no label.)"""
+    hits = _COMMENT_HINT_LOWER.finditer(text.lower()) if text.isascii() else _COMMENT_HINT.finditer(text)
+    for h in hits:
+        m = COMMENT_START.search(text, _run_start(text, h.start()), h.end())
+        if m:
+            return COMMENT_START.match(text, m.start())  # the whole label, with what follows its mark
+    return None
+
+
+def _run_start(text: str, k: int) -> int:
+    """The start of the run of letters, spaces, brackets and slashes that ends at k (a label's
+    marking and BEGIN are made of these)."""
+    while k > 0 and (text[k - 1].isalpha() or text[k - 1].isspace() or text[k - 1] in "()/"):
+        k -= 1
+    return k
+
+
 def _hint(hint: re.Pattern, lower_hint: re.Pattern, text: str, low: str, pos: int = 0) -> int:
     """Where hint.search(text, pos) starts, -1 if nowhere. `low` is text.lower(); in ASCII text it
     keeps every character where it was, and lower_hint, hint in lower case without re.I, opens with
@@ -205,16 +227,13 @@ def _hint(hint: re.Pattern, lower_hint: re.Pattern, text: str, low: str, pos: in
 
 
 def _search_before_hint(pattern: re.Pattern, h: int, text: str) -> re.Match | None:
-    """pattern.search(text) for START and COMMENT_START, whose matches run from a sentence start
-    over an optional marking and BEGIN (letters, spaces, brackets, slashes) to a hit of their hint
-    (the first at `h`, -1: none): none starts before the run of such characters that leads to the
-    first hit, so the slow scan starts there."""
+    """pattern.search(text) for START, whose matches run from a sentence start over an optional
+    marking and BEGIN (letters, spaces, brackets, slashes) to a hit of its hint (the first at `h`,
+    -1: none): none starts before the run of such characters that leads to the first hit, so the
+    slow scan starts there."""
     if h < 0:
         return None
-    k = h
-    while k > 0 and (text[k - 1].isalpha() or text[k - 1].isspace() or text[k - 1] in "()/"):
-        k -= 1
-    return pattern.search(text, k)
+    return pattern.search(text, _run_start(text, h))
 
 
 def _search_from_hint(pattern: re.Pattern, h: int, text: str, pos: int = 0) -> re.Match | None:
