@@ -35,13 +35,15 @@ _CORRECTED_HINT = re.compile(r"C\s?O\s?R\s?R\s?E\s?C\s?T")
 _PILCROW = re.compile(r"¶\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # "¶1.", "1.", "12." at the start of a paragraph (a lettered "¶B." only in REF lists).
-PARA_NUMBER = re.compile(r"^\s*+(?:¶\s*+)?(\d{1,2})\s?\.(?!\d)\s*")
+_NUMBER = r"\s*+(?:¶\s*+)?(\d{1,2})\s?\.(?!\d)\s*"
+PARA_NUMBER = re.compile("^" + _NUMBER)
 # "(C)", "(SBU)", "(S//NF)", "(U) ", "(C/NF)", "(S/REL UK)": a classification marking.
 # Possessive quantifiers throughout: each run of capitals, spaces or slashes is read one way only
 # (the patterns in this package must stay linear on hostile text; tests/test_hardening_regex.py).
 _MARKING = r"\s*+\(\s*+((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*+)(?:\s*+/{1,2}\s*+[A-Z][A-Z ,]*+)*+)\s*\)\s*"
 MARKING = re.compile("^" + _MARKING)
-_MARKING_AT = re.compile(_MARKING)  # matched after a paragraph number ("^" holds only at the string's start)
+# Both at once, each optional (it always matches, maybe nothing): one regex call instead of two.
+_NUMBER_AND_MARKING = re.compile(f"(?:{_NUMBER})?(?:{_MARKING})?")
 
 
 # The record dump some mirrors append after the signature: "MILAM 0 10/26/2007 5416 BTIO,ECON,LY A
@@ -240,15 +242,13 @@ _SPACE_RUN = re.compile("  +")
 
 def split_number_and_marking(text: str) -> tuple[int | None, str | None, str]:
     """'¶3. (C) The minister said...' → (3, 'C', 'The minister said...')."""
-    # The marking is matched where the number ends, so that the text is copied once, not twice.
-    number, pos = None, 0
-    m = PARA_NUMBER.match(text)
-    if m:
-        number, pos = int(m.group(1)), m.end()
-    m = _MARKING_AT.match(text, pos)
-    if not m:
-        return number, None, text[pos:]
-    return number, _normalized_marking(m.group(1)), text[m.end():]
+    m = _NUMBER_AND_MARKING.match(text)
+    number, marking = m.group(1, 2)
+    return (
+        int(number) if number else None,
+        _normalized_marking(marking) if marking else None,
+        text[m.end():],  # one copy of the text, not one a part
+    )
 
 
 def split_marking(text: str) -> tuple[str | None, str]:
