@@ -116,7 +116,9 @@ def strip_inline_page_headers(text: str, station: str | None = None) -> str:
     return " ".join(" ".join(out).split())
 
 
-_PAGE_SPAN = 16  # the most characters of a page header between its spaces: "00002305 002.1 "
+# The most characters of a page header between its two runs of spaces: an eight-digit serial, up to
+# three spaces, the page and a decimal ("00002305   002.1").
+_PAGE_SPAN = 16
 
 
 def _inline_pages(text: str):

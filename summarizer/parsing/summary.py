@@ -36,13 +36,21 @@ _WORD_HINT = re.compile(_WORD, re.I)
 _END_HINT = re.compile(rf"END\s+(?:OF\s+)?{_WORD}", re.I)
 _COMMENT_HINT = re.compile(r"COMMENTS?\s*[:.\-\u2013\u2014]", re.I)
 _COMMENT_END_HINT = re.compile(r"END\s+(?:OF\s+)?COMMENT", re.I)
-# The same hints in lower case and without re.I, for ASCII text lower-cased (which keeps every
-# character where it was): each opens with a literal ("sum", "end", "comment") that the engine
-# finds by a fast scan, where a re.I pattern is tried at every character.
-_WORD_HINT_LOWER = re.compile(r"sum(?:mary|may|ary|mmary|mery)")
-_END_HINT_LOWER = re.compile(r"end\s+(?:of\s+)?sum(?:mary|may|ary|mmary|mery)")
-_COMMENT_HINT_LOWER = re.compile(r"comments?\s*[:.\-\u2013\u2014]")
-_COMMENT_END_HINT_LOWER = re.compile(r"end\s+(?:of\s+)?comment")
+
+
+def _lower_case(hint: re.Pattern) -> re.Pattern:
+    """The hint in lower case and without re.I, for ASCII text lower-cased (which keeps every
+    character where it was): the engine skips to its first letter by a fast scan, where a re.I
+    pattern is tried at every character."""
+    assert not re.search(r"\\[A-Z]", hint.pattern), "an escape such as \\S would change in lower case"
+    return re.compile(hint.pattern.lower())
+
+
+_WORD_HINT_LOWER = _lower_case(_WORD_HINT)
+_END_HINT_LOWER = _lower_case(_END_HINT)
+_COMMENT_HINT_LOWER = _lower_case(_COMMENT_HINT)
+_COMMENT_END_HINT_LOWER = _lower_case(_COMMENT_END_HINT)
+
 _SUMMARY_HEADING = re.compile(rf"\s*(?:{_MARK}\s*)?{_WORD}{_AND}?\s*[:.]?\s*", re.I)
 _OF_FOR = re.compile(r"\s*(?:of|for)\b", re.I)
 _LONE_MARK = re.compile(rf"(?:{_MARK}\s*)?")
