@@ -818,3 +818,16 @@ def test_heading_and_rule_on_one_line(line: str, heading: str) -> None:
 def test_a_titled_comment_heading_opens_the_comment(heading: str) -> None:
     c = parse(cable(f"1. (C) The minister spoke.\n\n{heading} " + "-" * 45 + " ---\n\n2. (C) We doubt the shuffle helps.\n"))
     assert c.comment == "We doubt the shuffle helps."
+
+
+def test_summary_parts_keep_every_paragraph_field() -> None:
+    """summary._part builds a paragraph's parts directly, not through dataclasses.replace: it must
+    name every field of Paragraph, so that a new field is not dropped from the parts."""
+    from dataclasses import fields
+
+    from summarizer.cable import Paragraph
+    from summarizer.parsing.summary import _part
+
+    p = Paragraph(number=3, marking="C", text="x", start=5, end=9, heading="H")
+    assert [f.name for f in fields(Paragraph)] == ["number", "marking", "text", "start", "end", "heading"]
+    assert _part(p, "y", None, None) == Paragraph(number=None, marking="C", text="y", start=5, end=9, heading=None)
