@@ -15,6 +15,9 @@ from summarizer.tags import describe
 __all__ = ["parse", "NOT_A_CABLE"]
 
 _PARA_FIRST = frozenset("¶0123456789")
+# The first characters with which a line can start a label (label_of's own first test, done here
+# without the call: most header lines are routing lines, blank, or SIPDIS).
+_LABEL_GATE = h.LABEL_FIRST | {"¶"}
 NOT_A_CABLE = "no cable header, paragraph markings or numbered paragraphs found: this does not look like a cable"
 _FIRST_PARA = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.(?!\d)|\d{1,2}\s?\.(?!\d)\s*\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\))")
 _MARKED = re.compile(r"\(\s*(?:U|C|S|SBU|S\s*//?\s*NF|C\s*//?\s*NF)\s*\)")
@@ -79,7 +82,7 @@ def header_end(lines: list[Line]) -> int:
         c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
         if c in _PARA_FIRST and _FIRST_PARA.match(text):
             break  # the first numbered paragraph: the header ends before it at the latest
-        label = h.label_of(text)
+        label = h.label_of(text) if c in _LABEL_GATE else None
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
         # start with a letter, routing lines with a capital.)

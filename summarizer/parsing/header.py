@@ -151,7 +151,7 @@ LABEL_STARTS = frozenset({"TA", "SU", "RE", "E.", "EO", "CL", "(U"})
 # Every character whose upper case starts with T, S, R, E, C or "(" (all of Unicode, listed once:
 # "ß" is "SS", "ſ" is "S", "ẗ" is "T" and a diaeresis, "ﬅ" and "ﬆ" are "ST"): the first characters
 # with which `two` below can be in LABEL_STARTS or start with "E".
-_LABEL_FIRST = frozenset("(CERSTcerst\u00df\u017f\u1e97\ufb05\ufb06")
+LABEL_FIRST = frozenset("(CERSTcerst\u00df\u017f\u1e97\ufb05\ufb06")
 
 
 def label_of(line: str) -> str | None:
@@ -159,7 +159,7 @@ def label_of(line: str) -> str | None:
     s = line.lstrip()
     if s[:1] == "¶":
         s = s[1:].lstrip()
-    if s[:1] not in _LABEL_FIRST:  # most lines: decided without upper-casing anything
+    if s[:1] not in LABEL_FIRST:  # most lines: decided without upper-casing anything
         return None
     two = s[:2].upper()  # no label starts otherwise (see LABEL_STARTS): skip the regex
     if two not in LABEL_STARTS and not (two[:1] == "E" and two[1:2].isspace()):
