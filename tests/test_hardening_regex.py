@@ -36,8 +36,8 @@ def _params():
 
 def test_the_audit_finds_the_patterns():
     assert len(PATTERNS) >= 40
-    assert {"parsing.clean.MARKING", "parsing.header.LABEL", "parsing.summary.START"} <= set(PATTERNS)
-    assert ops_for("parsing.clean.MARKING", USES) == ["match"]  # used with .match: scans are not its worst case
+    assert {"parsing.clean.NUMBER_AND_MARKING", "parsing.header.LABEL", "parsing.summary.START"} <= set(PATTERNS)
+    assert ops_for("parsing.clean.NUMBER_AND_MARKING", USES) == ["match"]  # used with .match: scans are not its worst case
     assert "finditer" in ops_for("parsing.clean.BANNER", USES)  # used with .sub
 
 

@@ -36,14 +36,12 @@ _PILCROW = re.compile(r"¶\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # "¶1.", "1.", "12." at the start of a paragraph (a lettered "¶B." only in REF lists).
 _NUMBER = r"\s*+(?:¶\s*+)?(\d{1,2})\s?\.(?!\d)\s*"
-PARA_NUMBER = re.compile("^" + _NUMBER)
 # "(C)", "(SBU)", "(S//NF)", "(U) ", "(C/NF)", "(S/REL UK)": a classification marking.
 # Possessive quantifiers throughout: each run of capitals, spaces or slashes is read one way only
 # (the patterns in this package must stay linear on hostile text; tests/test_hardening_regex.py).
 _MARKING = r"\s*+\(\s*+((?:U|C|S|TS|SBU|LOU|FOUO|CUI|NF|REL[A-Z ,]*+)(?:\s*+/{1,2}\s*+[A-Z][A-Z ,]*+)*+)\s*\)\s*"
-MARKING = re.compile("^" + _MARKING)
 # Both at once, each optional (it always matches, maybe nothing): one regex call instead of two.
-_NUMBER_AND_MARKING = re.compile(f"(?:{_NUMBER})?(?:{_MARKING})?")
+NUMBER_AND_MARKING = re.compile(f"(?:{_NUMBER})?(?:{_MARKING})?")
 
 
 # The record dump some mirrors append after the signature: "MILAM 0 10/26/2007 5416 BTIO,ECON,LY A
@@ -244,30 +242,18 @@ _SPACE_RUN = re.compile("  +")
 
 def split_number_and_marking(text: str) -> tuple[int | None, str | None, str]:
     """'¶3. (C) The minister said...' → (3, 'C', 'The minister said...')."""
-    m = _NUMBER_AND_MARKING.match(text)
+    m = NUMBER_AND_MARKING.match(text)
     number, marking = m.group(1, 2)
     return (
         int(number) if number else None,
-        _normalized_marking(marking) if marking else None,
+        normalize_marking(marking) if marking else None,
         text[m.end():],  # one copy of the text, not one a part
     )
-
-
-def split_marking(text: str) -> tuple[str | None, str]:
-    m = MARKING.match(text)
-    if not m:
-        return None, text
-    return normalize_marking(m.group(1)), text[m.end():]
 
 
 _SLASHES = re.compile(r"(?<!\s)\s*+/{1,2}\s*+")  # starts where a run of spaces starts, never inside
 
 
+@functools.lru_cache(maxsize=256)  # the corpus has a few dozen markings, "C" and "SBU" most
 def normalize_marking(marking: str) -> str:
     return _SLASHES.sub("/", marking.strip()).upper() if "/" in marking else marking.strip().upper()
-
-
-@functools.lru_cache(maxsize=256)
-def _normalized_marking(marking: str) -> str:
-    """normalize_marking, remembered: the corpus has a few dozen markings, "C" and "SBU" most."""
-    return normalize_marking(marking)
