@@ -48,6 +48,11 @@ _PARAGRAPH_AHEAD = re.compile(r"\s*¶|\s*\d{1,2}\.\s")
 # a regex scan over every character of a long line does not).
 _CUT_LITERALS = ("SIPDIS", "E.", "TAG", "SUBJECT", "REF", "Classified", "CLASSIFIED", "C O N F I D E N T I A L",
                  "S E C R E T", "U N C L A S S I F I E D", "¶", "------", "======", "- - - -")
+# In a run of dashes (or "=") only its first three offsets are candidates: `_FLAT_CUT` matches the
+# whole run from the first offset it tries there, which is the first or (after a "- - - -" that ends
+# on the run's first dash) the second; the third is the candidate that follows a match at the second,
+# which `_flat_cuts` adds past MAX_LINES. The rest of the run would only be skipped.
+_RUN_END = {"------": re.compile(r"-++"), "======": re.compile(r"=++")}
 
 
 def _flat_cuts(text: str) -> set[int]:
@@ -85,7 +90,12 @@ def _cut_candidates(text: str) -> set[int]:
         at = text.find(lit)
         while at >= 0:
             found.add(at)
-            at = text.find(lit, at + 1)
+            if lit in _RUN_END:  # a rule: one find per character of it would be one candidate each
+                end = _RUN_END[lit].match(text, at).end()
+                found.update(range(at + 1, min(at + 3, end - 5)))
+                at = text.find(lit, end)
+            else:
+                at = text.find(lit, at + 1)
     # "3. (C)": from each "(" back over 1-3 spaces to a "." and the one or two digits before it.
     q = text.find("(")
     while q >= 0:
@@ -347,7 +357,13 @@ def _unflatten(lines: list[Line]) -> list[Line]:
         if not ln.text:
             out.append(ln)
             continue
-        cuts = sorted(_flat_cuts(ln.text))
+        cuts = _flat_cuts(ln.text)
+        if len(cuts) == 2:  # no cut inside (most long lines): the line is one piece
+            out.append(_strip(ln))
+            if _RULE_ONLY.match(ln.text):
+                out.append(Line("", ln.start + len(ln.text), ln.start + len(ln.text)))
+            continue
+        cuts = sorted(cuts)
         pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
         for i, (a, b) in enumerate(pieces):
             nxt = ln.text[pieces[i + 1][0]:pieces[i + 1][1]] if i + 1 < len(pieces) else ""
@@ -366,6 +382,10 @@ def _unflatten(lines: list[Line]) -> list[Line]:
 
 
 def _strip(ln: Line) -> Line:
-    lead = len(ln.text) - len(ln.text.lstrip())
-    trail = len(ln.text) - len(ln.text.rstrip())
-    return Line(ln.text.strip(), ln.start + lead, ln.end - trail)
+    text = ln.text
+    stripped = text.strip()
+    if len(stripped) == len(text):
+        return ln  # the usual case: no copies of a long line to measure
+    lead = len(text) - len(text.lstrip()) if stripped else len(text)
+    trail = len(text) - lead - len(stripped) if stripped else len(text)
+    return Line(stripped, ln.start + lead, ln.end - trail)
