@@ -174,33 +174,43 @@ def _special_lines(raw: str, lines: list[Line]) -> tuple[list[int], set[int]]:
     "SUBJECT". All other lines come out as they are. Found with str.find and literal-led regexes
     over the whole text: a Python test of every line costs more than the rest of split_lines on an
     ordinary cable."""
-    starts = list(map(itemgetter(1), lines))
-    hinted = {bisect_right(starts, k) - 1 for k in _glued_hints(raw)}  # the line each offset is in
+    # The line each offset is in, by bisection on the lines' starts (a few offsets a cable: cheaper
+    # than a list of every start).
+    hinted = {bisect_right(lines, k, key=_START) - 1 for k in _glued_hints(raw)}
     found = set(hinted)
     for word in _FLAT_WORDS:
         k = raw.find(word)
         while k >= 0:
-            found.add(bisect_right(starts, k) - 1)
+            found.add(bisect_right(lines, k, key=_START) - 1)
             k = raw.find(word, k + 1)
-    if max(map(len, map(itemgetter(0), lines))) > FLAT_MIN_LINE_LENGTH:
+    if max(map(len, map(_TEXT, lines))) > FLAT_MIN_LINE_LENGTH:
         found.update(i for i, ln in enumerate(lines) if len(ln[0]) > FLAT_MIN_LINE_LENGTH)
     return sorted(found), hinted
+
+
+_TEXT, _START = itemgetter(0), itemgetter(1)
 
 
 # Where _glued_paragraph_at may find a paragraph: the "." of a "3. (C)", or a "1.", with a space
 # (not a line break) before the number (the space must follow a "." ":" or ")", which
 # `_after_sentence` checks). The paragraph numbers that open a line, as most "3. (C)" do, are not
-# hits. Each pattern starts with a literal, so the scan of the text runs in C; the look-behinds are
-# tried only where the literal stands.
-_MARKED_HINT = re.compile(r"\.(?:(?<=[^\S\r\n]\d\.)|(?<=[^\S\r\n]\d\d\.))\s?\(")
-_SUMMARY_HINT = re.compile(r"1\.(?<=[^\S\r\n]1\.)")
+# hits. One scan finds the "." after a spaced number (the pattern starts with a literal, so the scan
+# runs in C and the look-behinds are tried only at a "."); the two hints are told apart at its few hits.
+_NUMBER_DOT = re.compile(r"\.(?:(?<=[^\S\r\n]\d\.)|(?<=[^\S\r\n]\d\d\.))")
+_MARKING_AHEAD = re.compile(r"\s?\(")  # "3. (C)": after the number's "."
+_SUMMARY_HINT = re.compile(r"1\.(?<=[^\S\r\n]1\.)")  # "1. SUMMARY": at the "1"
 
 
 def _glued_hints(raw: str) -> list[int]:
     """Offsets of the places where _glued_paragraph_at may find a paragraph (its other tests, the
     marking and "SUMMARY", are left to it)."""
-    out = [d for m in _MARKED_HINT.finditer(raw) for d in (m.start() - 1, m.start() - 2) if _after_sentence(raw, d)]
-    out.extend(m.start() for m in _SUMMARY_HINT.finditer(raw) if _after_sentence(raw, m.start()))
+    out = []
+    for m in _NUMBER_DOT.finditer(raw):
+        dot = m.start()
+        if _MARKING_AHEAD.match(raw, dot + 1):  # the number's one or two digits (a " 1." among them)
+            out.extend(d for d in (dot - 1, dot - 2) if _after_sentence(raw, d))
+        elif _SUMMARY_HINT.match(raw, dot - 1) and _after_sentence(raw, dot - 1):
+            out.append(dot - 1)
     return out
 
 
