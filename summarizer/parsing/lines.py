@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter, not_
 from typing import NamedTuple
 
@@ -241,10 +241,14 @@ def _undouble(lines: list[Line]) -> list[Line]:
     (a paragraph a line) is excluded by its long lines."""
     # The run-ons are counted from the blank lines alone (found by C-level maps): most texts have
     # fewer than 3 and are decided without a pass over every line.
-    texts = list(map(itemgetter(0), lines))
+    # A blank line is empty or all spaces: two scans that copy nothing (str.strip copies every line
+    # with a space at an end). The count does not depend on the order the lines are seen in.
+    texts = list(map(_TEXT, lines))
+    everyone = range(len(texts))
+    last = len(texts) - 1
     run_on = 0
-    for i in compress(range(len(texts)), map(not_, map(str.strip, texts))):
-        if 0 < i < len(texts) - 1 and texts[i + 1][:1].islower() and texts[i - 1].strip() and _unfinished(texts[i - 1]):
+    for i in chain(compress(everyone, map(not_, texts)), compress(everyone, map(str.isspace, texts))):
+        if 0 < i < last and texts[i + 1][:1].islower() and texts[i - 1].strip() and _unfinished(texts[i - 1]):
             run_on += 1
     if run_on < 3:
         return lines
