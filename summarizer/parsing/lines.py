@@ -357,12 +357,25 @@ def _may_hold_half(raw: str) -> bool:
         return True  # decided by the full test
     breaks = [ch for ch in _SPLITLINES_BREAKS if ch in raw]  # usually "\n" alone
     lead = len(raw) - len(raw.lstrip())
-    for i in {lead + max(0, length // 2 - 1), lead + length // 2}:
-        start = max((raw.rfind(ch, 0, i) for ch in breaks), default=-1) + 1
-        ends = [k for k in (raw.find(ch, i) for ch in breaks) if k >= 0]
-        if 2 * len(raw[start:min(ends, default=len(raw))].strip()) >= length:
+    end = -1
+    for i in (lead + max(0, length // 2 - 1), lead + length // 2):
+        if i < end:
+            continue  # the second middle character is on the line just measured (the usual case)
+        start, end = _line_around(raw, i, breaks)
+        if 2 * len(raw[start:end].strip()) >= length:
             return True
     return False
+
+
+def _line_around(raw: str, i: int, breaks: list[str]) -> tuple[int, int]:
+    """(start, end) of the line (as str.splitlines cuts at `breaks`) that holds offset i."""
+    if len(breaks) == 1:  # "\n" alone: no Python-level max and min over the break characters
+        ch = breaks[0]
+        end = raw.find(ch, i)
+        return raw.rfind(ch, 0, i) + 1, end if end >= 0 else len(raw)
+    start = max((raw.rfind(ch, 0, i) for ch in breaks), default=-1) + 1
+    ends = [k for k in (raw.find(ch, i) for ch in breaks) if k >= 0]
+    return start, min(ends, default=len(raw))
 
 
 def _unflatten(lines: list[Line]) -> list[Line]:
