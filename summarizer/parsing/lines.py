@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter, not_
 from typing import NamedTuple
 
@@ -48,6 +48,11 @@ _PARAGRAPH_AHEAD = re.compile(r"\s*¶|\s*\d{1,2}\.\s")
 # a regex scan over every character of a long line does not).
 _CUT_LITERALS = ("SIPDIS", "E.", "TAG", "SUBJECT", "REF", "Classified", "CLASSIFIED", "C O N F I D E N T I A L",
                  "S E C R E T", "U N C L A S S I F I E D", "¶", "------", "======", "- - - -")
+# In a run of dashes (or "=") only its first three offsets are candidates: `_FLAT_CUT` matches the
+# whole run from the first offset it tries there, which is the first or (after a "- - - -" that ends
+# on the run's first dash) the second; the third is the candidate that follows a match at the second,
+# which `_flat_cuts` adds past MAX_LINES. The rest of the run would only be skipped.
+_RUN_END = {"------": re.compile(r"-++"), "======": re.compile(r"=++")}
 
 
 def _flat_cuts(text: str) -> set[int]:
@@ -85,7 +90,12 @@ def _cut_candidates(text: str) -> set[int]:
         at = text.find(lit)
         while at >= 0:
             found.add(at)
-            at = text.find(lit, at + 1)
+            if lit in _RUN_END:  # a rule: one find per character of it would be one candidate each
+                end = _RUN_END[lit].match(text, at).end()
+                found.update(range(at + 1, min(at + 3, end - 5)))
+                at = text.find(lit, end)
+            else:
+                at = text.find(lit, at + 1)
     # "3. (C)": from each "(" back over 1-3 spaces to a "." and the one or two digits before it.
     q = text.find("(")
     while q >= 0:
@@ -164,33 +174,43 @@ def _special_lines(raw: str, lines: list[Line]) -> tuple[list[int], set[int]]:
     "SUBJECT". All other lines come out as they are. Found with str.find and literal-led regexes
     over the whole text: a Python test of every line costs more than the rest of split_lines on an
     ordinary cable."""
-    starts = list(map(itemgetter(1), lines))
-    hinted = {bisect_right(starts, k) - 1 for k in _glued_hints(raw)}  # the line each offset is in
+    # The line each offset is in, by bisection on the lines' starts (a few offsets a cable: cheaper
+    # than a list of every start).
+    hinted = {bisect_right(lines, k, key=_START) - 1 for k in _glued_hints(raw)}
     found = set(hinted)
     for word in _FLAT_WORDS:
         k = raw.find(word)
         while k >= 0:
-            found.add(bisect_right(starts, k) - 1)
+            found.add(bisect_right(lines, k, key=_START) - 1)
             k = raw.find(word, k + 1)
-    if max(map(len, map(itemgetter(0), lines))) > FLAT_MIN_LINE_LENGTH:
+    if max(map(len, map(_TEXT, lines))) > FLAT_MIN_LINE_LENGTH:
         found.update(i for i, ln in enumerate(lines) if len(ln[0]) > FLAT_MIN_LINE_LENGTH)
     return sorted(found), hinted
+
+
+_TEXT, _START = itemgetter(0), itemgetter(1)
 
 
 # Where _glued_paragraph_at may find a paragraph: the "." of a "3. (C)", or a "1.", with a space
 # (not a line break) before the number (the space must follow a "." ":" or ")", which
 # `_after_sentence` checks). The paragraph numbers that open a line, as most "3. (C)" do, are not
-# hits. Each pattern starts with a literal, so the scan of the text runs in C; the look-behinds are
-# tried only where the literal stands.
-_MARKED_HINT = re.compile(r"\.(?:(?<=[^\S\r\n]\d\.)|(?<=[^\S\r\n]\d\d\.))\s?\(")
-_SUMMARY_HINT = re.compile(r"1\.(?<=[^\S\r\n]1\.)")
+# hits. One scan finds the "." after a spaced number (the pattern starts with a literal, so the scan
+# runs in C and the look-behinds are tried only at a "."); the two hints are told apart at its few hits.
+_NUMBER_DOT = re.compile(r"\.(?:(?<=[^\S\r\n]\d\.)|(?<=[^\S\r\n]\d\d\.))")
+_MARKING_AHEAD = re.compile(r"\s?\(")  # "3. (C)": after the number's "."
+_SUMMARY_HINT = re.compile(r"1\.(?<=[^\S\r\n]1\.)")  # "1. SUMMARY": at the "1"
 
 
 def _glued_hints(raw: str) -> list[int]:
     """Offsets of the places where _glued_paragraph_at may find a paragraph (its other tests, the
     marking and "SUMMARY", are left to it)."""
-    out = [d for m in _MARKED_HINT.finditer(raw) for d in (m.start() - 1, m.start() - 2) if _after_sentence(raw, d)]
-    out.extend(m.start() for m in _SUMMARY_HINT.finditer(raw) if _after_sentence(raw, m.start()))
+    out = []
+    for m in _NUMBER_DOT.finditer(raw):
+        dot = m.start()
+        if _MARKING_AHEAD.match(raw, dot + 1):  # the number's one or two digits (a " 1." among them)
+            out.extend(d for d in (dot - 1, dot - 2) if _after_sentence(raw, d))
+        elif _SUMMARY_HINT.match(raw, dot - 1) and _after_sentence(raw, dot - 1):
+            out.append(dot - 1)
     return out
 
 
@@ -221,10 +241,14 @@ def _undouble(lines: list[Line]) -> list[Line]:
     (a paragraph a line) is excluded by its long lines."""
     # The run-ons are counted from the blank lines alone (found by C-level maps): most texts have
     # fewer than 3 and are decided without a pass over every line.
-    texts = list(map(itemgetter(0), lines))
+    # A blank line is empty or all spaces: two scans that copy nothing (str.strip copies every line
+    # with a space at an end). The count does not depend on the order the lines are seen in.
+    texts = list(map(_TEXT, lines))
+    everyone = range(len(texts))
+    last = len(texts) - 1
     run_on = 0
-    for i in compress(range(len(texts)), map(not_, map(str.strip, texts))):
-        if 0 < i < len(texts) - 1 and texts[i + 1][:1].islower() and texts[i - 1].strip() and _unfinished(texts[i - 1]):
+    for i in chain(compress(everyone, map(not_, texts)), compress(everyone, map(str.isspace, texts))):
+        if 0 < i < last and texts[i + 1][:1].islower() and texts[i - 1].strip() and _unfinished(texts[i - 1]):
             run_on += 1
     if run_on < 3:
         return lines
@@ -333,12 +357,25 @@ def _may_hold_half(raw: str) -> bool:
         return True  # decided by the full test
     breaks = [ch for ch in _SPLITLINES_BREAKS if ch in raw]  # usually "\n" alone
     lead = len(raw) - len(raw.lstrip())
-    for i in {lead + max(0, length // 2 - 1), lead + length // 2}:
-        start = max((raw.rfind(ch, 0, i) for ch in breaks), default=-1) + 1
-        ends = [k for k in (raw.find(ch, i) for ch in breaks) if k >= 0]
-        if 2 * len(raw[start:min(ends, default=len(raw))].strip()) >= length:
+    end = -1
+    for i in (lead + max(0, length // 2 - 1), lead + length // 2):
+        if i < end:
+            continue  # the second middle character is on the line just measured (the usual case)
+        start, end = _line_around(raw, i, breaks)
+        if 2 * len(raw[start:end].strip()) >= length:
             return True
     return False
+
+
+def _line_around(raw: str, i: int, breaks: list[str]) -> tuple[int, int]:
+    """(start, end) of the line (as str.splitlines cuts at `breaks`) that holds offset i."""
+    if len(breaks) == 1:  # "\n" alone: no Python-level max and min over the break characters
+        ch = breaks[0]
+        end = raw.find(ch, i)
+        return raw.rfind(ch, 0, i) + 1, end if end >= 0 else len(raw)
+    start = max((raw.rfind(ch, 0, i) for ch in breaks), default=-1) + 1
+    ends = [k for k in (raw.find(ch, i) for ch in breaks) if k >= 0]
+    return start, min(ends, default=len(raw))
 
 
 def _unflatten(lines: list[Line]) -> list[Line]:
@@ -347,7 +384,13 @@ def _unflatten(lines: list[Line]) -> list[Line]:
         if not ln.text:
             out.append(ln)
             continue
-        cuts = sorted(_flat_cuts(ln.text))
+        cuts = _flat_cuts(ln.text)
+        if len(cuts) == 2:  # no cut inside (most long lines): the line is one piece
+            out.append(_strip(ln))
+            if _RULE_ONLY.match(ln.text):
+                out.append(Line("", ln.start + len(ln.text), ln.start + len(ln.text)))
+            continue
+        cuts = sorted(cuts)
         pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
         for i, (a, b) in enumerate(pieces):
             nxt = ln.text[pieces[i + 1][0]:pieces[i + 1][1]] if i + 1 < len(pieces) else ""
@@ -366,6 +409,10 @@ def _unflatten(lines: list[Line]) -> list[Line]:
 
 
 def _strip(ln: Line) -> Line:
-    lead = len(ln.text) - len(ln.text.lstrip())
-    trail = len(ln.text) - len(ln.text.rstrip())
-    return Line(ln.text.strip(), ln.start + lead, ln.end - trail)
+    text = ln.text
+    stripped = text.strip()
+    if len(stripped) == len(text):
+        return ln  # the usual case: no copies of a long line to measure
+    lead = len(text) - len(text.lstrip()) if stripped else len(text)
+    trail = len(text) - lead - len(stripped) if stripped else len(text)
+    return Line(stripped, ln.start + lead, ln.end - trail)
