@@ -791,6 +791,29 @@ def test_end_of_message_marker(name: str, body: str, signer: str, after: int) ->
                         if after else [])
 
 
+# An end marker on the last line looks like a lone name ("End Summary.", "END COMMENT."): it closes the
+# text above and is no signer; a name after it on the same line is. Row: (id, body, signer, summary, comment)
+END_MARKER_LINE_CASES = [
+    ("end_summary_alone", "1. (U) Summary: The talks resumed.\n\n2. (U) The meeting lasted an hour.\nEnd Summary.\n",
+     None, "The talks resumed.\nThe meeting lasted an hour.", None),
+    ("end_comment_capitals", "1. (C) The minister agreed.\n\n2. (C) Comment: He will not.\nEND COMMENT.\n",
+     None, None, "He will not."),
+    ("end_comment_then_name", "1. (C) The minister agreed.\n\n2. (C) Comment: He will not.\n\n3. (C) He may.\n"
+     "End Comment. SPOGLI\n", "SPOGLI", None, "He will not.\nHe may."),
+    ("end_text_then_name", "1. (C) The note reads:\n\n2. (C) The documents are requested.\nEnd Text. AGUIRRE\n",
+     "AGUIRRE", None, None),
+    ("name_alone_still_signs", "1. (C) The minister agreed.\n\nSCHIEFFER\n", "SCHIEFFER", None, None),
+]
+
+
+@pytest.mark.parametrize("name, body, signer, summary, comment", END_MARKER_LINE_CASES, ids=[c[0] for c in END_MARKER_LINE_CASES])
+def test_end_marker_line_is_not_a_signer(name: str, body: str, signer: str | None, summary: str | None, comment: str | None) -> None:
+    c = parse(cable(body))
+    assert (c.signer, c.summary, c.comment) == (signer, summary, comment)
+    if signer:
+        assert signer not in c.body
+
+
 def test_nnnn_inside_a_word_or_sentence_is_text() -> None:
     c = parse(cable("1. (C) The code NNNNX and the NNNN-series forms stay.\n"))
     assert c.body_paragraphs == ["The code NNNNX and the NNNN-series forms stay."]

@@ -32,6 +32,9 @@ def _ends_sentence(text: str) -> bool:
 _SIGNER = re.compile(r"^\s*[A-Z][A-Z.'\-]+(?:\s+[A-Z][A-Z.'\-]+){0,2}\s*$")
 # A mixed-case name ("Virden", "LeBaron") counts only as the very last line of the cable.
 _SIGNER_LAST = re.compile(r"^\s*[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}\s*$")
+# An end marker at the start of a line that looks like a lone name ("End Summary.", "END COMMENT.",
+# "End Text. AGUIRRE", "END PRT COMMENT."): it ends the text above; only what follows it can sign.
+_END_MARKER = re.compile(r"\s*+END\s++(?:OF\s++)?(?:[A-Z]{2,4}\s++)?(?:SUMMARY|COMMENTS?|TEXT|NOTE)\b[.:]?", re.I)
 _HEADING_MAX = 90
 _RULE_TEXT = r"(?:-{3,}+|={3,}+|(?:-\s){3,}-)"
 _BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The U.S. Offer" is one heading
@@ -145,8 +148,12 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
         if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3]):
             flush()
         elif c.isupper() and _SIGNER_LAST.match(text) and _is_signer(lines, i, cur):  # (every _SIGNER line matches it too)
+            marker = _END_MARKER.match(text)
+            if marker:  # "End Text. AGUIRRE": the marker closes the text above it, the name signs
+                kept = text[:marker.end()].rstrip()
+                cur.append(Line(kept, ln.start, ln.start + len(kept)))
             flush()
-            body.signer = text.strip()
+            body.signer = text[marker.end() if marker else 0:].strip()
             continue
         cur.append(ln if "PAGE" not in text else Line(strip_page_header(text), ln.start, ln.end))
     flush()
@@ -242,6 +249,9 @@ def _is_signer(lines: list[Line], i: int, cur: list[Line]) -> bool:
     capitals = bool(_SIGNER.match(lines[i].text))
     if not capitals and not _SIGNER_LAST.match(lines[i].text):
         return False
+    marker = _END_MARKER.match(lines[i].text)
+    if marker and not lines[i].text[marker.end():].strip():
+        return False  # "End Summary." or "END COMMENT." alone: the end of the text above, no name
     prev = cur[-1] if cur else _previous_text(lines, i)
     if prev is None or not (_ends_sentence(prev.text) or _BANNER_END.search(prev.text)):
         return False
