@@ -340,7 +340,7 @@ def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tup
     else:
         if paragraphs is None:
             return None, []
-        more = "\n\n".join(paragraphs).split("\n")
+        more = list(_lines_of(paragraphs))
         i = next((j for j, text in enumerate(more) if label_of(text) == "classified_by"), -1)
         if i < 0:
             return None, []
