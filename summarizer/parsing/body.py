@@ -147,13 +147,13 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             continue
         if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3]):
             flush()
-        elif c.isupper() and _SIGNER_LAST.match(text) and _is_signer(lines, i, cur):  # (every _SIGNER line matches it too)
-            marker = _END_MARKER.match(text)
-            if marker:  # "End Text. AGUIRRE": the marker closes the text above it, the name signs
-                kept = text[:marker.end()].rstrip()
+        # (every _SIGNER line matches _SIGNER_LAST too)
+        elif c.isupper() and _SIGNER_LAST.match(text) and (at := _signer_at(lines, i, cur)) is not None:
+            if at:  # "End Text. AGUIRRE": the marker closes the text above it, the name signs
+                kept = text[:at].rstrip()
                 cur.append(Line(kept, ln.start, ln.start + len(kept)))
             flush()
-            body.signer = text[marker.end() if marker else 0:].strip()
+            body.signer = text[at:].strip()
             continue
         cur.append(ln if "PAGE" not in text else Line(strip_page_header(text), ln.start, ln.end))
     flush()
@@ -240,28 +240,33 @@ def _is_heading(line: Line) -> bool:
     return 0 < len(text) <= _HEADING_MAX and not _PARA_START.match(text) and not text.endswith((".", ","))
 
 
-def _is_signer(lines: list[Line], i: int, cur: list[Line]) -> bool:
-    """A lone capitalised name after a finished sentence, with nothing but noise or a header after it.
+def _signer_at(lines: list[Line], i: int, cur: list[Line]) -> int | None:
+    """Where the signer's name starts in line i (0, or after an end marker: "End Text. AGUIRRE"), or
+    None if the line is not a lone capitalised name after a finished sentence, with nothing but noise
+    or a header after it.
 
     The name may stand after a blank line ("... End Comment." / "" / "SCHIEFFER"): then the sentence
     is the last text line before the blank. A mixed-case name ("Virden") must be the last line.
     """
-    capitals = bool(_SIGNER.match(lines[i].text))
-    if not capitals and not _SIGNER_LAST.match(lines[i].text):
-        return False
-    marker = _END_MARKER.match(lines[i].text)
-    if marker and not lines[i].text[marker.end():].strip():
-        return False  # "End Summary." or "END COMMENT." alone: the end of the text above, no name
+    text = lines[i].text
+    capitals = bool(_SIGNER.match(text))
+    if not capitals and not _SIGNER_LAST.match(text):
+        return None
+    marker = _END_MARKER.match(text)
+    at = marker.end() if marker else 0
+    if not text[at:].strip():
+        return None  # "End Summary." or "END COMMENT." alone: the end of the text above, no name
     prev = cur[-1] if cur else _previous_text(lines, i)
     if prev is None or not (_ends_sentence(prev.text) or _BANNER_END.search(prev.text)):
-        return False
+        return None
     if not capitals:
-        return all(nxt.blank or is_noise(nxt.text) for nxt in lines[i + 1:])
+        return at if all(nxt.blank or is_noise(nxt.text) for nxt in lines[i + 1:]) else None
     for nxt in lines[i + 1:]:
         if nxt.blank or is_noise(nxt.text):
             continue
-        return bool(label_of(nxt.text) or classification_line(nxt.text) or end_of_message(nxt.text) is not None)
-    return True
+        header_after = label_of(nxt.text) or classification_line(nxt.text) or end_of_message(nxt.text) is not None
+        return at if header_after else None
+    return at
 
 
 def _may_be_noise(s: str) -> bool:
