@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from summarizer.cable import Cable
+from summarizer.facts import faithfulness
 from summarizer.limits import cap_generation
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
@@ -351,8 +352,6 @@ def _split(text: str) -> list[str]:
 
 def _unsupported(text: str, source: str) -> list[str]:
     """Names, acronyms and numbers in `text` that never occur in `source` (the scoring script's rule)."""
-    from eval.metrics import faithfulness
-
     return faithfulness(text, source)["unsupported"]
 
 
