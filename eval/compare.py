@@ -14,7 +14,8 @@ from .report import fmt
 
 COLUMNS = [
     "system", "n", "ROUGE n", "R-1", "R-2 [95% CI]", "R-L", "R-Lsum [95% CI]",
-    "tags µF1", "tags macro F1", "unsupported %", "words (ref)", "s/cable p50", "s/cable p95",
+    "tags µF1", "tags macro F1", "unsupported %", "other edit %", "fragment %", "broken %", "facts changed %",
+    "words (ref)", "s/cable p50", "s/cable p95",
 ]
 
 
@@ -26,6 +27,7 @@ def _with_ci(value, ci) -> str:
 
 def row_for(rep: dict) -> list[str]:
     fa = rep.get("faithfulness") or {}
+    rd = rep.get("reading") or {}
     ln = rep.get("length") or {}
     sp = rep.get("speed") or {}
     words = "–"
@@ -49,6 +51,7 @@ def row_for(rep: dict) -> list[str]:
         fmt(rep.get("tags_f1_micro")),
         fmt(rep.get("tags_f1_macro")),
         fmt(fa.get("unsupported_share"), 1) if fa else "–",
+        *(fmt(rd.get(k), 1) if rd else "–" for k in ("other_edit", "fragment", "broken", "facts_changed")),
         words,
         fmt(sp.get("seconds_per_cable_p50"), 4),
         fmt(sp.get("seconds_per_cable_p95"), 4),

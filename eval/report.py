@@ -6,6 +6,8 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
+from summarizer.reading import problems
+
 from . import metrics
 
 PLOTS = {
@@ -100,6 +102,8 @@ def render_markdown(report: dict, rows: list[dict]) -> str:
         L.append(f"| **cables whose own summary was found in the input** | {report['summary_in_input']} | |")
     L.append("")
 
+    L += _reading_section(report.get("reading"))
+
     if report.get("plots"):
         L += ["## Plots", ""]
         for p in report["plots"]:
@@ -123,6 +127,28 @@ def render_markdown(report: dict, rows: list[dict]) -> str:
         L += [f"| {r['line']} | {r.get('id') or '–'} | {_cell(r['error'], 300)} |" for r in errors]
         L.append("")
     return "\n".join(L) + "\n"
+
+
+def _reading_section(rd: dict | None) -> list[str]:
+    """What a reader sees: the sentence rates and the worst sentences, with their sources."""
+    if not rd or not rd.get("sentences"):
+        return []
+    L = ["## What a reader sees", "",
+         f"Per summary sentence ({rd['sentences']} sentences; % of them). Rules: `summarizer.reading`.", "",
+         "| copied whole | words only left out | other edit | fragment | broken | names/numbers/negations changed | summaries with a problem |",
+         "|---:|---:|---:|---:|---:|---:|---:|",
+         "| " + " | ".join(fmt(rd[k]) for k in ("copy", "deletion", "other_edit", "fragment", "broken", "facts_changed",
+                                              "summaries_with_problem")) + " |", ""]
+    for key in ("fragment_kinds", "broken_kinds"):
+        if rd.get(key):
+            L.append(f"{key.split('_')[0].capitalize()}s: " + ", ".join(f"{k} {v}" for k, v in rd[key].items()) + ".")
+            L.append("")
+    if rd.get("worst"):
+        L += ["### Worst sentences", "", "| sentence | problems | source sentence |", "|---|---|---|"]
+        for s in rd["worst"]:
+            L.append(f"| {_cell(s['text'], 300)} | {_cell('; '.join(problems(s)), 200)} | {_cell(s['source'] or '–', 300)} |")
+        L.append("")
+    return L
 
 
 def _cable_block(r: dict, system: str) -> list[str]:

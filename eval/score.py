@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from summarizer.reading import READING_SETTINGS, check_summary, reading_rates, sentence_row
+
 from . import metrics
 from .systems import SYSTEM_NAMES, Item, Output, System, SystemUnavailable, iter_records, make_item, make_system, normalise_code
 
@@ -274,6 +276,7 @@ def _score_row(row: dict, cable, item: Item, out: Output, system: System, kind_o
         row["summary"] = summary
         row["summary_words"] = metrics.word_count(summary)
         row["faithfulness"] = metrics.faithfulness(summary, item.cable.body)
+        row["reading"] = [sentence_row(c) for c in check_summary(summary, item.cable.body)]
         if cable.summary:
             row["rouge"] = metrics.rouge(summary, cable.summary)
             row["reference_faithfulness"] = metrics.faithfulness(cable.summary, item.cable.body)
@@ -325,6 +328,7 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
         rep["faithfulness"] = metrics.faithfulness_summary([r["faithfulness"] for r in ok if "faithfulness" in r])
         ref_f = [r["reference_faithfulness"] for r in ok if "reference_faithfulness" in r]
         rep["faithfulness"]["reference_summaries"] = metrics.faithfulness_summary(ref_f) if ref_f else None
+        rep["reading"] = reading_rates([r["reading"] for r in ok if "reading" in r])
         lens = [r["summary_words"] for r in ok if "summary_words" in r]
         pairs = [(r["summary_words"], r["reference_words"]) for r in scored]
         rep["length"] = {
@@ -337,6 +341,7 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
         }
     else:
         rep["faithfulness"] = None
+        rep["reading"] = None
         rep["length"] = None
 
     # Speed and memory
@@ -374,6 +379,7 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
             "cables": "those with own TAGS",
         },
         "faithfulness": metrics.FAITHFULNESS_SETTINGS,
+        "reading": READING_SETTINGS,
         "length": "words = runs of non-space characters",
         "memory": "peak resident set size of the whole process (ru_maxrss)",
         "python": platform.python_version(),

