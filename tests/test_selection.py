@@ -105,3 +105,19 @@ def test_likeness_and_comment_features() -> None:
     assert col["likeness_mean"][0] > col["likeness_mean"][1]
     assert col["comment_overlap"][0] > col["comment_overlap"][1] == 0.0
     assert col["has_comment"].all()
+
+
+def test_only_whole_prose_is_offered(scorer: SentenceScorer) -> None:
+    from summarizer.reading import readable
+
+    junk = ["Next Steps", "Participants:", "-- The minister said the dispute would be settled by talks next year.",
+            "(SBU) Officials said the visa talks would open in Tokyo next month.", "End Note.)", "MULFORD",
+            "the visa office, which Minister Abe opened in March."]
+    body = "".join(f"{i}. (C) {s}\n\n" for i, s in enumerate(FILLER + junk, start=2))
+    cable = parse(HEAD.format(n=7, topic="VISA") + body)
+    chosen = [s.text for s in scorer.select(cable, budget=1000)]
+    assert all(readable(t) for t in chosen)
+    # a bullet's dash and a sub-paragraph's marking are left out; the sentence itself is offered
+    assert "The minister said the dispute would be settled by talks next year." in chosen
+    assert "Officials said the visa talks would open in Tokyo next month." in chosen
+    assert not {"Next Steps", "Participants:", "End Note.)", "MULFORD", junk[-1]} & set(chosen)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from summarizer.cable import Cable
+from summarizer.reading import readable, strip_marker
 from summarizer.selection.features import FEATURE_NAMES, Sentence, body_sentences, sentence_features, words
 
 WEIGHTS_FILE, SETTINGS_FILE = "selector.safetensors", "selector.json"
@@ -50,13 +51,18 @@ class SentenceScorer:
         return int(min(self.max_words, max(self.min_words, guess)))
 
     def select(self, cable: Cable, budget: int | None = None) -> list[Sentence]:
-        """The best sentences up to the word budget, in document order."""
-        sentences = body_sentences(cable)
-        scores = self.scores(cable, sentences)
+        """The best sentences up to the word budget, in document order. Only whole prose is offered: a
+        heading, signer, list item, lead-in or broken sentence (`summarizer.reading`) is never chosen,
+        and a bullet's dash or a sub-paragraph's marking is left out of the text."""
+        raw = body_sentences(cable)
+        scores = self.scores(cable, raw)  # (on the text as the selector was trained on it)
+        sentences = [replace(s, text=strip_marker(s.text)) for s in raw]
         budget = budget or self.budget(cable)
         chosen: list[int] = []
         total = 0
         for i in np.argsort(-scores, kind="stable"):
+            if not readable(sentences[i].text):
+                continue
             n = len(sentences[i].text.split())
             if chosen and abs(total + n - budget) > abs(total - budget):
                 continue  # too long for what is left; a shorter one may still fit
