@@ -1,13 +1,13 @@
-"""Choose a select-then-rewrite model's decoding settings on dev (a tuning script, not a test).
+"""Choose a select-then-rewrite model's keep margin and length on dev (a tuning script, not a test).
 
-    python -m eval.tune_rewrite --model runs/rw4 --limit 80 --bonus 4,8 --copy-probability 0,0.3 --length-scale 1.2,1.5 --beams 1,4
+    python -m eval.tune_rewrite --model summarizer/model/default --limit 80 --bonus 0,1,2.6 --length-scale 1.2,1.4
 
 Runs the model over the first N dev cables with an own summary (own summary removed, as `eval.score`
-does) for every combination of copy bonus, copy probability, selector length scale and beam size, and prints one row
-each: ROUGE F1 ×100, words written, the share of sentences the rewriter changed (not copied whole), CPU
-seconds a cable. The first row is the selector's own sentences
-at the shipped length, the text the rewriter starts from. Pick on dev only; then write the choice into
-the model directory (`summarizer_config.json`: `copy_bonus`, `copy_probability`, `generation.num_beams`; `selector.json`:
+does) for every combination of keep margin (`copy_bonus`: how much more the model must prefer leaving a
+unit out than copying on) and selector length scale, and prints one row each: ROUGE F1 ×100, words
+written, the share of sentences the writer shortened, CPU seconds a cable. The first row is the
+selector's own sentences at the shipped length, the text the writer starts from. Pick on dev only; then
+write the choice into the model directory (`summarizer_config.json`: `copy_bonus`; `selector.json`:
 `length_scale`) and score it with `eval.score`.
 """
 from __future__ import annotations
@@ -63,11 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", required=True, help="a model directory with a rewrite task and a selector")
     ap.add_argument("--data", default="../shared/data/cables-dev.jsonl.gz")
     ap.add_argument("--limit", type=int, default=80, help="dev cables with an own summary")
-    ap.add_argument("--bonus", type=floats, default=[], help="copy bonuses (default: the directory's)")
-    ap.add_argument("--copy-probability", type=floats, default=[],
-                    help="shares of probability kept for continuing the source (default: the directory's)")
+    ap.add_argument("--bonus", type=floats, default=[], help="keep margins (default: the directory's copy_bonus)")
     ap.add_argument("--length-scale", type=floats, default=[], help="selector length scales (default: the directory's)")
-    ap.add_argument("--beams", type=floats, default=[], help="beam sizes (default: the directory's)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
 
@@ -89,19 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     selected = [" ".join(s.text for s in model.selector.select(c)) for c in inputs]
     print(row(f"selector's sentences, length ×{model.selector.length_scale}", selected, references,
               time.process_time() - t0), flush=True)
-    grid = itertools.product(args.bonus or [task.copy_bonus], args.copy_probability or [task.copy_probability or 0.0],
-                             args.length_scale or [model.selector.length_scale],
-                             args.beams or [task.generation.get("num_beams", 1)])
-    for bonus, share, scale, beams in grid:
+    grid = itertools.product(args.bonus or [task.copy_bonus], args.length_scale or [model.selector.length_scale])
+    for bonus, scale in grid:
         task.copy_bonus = bonus
-        task.copy_probability = share
         model.selector.length_scale = scale
-        task.generation["num_beams"] = int(beams)
         t0 = time.process_time()
         outputs = [p.summary for p in model.predict(inputs)]
         seconds = time.process_time() - t0
         given = [[s.text for s in model.selector.select(c)] for c in inputs]
-        print(row(f"rewrite: bonus {bonus:g}, copy p {share:g}, length ×{scale:g}, beams {int(beams)}", outputs, references,
+        print(row(f"rewrite: margin {bonus:g}, length ×{scale:g}", outputs, references,
                   seconds, edited_share(outputs, given)), flush=True)
     return 0
 

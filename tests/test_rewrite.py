@@ -1,4 +1,4 @@
-"""The select-then-rewrite summary: sentence pairs, source-constrained decoding, and the model path."""
+"""The select-then-rewrite summary: sentence pairs, the training-side copy pointer, and the model path."""
 from __future__ import annotations
 
 import json
@@ -64,44 +64,6 @@ def test_no_pairs_without_a_summary():
     assert rewrite_pairs(_cable(None)) == []
 
 
-# ------------------------------------------------------------------ constrained decoding
-
-
-def test_constraint_forbids_tokens_outside_the_source():
-    import torch
-
-    from summarizer.model.constrain import allowed_token_ids, make_processor
-
-    tok, _ = word_tokenizer("bart")
-    always = allowed_token_ids(tok)
-    src = tok("japan agreed energy", add_special_tokens=False)["input_ids"]
-    proc = make_processor([src], always, num_beams=2, copy_bonus=0.0)
-    scores = torch.zeros((2, len(tok)))
-    out = proc(torch.tensor([[0], [0]]), scores)
-    allowed = set(torch.isfinite(out[0]).nonzero().flatten().tolist())
-    assert set(src) <= allowed
-    assert tok.convert_tokens_to_ids("russia") not in allowed  # a word of the vocabulary, not of the source
-    assert tok.convert_tokens_to_ids("the") in allowed  # a function word is always allowed
-    assert torch.equal(torch.isfinite(out[0]), torch.isfinite(out[1]))  # both beams of the one row
-
-
-def test_copy_bonus_favours_continuing_the_source():
-    import torch
-
-    from summarizer.model.constrain import make_processor
-
-    tok, _ = word_tokenizer("bart")
-    src = tok("japan agreed energy", add_special_tokens=False)["input_ids"]
-    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5)
-    out = proc(torch.tensor([[src[0]]]), torch.zeros((1, len(tok))))
-    assert out[0, src[1]] - out[0, src[2]] == pytest.approx(2.5)  # "agreed" follows "japan" in the source
-    assert torch.exp(out[0]).sum() == pytest.approx(1.0)  # log-probabilities over what is allowed
-    # the first token written (after one forced start token) is pointed at the start of the source
-    proc = make_processor([src], set(), num_beams=1, copy_bonus=2.5, text_start=0, start_len=1)
-    out = proc(torch.tensor([[0]]), torch.zeros((1, len(tok))))
-    assert out[0, src[0]] - out[0, src[1]] == pytest.approx(2.5)
-
-
 # ------------------------------------------------------------------ the model path
 
 
@@ -112,8 +74,9 @@ def _copy_cable(i: int) -> Cable:
     return _cable(body[1], body)
 
 
-def test_rewriter_trains_and_writes_only_from_the_cable(tmp_path):
+def test_rewriter_trains_and_writes_only_deletions_of_the_cable(tmp_path):
     from summarizer.model import load_model
+    from summarizer.reading import is_subsequence, words
     from summarizer.training.loop import train_on
 
     cables = [_copy_cable(i) for i in range(24)]
@@ -121,18 +84,15 @@ def test_rewriter_trains_and_writes_only_from_the_cable(tmp_path):
     out = fast_decoding(train_on(cfg, cables, [_copy_cable(100 + i) for i in range(4)], log=lambda *_: None))
     settings = json.loads((out / "summarizer_config.json").read_text())
     assert settings["tasks"]["rewrite"]["copy_bonus"] is not None
-    # an untrained model's favourite is "."; a few forced tokens make it write words
-    settings["tasks"]["rewrite"]["generation"].update(min_new_tokens=6, max_new_tokens=8)
-    (out / "summarizer_config.json").write_text(json.dumps(settings))
     model = load_model(str(out))
-    cable = _copy_cable(7)
+    body = ["Officials said the summit would open talks on border security, he said.",
+            "The minister met the ambassador on Monday (as expected) after the budget debate."]
+    cable = _cable(None, body)
     [pred] = model.predict([cable])
-    assert pred.summary.strip()
-    from summarizer.model.constrain import FUNCTION_WORDS
-
-    source_words = {w for p in cable.body_paragraphs for w in re.findall(r"\w+", p.lower())}
-    written = re.findall(r"\w+", pred.summary.lower())
-    assert set(written) <= source_words | FUNCTION_WORDS
+    written = pred.summary.split("\n")
+    assert len(written) == 2
+    for source, sentence in zip(body, written):  # each one its source, or its source with a unit left out
+        assert sentence == source or (is_subsequence(words(sentence), words(source)) and len(sentence) < len(source))
 
 
 def test_training_batch_marks_where_the_copy_bonus_applies():
@@ -196,92 +156,6 @@ def test_the_copy_pointer_keeps_its_place_in_the_source():
     assert continuations(src, where, [9]) == {5, 7}
     assert continuations(src, where, [], text_start=1) == {9}
     assert continuations(src, where, [6, 9], text_start=1) == {7}  # not copied from the start: the longest match
-
-
-def test_the_copy_probability_is_a_floor_on_continuing_the_source():
-    import math
-
-    import torch
-
-    from summarizer.model.constrain import make_processor
-
-    src = [1, 5, 6, 7, 2]
-    scores = torch.zeros((1, 10))
-    scores[0, 8] = 20.0  # the model is sure of a token that is not in the source: masked out
-    scores[0, 2] = 10.0  # and nearly sure the sentence ends
-    proc = make_processor([src], {2}, num_beams=1, copy_bonus=0.0, text_start=1, copy_probability=0.4)
-    out = proc(torch.tensor([[5]]), scores.clone()).exp()[0]
-    assert out.sum() == pytest.approx(1.0)
-    assert out[8] == 0.0
-    assert out[6] >= 0.4  # 6 continues "5" as the source does
-    assert out[2] == pytest.approx(0.6 * math.exp(10) / (math.exp(10) + 4), rel=1e-4)
-    # a continuation that an earlier processor banned (no_repeat_ngram_size) is not brought back
-    banned = scores.clone()
-    banned[0, 6] = float("-inf")
-    out = proc(torch.tensor([[5]]), banned).exp()[0]
-    assert out[6] == 0.0
-    assert out.sum() == pytest.approx(1.0)
-
-
-# Row: (id, source, written, n, banned next tokens)
-REPEAT_CASES = [
-    ("a repeat the source lacks", [5, 6, 7, 5, 6], [5, 6, 7, 5, 6], 3, [7]),
-    ("the source's own repeat: 'X X X X'", [3, 8, 8, 8, 8, 4], [3, 8, 8, 8], 3, []),
-    ("past the source's count", [3, 8, 8, 8, 8, 4], [3, 8, 8, 8, 8], 3, [8]),
-    ("nothing written twice", [5, 6, 7], [5, 6], 3, []),
-    ("too short for an n-gram", [5, 6, 7], [5], 3, []),
-    ("bigrams", [5, 6, 5, 7], [5, 6, 5], 2, [6]),
-]
-
-
-@pytest.mark.parametrize(("source", "written", "n", "banned"), [c[1:] for c in REPEAT_CASES],
-                         ids=[c[0] for c in REPEAT_CASES])
-def test_an_ngram_may_repeat_as_often_as_the_source_has_it(source, written, n, banned):
-    from summarizer.model.constrain import ngram_counts, repeats_past_source
-
-    assert sorted(repeats_past_source(written, ngram_counts(source, n), n)) == banned
-
-
-def test_the_constraint_bans_repeats_past_the_source():
-    import torch
-
-    from summarizer.model.constrain import make_processor
-
-    src = [1, 5, 6, 7, 5, 6, 8, 2]  # "the minister met the minister's aide": "5 6" twice, "5 6 7" once
-    proc = make_processor([src], {2}, num_beams=1, copy_bonus=0.0, text_start=1, copy_probability=0.4, no_repeat=3)
-    out = proc(torch.tensor([[5, 6, 7, 5, 6]]), torch.zeros((1, 10))).exp()[0]
-    assert out[7] == 0.0  # "5 6 7" again: a loop
-    assert out[8] >= 0.4  # the copy goes on as the source does
-    assert out.sum() == pytest.approx(1.0)
-
-
-def test_a_copied_abbreviation_does_not_end_the_sentence():
-    import torch
-
-    from summarizer.model.constrain import make_processor
-
-    src = [1, 5, 6, 4, 7, 4, 2]  # "[CLS] his jan . visit . [SEP]": 4 is ".", 2 ends the sequence
-    proc = make_processor([src], {2, 4}, num_beams=1, copy_bonus=0.0, text_start=1, end_ids=frozenset({2}))
-    scores = torch.zeros((1, 10))
-    scores[0, 2] = 10.0  # the model would end here
-    assert proc(torch.tensor([[5, 6, 4]]), scores.clone())[0, 2] == float("-inf")  # "his jan ." goes on in the source
-    assert proc(torch.tensor([[5, 6, 4, 7, 4]]), scores.clone())[0, 2] > -1  # the source's own end
-    assert proc(torch.tensor([[5, 9, 4]]), scores.clone())[0, 2] > -1  # 9 is not in the source: "." alone matches both
-
-
-def test_a_negation_the_source_goes_on_with_is_copied():
-    import torch
-
-    from summarizer.model.constrain import make_processor
-
-    src = [1, 5, 6, 8, 7, 2]  # "[CLS] it was not late [SEP]", 8 = "not"
-    proc = make_processor([src], {2, 8}, num_beams=1, copy_bonus=0.0, text_start=1, negation_ids=frozenset({8}))
-    scores = torch.zeros((1, 10))
-    scores[0, 7] = 10.0  # the model would drop "not"
-    out = proc(torch.tensor([[5, 6]]), scores.clone()).exp()[0]
-    assert out[8] == pytest.approx(1.0)
-    out = proc(torch.tensor([[5, 6, 8]]), scores.clone()).exp()[0]  # after it, decoding is free again
-    assert out[7] > 0.9
 
 
 def test_cached_encoder_states_give_the_same_loss(tmp_path):

@@ -16,8 +16,8 @@ How one cable is handled:
 
 A model directory may also carry a sentence selector (`summarizer.selection`: the summary is then the
 sentences it picks), a TAGS classifier (`summarizer.tagging`: the TAGS codes come from it), and a
-`rewrite` task (select-then-rewrite: the seq2seq restates each selected sentence under
-source-constrained decoding, `constrain.py`, and those sentences are the summary).
+`rewrite` task (select-then-rewrite: the seq2seq compresses each selected sentence by leaving out
+whole units of it, `deletion.py`, and those sentences are the summary).
 
 Work is batched across cables and chunks (sorted by length), decoding is deterministic beam search,
 and on CUDA it runs under bf16 autocast.
@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 
 from summarizer.cable import Cable
 from summarizer.facts import faithfulness
+from summarizer.reading import readable
 from summarizer.limits import cap_generation
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
-from summarizer.model.constrain import allowed_token_ids, make_processor, negation_token_ids
+from summarizer.model import deletion
 from summarizer.model.settings import TaskSettings
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.selection import SentenceScorer
@@ -80,9 +81,6 @@ class CableSummarizer:
         self.selector = SentenceScorer.load(loaded.path)
         # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
         self.tagger = _load_tagger(loaded.path)
-        self._always: set[int] | None = None  # token ids the constrained rewriter may always write
-        self._negations: frozenset[int] = frozenset()  # and must copy when the source goes on with them
-        self._ends: frozenset[int] = frozenset()  # end-of-sequence ids: banned mid-source
         # A directory's generation lengths are data from outside: capped here, for every caller; the
         # notes say what was capped (the CLI and the page show them).
         self.notes = cap_generation(self)
@@ -107,9 +105,8 @@ class CableSummarizer:
         n_chunks = [0] * len(cables)
         rewrite = "rewrite" in self.settings.tasks
         inputs = [input_paragraphs(c) for c in cables]
+        written = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size) if rewrite else None
         for i, (cable, paragraphs) in enumerate(zip(cables, inputs)):
-            if rewrite:
-                jobs.extend(_Job(i, "rewrite", k, s) for k, s in enumerate(self._sentences_to_rewrite(cable)))
             for task in self.tasks:
                 if task == "rewrite" or (task == "summarize" and (rewrite or self.selector is not None)) \
                         or (task == "tags" and self.tagger is not None):
@@ -131,8 +128,8 @@ class CableSummarizer:
         preds = []
         for i, cable in enumerate(cables):
             mine = sorted(by_cable.get(i, []), key=lambda j: (j.task, j.order))
-            if rewrite:
-                summary = "\n".join(_unique(j.output for j in mine if j.task == "rewrite" and j.output))
+            if written is not None:
+                summary = "\n".join(_unique(written[i]))
             elif self.selector is not None:
                 summary = "\n".join(s.text for s in self.selector.select(cable))
             else:
@@ -157,6 +154,14 @@ class CableSummarizer:
         budget = ts.max_source_tokens - self._overhead(task) - 2  # 2 tokens of slack for re-tokenization
         return chunk_paragraphs(paragraphs, self.count_tokens, max(8, budget))
 
+    def _rewrite(self, per_cable: list[list[str]], batch_size: int) -> list[list[str]]:
+        """Each cable's sentences as the deletion writer compresses them (`deletion.py`)."""
+        ts = self.settings.tasks["rewrite"]
+        flat = [s for sentences in per_cable for s in sentences]
+        out = iter(deletion.write(self.model, self.tokenizer, self._decoder_prefix("rewrite"), flat,
+                                  ts.copy_bonus or 0.0, ts.max_source_tokens, self.device, max(batch_size, 32)))
+        return [[next(out) for _ in sentences] for sentences in per_cable]
+
     def _sentences_to_rewrite(self, cable: Cable) -> list[str]:
         """The selector's sentences (or, without one, the lead sentences) up to the summary's length."""
         if self.selector is not None:
@@ -165,6 +170,8 @@ class CableSummarizer:
         for s in body_sentences(cable):
             if total >= LEAD_WORDS:
                 break
+            if not readable(s.text):
+                continue
             out.append(s.text)
             total += len(s.text.split())
         return out
@@ -206,7 +213,6 @@ class CableSummarizer:
 
     def _run(self, jobs: list[_Job], batch_size: int, sources: list[str]) -> None:
         import torch
-        from transformers import LogitsProcessorList
 
         tables: dict[int, CasingTable] = {}
 
@@ -231,12 +237,6 @@ class CableSummarizer:
                 enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
                 if on_decoder:
                     enc["decoder_input_ids"] = torch.tensor([prefix] * len(batch), device=self.device)
-                if ts.copy_bonus is not None:
-                    gen_kwargs["no_repeat_ngram_size"] = 0  # the constraint bans repeats itself (not the model's default)
-                    tail = special_wrap(self.tokenizer)[1]
-                    text_at = self._overhead(task) - len(tail)  # after the special start and an encoder-side prompt
-                    gen_kwargs["logits_processor"] = LogitsProcessorList(
-                        [self._constraint(enc, gen_kwargs, ts, len(prefix) if on_decoder else 1, text_at)])
                 with torch.inference_mode(), _autocast(self.device):
                     out = self.model.generate(**enc, **gen_kwargs)
                 if on_decoder:
@@ -245,20 +245,6 @@ class CableSummarizer:
                     if j.cable not in tables:
                         tables[j.cable] = CasingTable.from_text(sources[j.cable])
                     j.output = self._decode(ids, task, sources[j.cable], tables[j.cable])
-
-    def _constraint(self, enc: dict, gen_kwargs: dict, ts: TaskSettings, start_len: int, text_at: int):
-        """The source constraint for one batch; `text_at`: where the text starts in each encoded row."""
-        if self._always is None:
-            self._always = allowed_token_ids(self.tokenizer)
-            self._negations = negation_token_ids(self.tokenizer)
-            ends = (self.tokenizer.eos_token_id, self.tokenizer.sep_token_id, self.model.generation_config.eos_token_id)
-            self._ends = frozenset(i for i in ends if isinstance(i, int))
-        # the rows as the encoder read them, special tokens included, as in training (padding left out)
-        sources = [[t for t, m in zip(row, mask) if m] for row, mask in
-                   zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist())]
-        beams = int(gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1)
-        return make_processor(sources, self._always, beams, ts.copy_bonus, text_at, start_len, ts.copy_probability or 0.0,
-                              int(ts.generation.get("no_repeat_ngram_size") or 0), self._ends, self._negations)
 
     def _decode(self, ids: list[int], task: str, cable_text: str, table: CasingTable | None = None) -> str:
         if self._wordpiece:

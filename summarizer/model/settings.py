@@ -44,11 +44,9 @@ class TaskSettings:
     prompt_file: str | None = None  # e.g. "summarize.txt"
     max_source_tokens: int = 512  # encoder input size (prompt + special tokens included)
     generation: dict = field(default_factory=dict)
-    # None: free decoding; a number: only the source's tokens and function words may be written, and
-    # continuing the source's next token earns this bonus (see constrain.py)
+    # rewrite: the learned bonus for continuing the source (training, constrain.py); when decoding, the
+    # margin by which the model must prefer leaving a unit out (deletion.py)
     copy_bonus: float | None = None
-    # with copy_bonus: the share of probability the source's continuation always gets (pointer-style; constrain.py)
-    copy_probability: float | None = None
 
 
 @dataclass
@@ -99,7 +97,6 @@ def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | N
             max_source_tokens=int(t.get("max_source_tokens", 512)),
             generation={**DEFAULT_GENERATION.get(name, {}), **(t.get("generation") or {})},
             copy_bonus=None if t.get("copy_bonus") is None else float(t["copy_bonus"]),
-            copy_probability=None if t.get("copy_probability") is None else float(t["copy_probability"]),
         )
         if ts.prompt_file:
             ts.prompt = read_prompt(ts.prompt_file, model_dir, prompts_dir)

@@ -26,7 +26,6 @@ class TrainConfig:
     rewrite_min_coverage: float = 0.6  # rewrite pairs: share of the target's words the sources must hold
     constrain_rewrite: bool = True  # rewrite: the softmax spans only the source's tokens + function words, as in decoding
     copy_bonus: float = 2.0  # rewrite: start of the learned logit bonus for continuing the source
-    copy_probability: float = 0.4  # rewrite decoding (not training): probability kept for continuing the source (dev-tuned)
     limit_train: int = 0  # use only the first N train cables (0: all)
     limit_dev: int = 0  # use only the first N dev cables (0: all)
     # model

@@ -72,7 +72,6 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
     settings.prompt_side = cfg.prompt_side
     if "rewrite" in settings.tasks and cfg.constrain_rewrite:
         settings.tasks["rewrite"].copy_bonus = copy_bonus
-        settings.tasks["rewrite"].copy_probability = cfg.copy_probability
     gc = model.generation_config
     gc.do_sample = False
     for k, v in settings.tasks["summarize"].generation.items() if "summarize" in settings.tasks else []:
