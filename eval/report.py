@@ -143,6 +143,15 @@ def _reading_section(rd: dict | None) -> list[str]:
         if rd.get(key):
             L.append(f"{key.split('_')[0].capitalize()}s: " + ", ".join(f"{k} {v}" for k, v in rd[key].items()) + ".")
             L.append("")
+    fl = rd.get("fluency")
+    if fl:
+        L += [f"Fluency (SmolLM2, `--fluency`): {fl['scored']} edited sentences scored against their source; "
+              f"{fmt(fl['flagged'])}% of all summary sentences read worse by more than the threshold "
+              f"({fl['settings']['flagged']}).", ""]
+        for e in fl["examples"]:
+            L.append(f"- +{e['rise']:.2f}: {_cell(e['text'], 300)} (source: {_cell(e['source'], 300)})")
+        if fl["examples"]:
+            L.append("")
     if rd.get("worst"):
         L += ["### Worst sentences", "", "| sentence | problems | source sentence |", "|---|---|---|"]
         for s in rd["worst"]:

