@@ -131,3 +131,45 @@ def test_a_sentence_the_encoder_would_cut_is_kept_whole(tiny_writer):
 
     model, tokenizer, prefix, sentences = tiny_writer
     assert write(model, tokenizer, prefix, sentences[:2], keep_margin=-1e9, max_tokens=8) == sentences[:2]
+
+
+# ------------------------------------------------------------------------------ real cables
+@pytest.mark.parametrize("sentence, written", [  # the shipped writer's own deletions on dev cables
+    ("We fully expect, however, that the Ag Minister will try to find other means to realize his vision of a "
+     "biotech-free Italy.",
+     "We fully expect that the Ag Minister will try to find other means to realize his vision of a biotech-free Italy."),
+    ("Greater engagement with Middle East states, including Syria, fits into two broader goals of Indian foreign "
+     "(and domestic) policy, particularly under the ruling UPA government.",
+     "Greater engagement with Middle East states, including Syria, fits into two broader goals of Indian foreign "
+     "policy, particularly under the ruling UPA government."),
+    ("The Foreign Ministry is preparing the Protocol for submission to the Legislative Assembly, which is expected "
+     "to approve signature authority.",
+     "The Foreign Ministry is preparing the Protocol for submission to the Legislative Assembly."),
+])
+def test_real_deletions_are_whole_units(sentence, written):
+    units = deletable_units(sentence)
+    assert any(delete(sentence, [u]) == written for u in units)
+    assert accept(sentence, written) == written
+
+
+def test_the_shipped_model_writes_only_copies_and_clean_deletions_of_real_cables():
+    from pathlib import Path
+
+    from eval.systems import strip_summary
+    from summarizer.inputs import read_records
+    from summarizer.model import load_model
+    from summarizer.parsing import parse
+    from summarizer.reading import check_summary
+
+    dev = Path(__file__).resolve().parents[2] / "shared" / "data" / "cables-dev.jsonl.gz"
+    if not dev.is_file():
+        pytest.skip(f"shared data not found at {dev}")
+    cables = []
+    for rec in read_records(str(dev)):
+        cables.append(strip_summary(parse(rec.raw, rec.hints)))
+        if len(cables) == 24:
+            break
+    model = load_model()
+    checks = [c for cable, pred in zip(cables, model.predict(cables)) for c in check_summary(pred.summary, cable.body)]
+    assert len(checks) > 50
+    assert all(c.edit in ("copy", "deletion") and not c.fragment and not c.broken and not c.facts for c in checks)
