@@ -81,10 +81,10 @@ def _decide(model, tokenizer, prefix: list[int], rows: dict[int, _Row], keep_mar
     with torch.inference_mode():
         memory = model.get_encoder()(**enc).last_hidden_state
     live = list(range(len(keys)))
+    pad = tokenizer.pad_token_id or 0  # (after each plan's end: the decoder is causal, so never read)
     while live:
         plans = [prefix + [rows[keys[b]].ids[p] for p in rows[keys[b]].kept] for b in live]
         width = max(len(p) for p in plans)
-        pad = tokenizer.pad_token_id or 0
         dec = torch.tensor([p + [pad] * (width - len(p)) for p in plans], device=device)
         with torch.inference_mode():
             logits = model(encoder_outputs=(memory[live],), attention_mask=enc["attention_mask"][live],

@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 
 from summarizer.cable import Cable
 from summarizer.facts import faithfulness
-from summarizer.reading import readable
 from summarizer.limits import cap_generation
+from summarizer.model import deletion
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.loading import LoadedModel, load_model_dir
-from summarizer.model import deletion
-from summarizer.model.settings import TaskSettings
 from summarizer.model.text import CasingTable, detokenize, truecase
+from summarizer.reading import readable
 from summarizer.selection import SentenceScorer
 from summarizer.selection.features import body_sentences
 
