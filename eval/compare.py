@@ -51,7 +51,7 @@ def row_for(rep: dict) -> list[str]:
         fmt(rep.get("tags_f1_micro")),
         fmt(rep.get("tags_f1_macro")),
         fmt(fa.get("unsupported_share"), 1) if fa else "–",
-        *(fmt(rd.get(k), 1) if rd else "–" for k in ("other_edit", "fragment", "broken", "facts_changed")),
+        *(fmt(rd.get(k), 2) if rd else "–" for k in ("other_edit", "fragment", "broken", "facts_changed")),
         words,
         fmt(sp.get("seconds_per_cable_p50"), 4),
         fmt(sp.get("seconds_per_cable_p95"), 4),
