@@ -61,6 +61,29 @@ def _may_open_classification(s: str) -> bool:
 ROUTING = re.compile(
     r"^\s*(?:VZCZC\w*|DE\s+[A-Z]{4}|ZNY\b|ZNR\b|ZZH|[ORPZ]{1,2}\s+\d{6}Z\s+[A-Z]{3}\s+\d{2}|FM\s|TO\s|INFO\s|ACTION\s|R[UH][A-Z]{3,}\w*/|PP\s|OO\s|RR\s|[A-Z]{2,5}-\d{2}\b)"
 )
+# A distribution line: who at the receiving end is to read the cable ("STATE FOR NEA/MAG, Commerce for
+# Nate Mason", "DEPT PLEASE PASS TO USTR", "PASS USTR FOR ROSA WHITAKER", "USDOC FOR 4430/ITA/MAC",
+# "SIPDIS FOR EUR/CARC"): up to four addressee words in capitals, then FOR or PASS in capitals. The
+# words before it must not be prose ("NOT FOR INTERNET DISTRIBUTION", "THE EMBASSY IS GRATEFUL FOR").
+_DISTRIBUTION = re.compile(
+    r"^\s*+(?:SIPDIS\s+)?(?P<to>(?:[A-Z][A-Z0-9/&.,'()\-]*\s+){0,4}?)(?:PLEASE\s+)?(?:ALSO\s+)?"
+    r"(?:PASS\b|FOR\s+[A-Z0-9(])"
+)
+_PROSE_WORDS = frozenset(
+    "NOT NO THE IS ARE WAS WERE WILL WOULD TO OF IN ON AT BY AS IT WE HE SHE THEY THIS THAT BUT BE BEEN "
+    "HAS HAVE HAD INCLUDING SCHEDULED ACTIONS CALL CALLS ASKED THANKS THANK READY REQUEST REQUESTS "
+    "RESPONSIBLE TIME".split()
+)
+
+
+def is_distribution_line(line: str) -> bool:
+    """Whether a header line is a distribution (routing) line: see _DISTRIBUTION."""
+    m = _DISTRIBUTION.match(line)
+    if not m:
+        return False
+    return not any(w.strip(",.()") in _PROSE_WORDS for w in m.group("to").split())
+
+
 # The date-time group: "070408Z JUL 06" (day, hour, minute, month, two-digit year).
 DTG = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z][A-Za-z]{2})\s+(\d{2,4})\b")
 _MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
@@ -130,6 +153,16 @@ def _split_glued_fields(text: str) -> list[str]:
         pos = m.end()
     pieces.append(text[pos:])
     return pieces
+
+
+def glued_labels(text: str) -> list[str]:
+    """The fields that start on the line after its first character, in order ("STATE FOR NEA/MAG
+    E.O. 12958: N/A TAGS: ECON LY" → ['eo', 'tags'])."""
+    return [lab for piece in _split_glued_fields(text)[1:] if (lab := label_of(piece))]
+
+
+def first_glued_label(text: str) -> int:
+    return _first_glued_label(text)
 
 
 def _first_glued_label(text: str) -> int:
