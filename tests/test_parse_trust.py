@@ -149,3 +149,125 @@ def test_real_glued_tags_after_routing() -> None:
     c = parse(real("09TRIPOLI293")["raw"])
     assert c.tag_codes == ["ECON", "EIND", "EINV", "EPET", "ENRG", "ETRD", "PGOV", "LY"]
     assert texts(c)[0].startswith("Libya Oil Holdings Changes its Label Brand")
+
+
+# --- B. "Summary." opens the own summary ------------------------------------------------------
+
+SUMMARY_HEAD = "CONFIDENTIAL\nSUBJECT: X\nTAGS: PREL\n\n"
+
+
+@pytest.mark.parametrize("opening", ["1. Summary.", "1. (C) Summary.", "Summary.", "1. SUMMARY.", "¶1. (SBU) Summary."])
+def test_summary_with_a_period_opens_the_summary(opening: str) -> None:
+    c = parse(SUMMARY_HEAD + opening + " The minister met. End Summary.\n\n2. (C) Other text.\n")
+    assert c.summary == "The minister met."
+    assert "The minister met." not in c.body
+
+
+def test_summary_period_alone_as_a_paragraph() -> None:
+    c = parse(SUMMARY_HEAD + "1. (C) Summary.\n\n2. (C) The minister met. End Summary.\n\n3. (C) Other text.\n")
+    assert c.summary == "The minister met."
+    assert c.body == "Other text."
+
+
+# --- C. Metadata from the pasted text alone ----------------------------------------------------
+
+PARTIAL = """\
+This record is a partial extract of the original cable. The full text of the original cable is not available.
+
+Wednesday, 06 April 2005, 13:56
+S E C R E T SECTION 01 OF 03 NEW DELHI 002606
+SIPDIS
+EO 12958 DECL: 04/05/2015
+TAGS PREL, PK, IN
+SUBJECT: TALKS
+REF: A. 05 NEW DELHI 1234 B. STATE 5678
+Classified By: Ambassador David C. Mulford. Reasons 1.4 (B, D)
+1. (S) Text.
+"""
+
+
+def test_partial_extract_id_from_section_line_and_date_line() -> None:
+    c = parse(PARTIAL)
+    assert c.id == "05NEWDELHI2606"  # never the reference's 05NEWDELHI1234
+    assert c.date == "2005-04-06T13:56"
+
+
+def test_cable_dated_line() -> None:
+    assert h.parse_date_line("Cable dated:2005-05-23T14:26:00\n") == "2005-05-23T14:26"
+
+
+def test_id_from_dtg_and_classification_line() -> None:
+    raw = "P 061356Z APR 05\nFM AMEMBASSY NEW DELHI\nTO SECSTATE WASHDC 1\n\nS E C R E T NEW DELHI 002606\n\nTAGS: PREL IN\nSUBJECT: X\n\n1. (S) Text.\n"
+    c = parse(raw)
+    assert (c.id, c.date, c.origin) == ("05NEWDELHI2606", "2005-04-06T13:56", "Embassy New Delhi")
+
+
+def test_no_year_no_id() -> None:
+    raw = "UNCLAS SECTION 01 OF 02 BRASILIA 001066\n\nSIPDIS\n\nE.O. 12958: N/A\nTAGS: ETRD BR\nSUBJECT: X\n\n1. (U) Text.\n"
+    c = parse(raw)
+    assert c.id is None  # a DECL date is no creation date: the year is not guessed
+    assert any("no cable id" in w for w in c.warnings)
+
+
+def test_section_line_wrapped_after_section_number() -> None:
+    raw = "P 190618Z FEB 08\nFM AMCONSUL JEDDAH\nTO SECSTATE WASHDC 1\n\nC O N F I D E N T I A L SECTION 01\nOF 02 JEDDAH 000084\nSIPDIS\nTAGS: PREL SA\nSUBJECT: X\n\n1. (C) Text.\n"
+    assert parse(raw).id == "08JEDDAH84"
+
+
+def test_another_cables_classification_line_under_a_routing_block() -> None:
+    raw = ("DE RUEHAM #3564 1410853\nP 210853Z MAY 06\nFM AMEMBASSY AMMAN\nTO RUEHC/SECSTATE WASHDC 0506\n\n"
+           "C O N F I D E N T I A L SECTION 01 OF 04 PARIS 004247\n\nTAGS: PREL FR\nSUBJECT: X\n\n1. (C) Text.\n")
+    assert parse(raw).id == "06AMMAN3564"
+
+
+def test_two_posts_and_no_de_serial_give_no_id() -> None:
+    raw = "R 021258Z JAN 88\nFM AMEMBASSY BAGHDAD\nTO SECSTATE WASHDC 9118\n\nSECRET STATE 068250\n\nTAGS: PREL IZ\nSUBJECT: X\n\n1. (S) Text.\n"
+    assert parse(raw).id is None
+
+
+def test_two_routing_blocks_give_no_id() -> None:
+    raw = ("O R 111519Z FEB 10\nFM AMEMBASSY ASUNCION\nTO RUEHC/SECSTATE WASHDC 0489\n\n"
+           "O 092220Z JAN 09\nFM AMEMBASSY ASUNCION\nTO RUEHC/SECSTATE WASHDC 7509\n\n"
+           "C O N F I D E N T I A L ASUNCION 000013\n\nTAGS: PREL PA\nSUBJECT: X\n\n1. (C) Text.\n")
+    assert parse(raw).id is None
+
+
+def test_page_table_id_when_it_matches_the_classification_line() -> None:
+    table = "9608\n\n2003-07-23\n\n03THEHAGUE1865\n\nEmbassy The Hague\n\nCONFIDENTIAL\n\n"
+    raw = "C O N F I D E N T I A L THE HAGUE 001865\n\nTAGS: PREL NL\nSUBJECT: X\n\n" + table + "1. (C) Text.\n"
+    c = parse(raw)
+    assert (c.id, c.date, c.origin) == ("03THEHAGUE1865", "2003-07-23", "Embassy The Hague")
+    other = raw.replace("03THEHAGUE1865\n", "03THEHAGUE1866\n")
+    assert parse(other).id is None
+
+
+@pytest.mark.parametrize(("cid", "date"), [("05DUBLIN286", "2005-03-08T14:11"),
+                                           ("06AMMAN3564", "2006-05-21T08:53"), ("08JEDDAH84", "2008-02-19T06:18"),
+                                           ("03THEHAGUE1865", "2003-07-23")])
+def test_real_ids_from_raw_alone(cid: str, date: str) -> None:
+    c = parse(real(cid)["raw"])
+    assert (c.id, c.date) == (cid, date)
+
+
+@pytest.mark.parametrize("cid", ["10TRIPOLI112", "88BAGHDAD28", "00HARARE5461"])
+def test_real_untrustworthy_ids_are_left_out(cid: str) -> None:
+    # A serial cut short, two posts named, no year in the text: no id rather than a wrong one.
+    assert parse(real(cid)["raw"]).id is None
+
+
+# --- D. A readable phrase on the TAGS line is no codes -------------------------------------------
+
+def test_tags_trailing_phrase_is_not_codes() -> None:
+    assert h.parse_tags("TAGS PHUM, PREL, PTER, IN, PK, Human Rights") == ["PHUM", "PREL", "PTER", "IN", "PK"]
+
+
+def test_tags_lower_cased_line_keeps_every_code() -> None:
+    assert h.parse_tags("Tags: mtcre, parm, prel, ir") == ["MTCRE", "PARM", "PREL", "IR"]
+
+
+def test_tags_short_mixed_case_code_is_kept() -> None:
+    assert h.parse_tags("TAGS: PREL, PGOV, Pk") == ["PREL", "PGOV", "PK"]
+
+
+def test_real_tags_phrase() -> None:
+    assert parse(real("04NEWDELHI6983")["raw"]).tag_codes == ["PREL", "PGOV", "PHUM", "PTER", "SNAR", "IN", "BM", "CN"]

@@ -43,15 +43,21 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
         body.paragraphs, body.signer = split_flat_signer(body.paragraphs)
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)
 
-    date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head)
+    date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head) or h.parse_date_line(head)
+    own_station, own_serial = h.own_station_serial(station, serial, h.written_serial(head), h.parse_routed_station(head), h.parse_de_serial(head)) \
+        if h.routing_blocks_agree(head) else (None, None)
+    own_id = h.make_id(date or h.parse_reference_year(head), own_station, own_serial)
+    table = None if own_id or hints.get("id") else h.parse_page_table([ln.text for ln in lines], own_station, own_serial)
+    if table:
+        own_id, date = table[0], date or table[1]
     # Blank lines between: a paragraph must not read as the wrapped end of the "Classified By" line.
     classified_by, reasons = h.parse_classified_by(head, [p.text for p in paragraphs[:2]])
     tags = h.parse_tags(head) or hints.get("tags", [])
     cable = Cable(
-        id=hints.get("id") or export.fields.get("identifier") or h.make_id(date or h.parse_reference_year(head), station, serial),
+        id=hints.get("id") or export.fields.get("identifier") or own_id,
         date=date,
         classification=hints.get("classification") or export.fields.get("classification") or h.parse_classification(head),
-        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head),
+        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head) or (table[2] if table else None),
         subject=h.parse_subject(head) or export.fields.get("title") or hints.get("subject"),
         tags=[describe(t) for t in tags],
         references=h.parse_references(head),
