@@ -1,6 +1,12 @@
 """The parser's bars over real corpora: no exception, own summary found, tags equal to the page's.
 
     python -m eval.parser_stats ../shared/data/cables-train.jsonl.gz ../shared/data/cables-dev.jsonl.gz
+    python -m eval.parser_stats --raw-only ../shared/data/cables-dev.jsonl.gz
+
+`--raw-only` parses each record's `raw` alone (no page metadata) and counts, per corpus, the cables
+whose id equals the record's id, whose id is missing and whose id is wrong (listed: the bar is
+none), and those with a date and an origin. A record id that is no id ("08ECTION01OF02MANAMA492",
+garbled by its source) is counted apart.
 
 Tags are compared after the same normalisation on both sides (upper case, glued codes split,
 duplicates dropped), since the source pages kept glued and repeated codes as the text had them.
@@ -36,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpora", nargs="+")
     ap.add_argument("--show", type=int, default=0, help="print up to N ids of each kind of miss")
+    ap.add_argument("--raw-only", action="store_true", help="parse the raw text alone and score id, date and origin")
     args = ap.parse_args(argv)
+    if args.raw_only:
+        return raw_only(args.corpora, args.show)
 
     n = errors = with_end = found = tag_total = tag_equal = tag_first_line = 0
     misses: dict[str, list[str]] = {"summary": [], "tags": []}
@@ -81,6 +90,48 @@ def main(argv: list[str] | None = None) -> int:
     for kind, ids in misses.items():
         for x in ids[: args.show]:
             print(f"miss {kind}: {x}", file=sys.stderr)
+    return 0
+
+
+_RECORD_ID = re.compile(r"^\d{2}[A-Z]{2,30}\d{1,7}$")
+_NOT_STATIONS = ("SECTION", "ECTION", "SCTION")
+
+
+def raw_only(corpora: list[str], show: int) -> int:
+    """Id, date and origin found from the raw text alone, per corpus; every wrong id listed."""
+    out = {}
+    for path in corpora:
+        n = same = missing = bad_record = date = origin = 0
+        wrong: list[str] = []
+        missed: list[str] = []
+        for rec in read_records(path):
+            n += 1
+            cable = parse(rec.raw or "")
+            date += cable.date is not None
+            origin += cable.origin is not None
+            if not _RECORD_ID.match(rec.id or "") or any(x in rec.id for x in _NOT_STATIONS):
+                bad_record += 1
+            elif cable.id == rec.id:
+                same += 1
+            elif cable.id is None:
+                missing += 1
+                missed.append(rec.id)
+            else:
+                wrong.append(f"{rec.id} -> {cable.id}")
+        good = n - bad_record
+        out[path] = {
+            "cables": n,
+            "record_id_garbled": bad_record,
+            "id_equal_pct": round(100 * same / max(good, 1), 2),
+            "id_missing_pct": round(100 * missing / max(good, 1), 2),
+            "id_wrong": len(wrong),
+            "date_found_pct": round(100 * date / max(n, 1), 2),
+            "origin_found_pct": round(100 * origin / max(n, 1), 2),
+            "wrong_ids": wrong,
+        }
+        for x in missed[:show]:
+            print(f"miss id: {path}: {x}", file=sys.stderr)
+    print(json.dumps(out, indent=2))
     return 0
 
 

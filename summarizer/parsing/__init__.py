@@ -43,15 +43,21 @@ def parse(raw: str, hints: dict | None = None) -> Cable:
         body.paragraphs, body.signer = split_flat_signer(body.paragraphs)
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)
 
-    date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head)
+    date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head) or h.parse_date_line(head)
+    own_station, own_serial = h.own_station_serial(station, serial, h.written_serial(head), h.parse_routed_station(head), h.parse_de_serial(head)) \
+        if h.routing_blocks_agree(head) else (None, None)
+    own_id = h.make_id(date or h.parse_reference_year(head), own_station, own_serial)
+    table = None if own_id or hints.get("id") else h.parse_page_table([ln.text for ln in lines], own_station, own_serial)
+    if table:
+        own_id, date = table[0], date or table[1]
     # Blank lines between: a paragraph must not read as the wrapped end of the "Classified By" line.
     classified_by, reasons = h.parse_classified_by(head, [p.text for p in paragraphs[:2]])
     tags = h.parse_tags(head) or hints.get("tags", [])
     cable = Cable(
-        id=hints.get("id") or export.fields.get("identifier") or h.make_id(date or h.parse_reference_year(head), station, serial),
+        id=hints.get("id") or export.fields.get("identifier") or own_id,
         date=date,
         classification=hints.get("classification") or export.fields.get("classification") or h.parse_classification(head),
-        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head),
+        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head) or (table[2] if table else None),
         subject=h.parse_subject(head) or export.fields.get("title") or hints.get("subject"),
         tags=[describe(t) for t in tags],
         references=h.parse_references(head),
@@ -96,6 +102,16 @@ def header_end(lines: list[Line]) -> int:
             field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
         elif field == "tags" and not h.is_tag_line(text):
             field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
+        elif field == "routing" or (c.isupper() and (not seen_fields or i == end) and h.is_distribution_line(text)):
+            # A distribution line ("STATE FOR NEA/MAG, COMMERCE FOR ..."), or its wrapped continuation,
+            # before the fields or right after a header line: routing, not body. Fields glued onto it
+            # ("... FOR NEA WATCHER E.O. 12958: N/A TAGS: ECON LY") are read there (h.header_lines).
+            end, field = i + 1, "routing"
+            if h.first_glued_label(text) >= 0:
+                glued = h.glued_labels(text)
+                field = glued[-1] if glued else "routing"
+                seen_label = seen_label or bool(glued)
+                seen_fields = seen_fields or "tags" in glued or "subject" in glued
         elif field in ("tags", "subject", "ref", "classified_by") or (is_noise(text) and not RULE.match(text)):
             end = i + 1
         elif seen_fields:

@@ -7,7 +7,7 @@ from operator import itemgetter
 
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
-from summarizer.parsing.header import LABEL_STARTS, classification_line, label_of
+from summarizer.parsing.header import LABEL_STARTS, classification_line, is_distribution_line, label_of
 from summarizer.parsing.lines import SENTENCE_CLOSERS, Line
 
 _PARA_FIRST = frozenset("¶0123456789")
@@ -74,6 +74,9 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
     cur: list[Line] = []
     pending_heading: str | None = None
     skipping_header = False
+    # After a repeated header line (its classification line, SIPDIS): the distribution lines of the
+    # repeat ("IO/HR FOR PAUL KRUCHOWSKI") and their wrapped continuations are header, not text.
+    in_repeat = routing = False
 
     def flush() -> None:
         nonlocal cur, pending_heading
@@ -134,8 +137,14 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             continue
         if not c:
             flush()
+            routing = False
             continue
         if c in _NOISE_FIRST and _may_be_noise(s) and is_noise(text):
+            in_repeat = in_repeat or (not cur and c.isalpha() and classification_line(text) is not None)
+            continue
+        if in_repeat and not cur and (routing or (c.isupper() and is_distribution_line(text))):
+            body.header_repeats += 1
+            routing = True
             continue
         two = s[:2].upper()  # header.label_of's own first test, inlined: this runs for every line
         label = label_of(text) if (c == "¶" or two in LABEL_STARTS or (c in "Ee" and two[1:2].isspace())) else None
@@ -144,7 +153,9 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             flush()
             body.header_repeats += 1
             skipping_header = label in ("subject", "classified_by", "tags", "ref")
+            in_repeat = True
             continue
+        in_repeat = False
         if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3]):
             flush()
         # (every _SIGNER line matches _SIGNER_LAST too)

@@ -30,8 +30,8 @@ LABEL = re.compile(
 CLASSIFICATION_LINE = re.compile(
     SHORT_LINE + r"""^\s*(?P<cls>(?:[A-Z]\s){3,}[A-Z]|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)
         (?:\s*//?\s*[A-Z]+)*\s+
-        (?:SECTION\s+(?P<section>\d{1,2})\s+OF\s+\d{1,2}\s+)?
-        (?P<station>[A-Z][A-Z .'-]{1,28}?)\s+(?P<serial>\d{1,8})\s*$""",
+        (?:SECTION\s+(?P<section>\d{1,2})\s+OF\s+\d{1,2}\s+)?  # (a station is never "SECTION": "SECTION 01" / "OF 02 JEDDAH 000084" wraps)
+        (?![A-Z .'-]*SECTION\b)(?P<station>[A-Z][A-Z .'-]{1,28}?)\s+(?P<serial>\d{1,8})\s*$""",
     re.X | re.I,
 )
 
@@ -61,6 +61,29 @@ def _may_open_classification(s: str) -> bool:
 ROUTING = re.compile(
     r"^\s*(?:VZCZC\w*|DE\s+[A-Z]{4}|ZNY\b|ZNR\b|ZZH|[ORPZ]{1,2}\s+\d{6}Z\s+[A-Z]{3}\s+\d{2}|FM\s|TO\s|INFO\s|ACTION\s|R[UH][A-Z]{3,}\w*/|PP\s|OO\s|RR\s|[A-Z]{2,5}-\d{2}\b)"
 )
+# A distribution line: who at the receiving end is to read the cable ("STATE FOR NEA/MAG, Commerce for
+# Nate Mason", "DEPT PLEASE PASS TO USTR", "PASS USTR FOR ROSA WHITAKER", "USDOC FOR 4430/ITA/MAC",
+# "SIPDIS FOR EUR/CARC"): up to four addressee words in capitals, then FOR or PASS in capitals. The
+# words before it must not be prose ("NOT FOR INTERNET DISTRIBUTION", "THE EMBASSY IS GRATEFUL FOR").
+_DISTRIBUTION = re.compile(
+    r"^\s*+(?:SIPDIS\s+)?(?P<to>(?:[A-Z][A-Z0-9/&.,'()\-]*\s+){0,4}?)(?:PLEASE\s+)?(?:ALSO\s+)?"
+    r"(?:PASS\b|FOR\s+[A-Z0-9(])"
+)
+_PROSE_WORDS = frozenset(
+    "NOT NO THE IS ARE WAS WERE WILL WOULD TO OF IN ON AT BY AS IT WE HE SHE THEY THIS THAT BUT BE BEEN "
+    "HAS HAVE HAD INCLUDING SCHEDULED ACTIONS CALL CALLS ASKED THANKS THANK READY REQUEST REQUESTS "
+    "RESPONSIBLE TIME".split()
+)
+
+
+def is_distribution_line(line: str) -> bool:
+    """Whether a header line is a distribution (routing) line: see _DISTRIBUTION."""
+    m = _DISTRIBUTION.match(line)
+    if not m:
+        return False
+    return not any(w.strip(",.()") in _PROSE_WORDS for w in m.group("to").split())
+
+
 # The date-time group: "070408Z JUL 06" (day, hour, minute, month, two-digit year).
 DTG = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z][A-Za-z]{2})\s+(\d{2,4})\b")
 _MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
@@ -130,6 +153,16 @@ def _split_glued_fields(text: str) -> list[str]:
         pos = m.end()
     pieces.append(text[pos:])
     return pieces
+
+
+def glued_labels(text: str) -> list[str]:
+    """The fields that start on the line after its first character, in order ("STATE FOR NEA/MAG
+    E.O. 12958: N/A TAGS: ECON LY" → ['eo', 'tags'])."""
+    return [lab for piece in _split_glued_fields(text)[1:] if (lab := label_of(piece))]
+
+
+def first_glued_label(text: str) -> int:
+    return _first_glued_label(text)
 
 
 def _first_glued_label(text: str) -> int:
@@ -246,12 +279,30 @@ def parse_tags(header: str) -> list[str]:
     if not text:
         return []
     codes: dict[str, None] = {}  # ordered, and no quadratic "not in list" on a hostile TAGS line
-    for token in _split_tags(text):
+    for token in _split_tags(_without_phrase(text)):
         if is_known_code(token):  # most tokens: _unglue's first test, without its list
             codes[token] = None
         else:
             codes.update(dict.fromkeys(_unglue(token)))
     return list(codes)
+
+
+_PHRASE_WORD = re.compile(r"[A-Z][a-z][A-Za-z'\-]+")  # three letters at least: "Pk" may be a code
+
+
+def _without_phrase(text: str) -> str:
+    """The TAGS text without a readable phrase after its codes: "PHUM, PREL, PTER, IN, PK, Human
+    Rights" → "PHUM, PREL, PTER, IN, PK". A word written in mixed case ("Human", "India-Burma") that
+    is no known code ends the codes, where codes in capitals came before it (a TAGS line lower-cased
+    by its source, "prel, pgov", keeps every token)."""
+    if "(" in text or text.isupper() or not any(ch.isupper() for ch in text):
+        return text  # (person tags, all capitals or all lower case: the usual lines)
+    words = re.split(r"([\s,;]+)", text)
+    for k in range(0, len(words), 2):
+        w = words[k].strip(" .")
+        if _PHRASE_WORD.fullmatch(w) and not is_known_code(w) and any(t.isupper() and len(t) >= 2 for t in words[:k:2]):
+            return "".join(words[:k])
+    return text
 
 
 MAX_TAG_TOKENS = 200  # a real TAGS line has under 40; the rest of a longer one is not a TAGS line
@@ -476,8 +527,130 @@ def parse_reference_year(header: str) -> str | None:
     return m.group(1) if m else None
 
 
+# The date line of the cablegate pages' partial extracts, "Tuesday, 08 March 2005, 14:11", and the
+# "Cable dated:2005-05-23T14:26:00" line of another mirror's.
+_DAY_LINE = re.compile(
+    r"^[^\S\n]*+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+(\d{1,2})\s+([A-Z][a-z]+)\s+((?:19|20)\d{2}),\s+(\d{2}):(\d{2})\b", re.M)
+_CABLE_DATED = re.compile(r"^[^\S\n]*+(?:ID:\s*\d+\s+)?Cable dated:\s*((?:19|20)\d{2})-(\d{2})-(\d{2})T(\d{2}):(\d{2})", re.M)
+
+
+def parse_date_line(header: str) -> str | None:
+    """ISO 8601 from a written date line: "Tuesday, 08 March 2005, 14:11" → "2005-03-08T14:11"."""
+    m = _CABLE_DATED.search(header)
+    if m:
+        y, mo, d, hh, mm = map(int, m.groups())
+    else:
+        m = _DAY_LINE.search(header)
+        if not m or m.group(2)[:3].upper() not in _MONTHS:
+            return None
+        d, mo, y, hh, mm = int(m.group(1)), _MONTHS[m.group(2)[:3].upper()], int(m.group(3)), int(m.group(4)), int(m.group(5))
+    try:
+        return datetime(y, mo, d, hh, mm).strftime("%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+
+
+# The routing block's own lines: "DE RUEHAM #3564/01 1410853" (the message's serial) and the FM line
+# right after the date-time group ("P 210853Z MAY 06" / "FM AMEMBASSY AMMAN").
+_DE_SERIAL = re.compile(r"^[^\S\n]*+DE\s+R[A-Z]{3,6}\s+#(\d{1,6})(?:/\d+)?\s+\d{7}\s*$", re.M)
+_ROUTED_FROM = re.compile(r"^[^\S\n]*+[ORPZ](?:\s+[ORPZ])?\s+\d{6}Z\s+[A-Z]{3}\s+\d{2}\b.*\n[^\S\n]*+FM\s+(?P<who>.+?)\s*$", re.M)
+_POST_KINDS = re.compile(r"^(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USINT|USOFFICE)\s+")
+
+
+def parse_de_serial(header: str) -> str | None:
+    """'3564' from the routing block's "DE RUEHAM #3564/01 1410853"."""
+    m = _DE_SERIAL.search(header)
+    return str(int(m.group(1))) if m else None
+
+
+def parse_routed_station(header: str) -> str | None:
+    """The sending post as the id writes it, from the FM line of the routing block: "FM AMEMBASSY NEW
+    DELHI" → "NEWDELHI", "FM SECSTATE WASHDC" → "STATE", "FM USEU BRUSSELS" → "USEUBRUSSELS"."""
+    m = _ROUTED_FROM.search(header)
+    if not m:
+        return None
+    who = re.sub(r"^R[UH][A-Z]{3,}\w*/", "", m.group("who").upper())
+    who = re.sub(r"\s+(?:IMMEDIATE|PRIORITY|ROUTINE|NIACT|FLASH)\b.*$|\s+\d+$", "", who)
+    if who in _STATION_ALIASES:
+        return "STATE"
+    post = _POST_KINDS.sub("", who).replace(" ", "").replace(".", "")
+    return post if re.fullmatch(r"[A-Z]{2,30}", post) else None  # not "USDEL SECRETARY//MEXICO//"
+
+
+def routing_blocks_agree(header: str) -> bool:
+    """False where the header holds the routing blocks of two different messages (a pasted copy of
+    another cable's, with its own date-time group): then no id is built from it."""
+    return len({m.group(1) for m in islice(_PRECEDENCE_DTG.finditer(header), 8)}) <= 1
+
+
+# A routing block's precedence and date-time group on a line of their own: "O R 111519Z FEB 10".
+_PRECEDENCE_DTG = re.compile(r"^[^\S\n]*+[ORPZ](?:\s[ORPZ])?\s+(\d{6}Z\s+[A-Z]{3}\s+\d{2})\b", re.M)
+
+
+def _same_post(a: str, b: str) -> bool:
+    """The classification line's station and the FM line's name the same post ("BRUSSELS" and
+    "USEUBRUSSELS", "LONDON" and "EFTOLONDON", "TAIPEI" and "AITTAIPEI")."""
+    return a == b or a.endswith(b) or b.endswith(a)
+
+
+def own_station_serial(station: str | None, serial: str | None, written_serial: str | None,
+                       routed_station: str | None, de_serial: str | None) -> tuple[str | None, str | None]:
+    """The cable's own station (as the id writes it) and serial, from the classification line
+    (`station`, `serial`; `written_serial` as written, zeros kept) and the routing block.
+
+    The classification line names the cable; the routing block fills in what it lacks. Where the two
+    name different posts, the text holds two cables' headers run together: with the routing block's
+    serial too it names the message (its FM and DE lines agree), without one no id can be trusted.
+    A five-digit serial ("TRIPOLI 00011", where the telegram pads to six) that the DE serial continues
+    ("#0112") may be cut short or not ("REYKJAVIK 00040", "#0401", is 40): no id either."""
+    if station:
+        station = station.replace(" ", "").replace(".", "")
+    if not station:
+        return None, None  # the DE serial alone: its last four digits only at busy posts ("#0927" for STATE 030927)
+    if routed_station and not _same_post(station, routed_station):
+        return (routed_station, de_serial) if de_serial and de_serial != serial else (None, None)
+    if de_serial and written_serial and len(written_serial) == 5 and written_serial[0] == "0" \
+            and de_serial != serial and de_serial.startswith(serial):
+        return None, None  # "TRIPOLI 00011" and "#0112": the serial cut short, or the DE line's own
+    return station, serial
+
+
 def make_id(date: str | None, station: str | None, serial: str | None) -> str | None:
     """The WikiLeaks reference id: two-digit year, station without spaces, serial without zeros."""
     if not (date and station and serial):
         return None
     return f"{date[2:4]}{station.replace(' ', '').replace('.', '')}{serial}"
+
+
+# The cablegate page's own table pasted with the text: "9608" / "2003-07-23" / "03THEHAGUE1865" /
+# "Embassy The Hague" / "CONFIDENTIAL", each on a line of its own (blank lines between).
+_TABLE_ID = re.compile(r"^\s*(\d{2})([A-Z]{2,30})(\d{1,7})\s*$")
+_TABLE_DATE = re.compile(r"^\s*((?:19|20)\d{2})-(\d{2})-(\d{2})(?:\s+(\d{2}:\d{2}))?\s*$")
+_TABLE_ORIGIN = re.compile(r"^\s*((?:Embassy|Consulate|Mission|US Interests Section|USEU|US Office|Secretary of State|Iran RPO)\b[A-Za-z .'-]{0,40}?)\s*$")
+TABLE_LINES = 80  # the table comes right after the header snippet
+
+
+def parse_page_table(lines: list[str], station: str | None, serial: str | None) -> tuple[str, str, str | None] | None:
+    """(id, ISO date, origin) from the page's table in the text, when its id is the one the
+    classification line names (`station` as the id writes it, `serial`) and its date is of the id's
+    year: a table of another cable's is never taken."""
+    if not (station and serial):
+        return None
+    texts = [t for t in lines[:TABLE_LINES] if t.strip()]
+    for k, text in enumerate(texts):
+        m = _TABLE_ID.match(text)
+        if not m or m.group(2) != station or m.group(3) != serial or k == 0:
+            continue
+        d = _TABLE_DATE.match(texts[k - 1])
+        if not d or d.group(1)[2:] != m.group(1):
+            continue
+        date = f"{d.group(1)}-{d.group(2)}-{d.group(3)}" + (f"T{d.group(4)}" if d.group(4) else "")
+        o = _TABLE_ORIGIN.match(texts[k + 1]) if k + 1 < len(texts) else None
+        return m.group(), date, (o.group(1) if o else None)
+    return None
+
+
+def written_serial(header: str) -> str | None:
+    """The classification line's serial as written ("00011")."""
+    m = classification_match(header)
+    return m.group("serial") if m else None
