@@ -249,11 +249,14 @@ def check_sentence(sentence: str, source_sentences: list[str], source_words: set
     markers stripped (`strip_marker`), count as sources too: "-- The minister said ..." written as
     "The minister said ..." is a copy, not an edit."""
     edit, source = edit_kind(sentence, source_sentences)
-    if edit != "copy" and prose_sentences is not None:
-        better = edit_kind(sentence, prose_sentences)
-        if _EDIT_RANK[better[0]] < _EDIT_RANK[edit]:
-            edit, source = better
     facts = fact_changes(sentence, source) if source and edit != "copy" else []
+    if edit != "copy" and prose_sentences is not None:
+        # the closer source wins; between two deletions, the one whose cut words hold fewer facts
+        # ("(S/Rel UK) Presidential Advisor ..." written without its marking drops no name)
+        p_edit, p_source = edit_kind(sentence, prose_sentences)
+        p_facts = fact_changes(sentence, p_source) if p_source and p_edit != "copy" else []
+        if (_EDIT_RANK[p_edit], len(p_facts)) < (_EDIT_RANK[edit], len(facts)):
+            edit, source, facts = p_edit, p_source, p_facts
     fragment = fragment_kind(sentence)
     broken = None if fragment else broken_kind(sentence, source_words)  # a heading is not also "broken"
     return SentenceCheck(sentence, edit, source, fragment, broken, facts)

@@ -135,3 +135,10 @@ def test_rates_on_a_hand_made_summary():
     assert rd["summaries_with_problem"] == 100.0  # of the one non-empty summary
     assert rd["fragment_kinds"] == {"heading": 1}
     assert [w["text"] for w in rd["worst"]] == [summary.split("\n")[2], "Next Steps"]  # a changed fact first
+
+
+def test_a_marking_left_out_is_no_dropped_fact():
+    body = "(S/Rel UK) Presidential Advisor Stanekzai produced a concept paper, which fills in broad details."
+    [check] = check_summary("Presidential Advisor Stanekzai produced a concept paper.", body)
+    assert check.edit == "deletion" and check.facts == []
+    assert check.source == "Presidential Advisor Stanekzai produced a concept paper, which fills in broad details."
