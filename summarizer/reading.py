@@ -48,7 +48,7 @@ _NOTE_OPENER = re.compile(r"^\((?:note|comment)s?\s*:\s*(?=[A-Z])", re.I)
 _LABEL_ONLY = re.compile(r"^\W*(?:note|comment|summary|action request|participants|subject|ref(?:erence)?s?)\W*$", re.I)
 _ROUTING = re.compile(r"^\W*(?:(?:state|dept|department|usdoc|treasury|commerce)\s+(?:for|pass)\b|pass\s+to\b|"
                       r"(?:e\.\s?o\.|eo)\s*12958\b|tags\s*:|subject\s*:|classified\s+by\b|sipdis\b)", re.I)
-_REDACTION = re.compile(r"X{4,}")
+_REDACTION = re.compile(r"X{4,}|#{4,}")
 # What a body sentence may open with that is no part of its prose: dash or dot bullets, and a
 # sub-paragraph's classification marking ("(SBU)", "(S/Rel UK)") that the paragraph's own did not take.
 _MARKER = re.compile(r"^(?:(?:[-\u2013\u2014*\u2022·]+\s*)+(?=\S)|\((?:U|C|S|TS|SBU|NC|[CS]//?NF|[CS]//?REL[^)]{0,24}|(?:U//?)?FOUO)\)\s+)+",
@@ -100,7 +100,7 @@ def fragment_kind(sentence: str) -> str | None:
         return "lead-in"
     if _NOTE_REMNANT.match(s) or _LABEL_ONLY.match(s):
         return "note remnant"
-    if ws and sum(bool(_REDACTION.fullmatch(w.upper())) for w in ws) * 2 >= len(ws):
+    if s and sum(bool(_REDACTION.fullmatch(t.strip(".,;:").upper())) for t in s.split()) * 2 >= len(s.split()):
         return "redaction"
     if _BULLET.match(s):
         return "list marker"
@@ -108,8 +108,9 @@ def fragment_kind(sentence: str) -> str | None:
         return "label line"  # a form ("PARTICIPANTS: GOB: ..."), not a topic's label before its prose
     if s[:1] in "([" and s[-1:] in ")]" or s.startswith(")"):
         return "bracket remnant"
-    if s[:1].islower() and any(c.isupper() for c in s):
-        return "starts mid-sentence"
+    first = next((c for c in s if c.isalpha()), "")
+    if first.islower() and any(c.isupper() for c in s):
+        return "starts mid-sentence"  # also "(except for a passage ...) and focuses ...", "#### only ..."
     if not _END.search(s):
         if len(ws) <= 4 and s.upper() == s and any(c.isalpha() for c in s):
             return "signer"
