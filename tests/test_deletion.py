@@ -153,19 +153,17 @@ def test_real_deletions_are_whole_units(sentence, written):
 
 
 def test_the_shipped_model_writes_only_copies_and_clean_deletions_of_real_cables():
-    from pathlib import Path
-
     from eval.systems import strip_summary
+    from shared_data import DEV
     from summarizer.inputs import read_records
     from summarizer.model import load_model
     from summarizer.parsing import parse
     from summarizer.reading import check_summary
 
-    dev = Path(__file__).resolve().parents[2] / "shared" / "data" / "cables-dev.jsonl.gz"
-    if not dev.is_file():
-        pytest.skip(f"shared data not found at {dev}")
+    if not DEV.is_file():
+        pytest.skip(f"shared data not found at {DEV}")
     cables = []
-    for rec in read_records(str(dev)):
+    for rec in read_records(str(DEV)):
         cables.append(strip_summary(parse(rec.raw, rec.hints)))
         if len(cables) == 24:
             break

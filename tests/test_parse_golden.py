@@ -8,19 +8,16 @@ checks that page metadata fills what the text lacks. The real cables come from
 """
 from __future__ import annotations
 
-import gzip
 import json
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from shared_data import DEV, records
 from summarizer.parsing import NOT_A_CABLE, parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parser"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-DEV = SHARED / "data" / "cables-dev.jsonl.gz"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.json"))
 
 
@@ -28,17 +25,8 @@ def fixture(cid: str) -> dict:
     return json.loads((FIXTURES / f"{cid}.json").read_text(encoding="utf-8"))
 
 
-@cache
 def dev_records() -> dict[str, dict]:
-    wanted = {c for c in CASES if fixture(c)["source"] == "dev"}
-    out = {}
-    with gzip.open(DEV, "rt", encoding="utf-8") as f:
-        for line in f:
-            if any(f'"{w}"' in line for w in wanted):
-                rec = json.loads(line)
-                if rec["id"] in wanted:
-                    out[rec["id"]] = rec
-    return out
+    return records(frozenset(c for c in CASES if fixture(c)["source"] == "dev"))
 
 
 def record(cid: str) -> dict:

@@ -6,37 +6,17 @@ tests/test_parse_golden.py does; skipped when the shared data is absent).
 """
 from __future__ import annotations
 
-import gzip
-import json
-from functools import cache
-from pathlib import Path
-
 import pytest
 
+from shared_data import DATA, SPLITS, records
 from summarizer.parsing import parse
 from summarizer.parsing import header as h
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-SPLITS = ("cables-train.jsonl.gz", "cables-dev.jsonl.gz")
-
-
-@cache
-def _records(ids: frozenset[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for name in SPLITS:
-        with gzip.open(SHARED / name, "rt", encoding="utf-8") as f:
-            for line in f:
-                if any(f'"{i}"' in line for i in ids):
-                    rec = json.loads(line)
-                    if rec["id"] in ids:
-                        out[rec["id"]] = rec
-    return out
-
 
 def real(cid: str) -> dict:
-    if not all((SHARED / name).is_file() for name in SPLITS):
-        pytest.skip(f"shared data not found at {SHARED}")
-    recs = _records(frozenset(REAL_IDS))
+    if not all(path.is_file() for path in SPLITS):
+        pytest.skip(f"shared data not found at {DATA}")
+    recs = records(frozenset(REAL_IDS), SPLITS)
     assert cid in recs, cid
     return recs[cid]
 
