@@ -42,7 +42,7 @@ _DOUBLES_OK = frozenset("that had is was do".split())
 # What a whole word may lack of a cable word ("agreement" of "agreements"): no word cut inside.
 _INFLECTIONS = frozenset(["", "s", "es", "d", "ed", "ing", "ly", "'s", "er", "ers"])
 
-_BULLET = re.compile(r"^\s*(?:[-\u2013\u2014*\u2022·o]\s*(?:-\s*)?(?=\S)|\(?[a-zA-Z0-9]{1,3}\)\s|[0-9]{1,2}-(?=[A-Za-z]))")
+_BULLET = re.compile(r"^\s*(?:[-\u2013\u2014*\u2022·]\s*(?:-\s*)?(?=\S)|o\s+(?=\S)|\(?[a-zA-Z0-9]{1,3}\)\s|[0-9]{1,2}-(?=[A-Za-z]))")
 _NOTE_REMNANT = re.compile(r"^\W*(?:end|begin)\s+(?:of\s+)?(?:note|comment|summary|text|quote|excerpt)s?\b", re.I)
 _NOTE_OPENER = re.compile(r"^\((?:note|comment)s?\s*:\s*(?=[A-Z])", re.I)
 _LABEL_ONLY = re.compile(r"^\W*(?:note|comment|summary|action request|participants|subject|ref(?:erence)?s?)\W*$", re.I)

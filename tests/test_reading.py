@@ -17,6 +17,7 @@ FRAGMENTS = [
     ("list marker", "K) N/a"),
     ("list marker", "-- other than for information on shootdown events"),
     ("list marker", "1-Federal Deputy Maninha, Brazil"),
+    ("list marker", "o Trust is in short supply on both sides of the talks."),
     ("signer", "MULFORD"),
     ("signer", "VIRDEN"),
     ("bracket remnant", "(Demolition)"),
@@ -44,6 +45,7 @@ def test_fragment_kinds(kind, text):
     "Comment: There is little sign that the government will change course before the election.",
     "(Note: the number of hard-core Taliban is probably lower.) The police disagreed with that estimate.",
     "THE MINISTER SAID THE GOVERNMENT WOULD NOT RAISE TAXES THIS YEAR.",  # an ALL-CAPS cable's prose
+    "only the minister said the government would not raise taxes this year.",  # a lower-case cable's prose
     "CAFTA-DR: The Arias administration has made this a top priority, and should be encouraged.",  # a topic label
 ])
 def test_prose_is_no_fragment(text):
