@@ -22,7 +22,7 @@ from pathlib import Path
 
 from summarizer.reading import READING_SETTINGS, check_summary, reading_rates, sentence_row
 
-from . import metrics
+from . import fluency, metrics
 from .systems import SYSTEM_NAMES, Item, Output, System, SystemUnavailable, iter_records, make_item, make_system, normalise_code
 
 BOOTSTRAP_RESAMPLES = 1000
@@ -82,10 +82,8 @@ def main(argv: list[str] | None = None, registry: dict | None = None) -> int:
         return _fail(str(e))
     args.judge = None
     if args.fluency:
-        from .fluency import FluencyJudge
-
         try:
-            args.judge = FluencyJudge()
+            args.judge = fluency.FluencyJudge()
         except SystemUnavailable as e:
             return _fail(str(e))
     setup_seconds = time.perf_counter() - t_setup
@@ -289,9 +287,7 @@ def _score_row(row: dict, cable, item: Item, out: Output, system: System, kind_o
         row["faithfulness"] = metrics.faithfulness(summary, item.cable.body)
         row["reading"] = [sentence_row(c) for c in check_summary(summary, item.cable.body)]
         if judge is not None:
-            from .fluency import score_rows
-
-            score_rows(judge, row["reading"])
+            fluency.score_rows(judge, row["reading"])
         if cable.summary:
             row["rouge"] = metrics.rouge(summary, cable.summary)
             row["reference_faithfulness"] = metrics.faithfulness(cable.summary, item.cable.body)
@@ -345,9 +341,7 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
         rep["faithfulness"]["reference_summaries"] = metrics.faithfulness_summary(ref_f) if ref_f else None
         rep["reading"] = reading_rates([r["reading"] for r in ok if "reading" in r])
         if getattr(args, "judge", None) is not None:
-            from .fluency import summary as fluency_summary
-
-            rep["reading"]["fluency"] = fluency_summary([r["reading"] for r in ok if "reading" in r])
+            rep["reading"]["fluency"] = fluency.summary([r["reading"] for r in ok if "reading" in r])
         lens = [r["summary_words"] for r in ok if "summary_words" in r]
         pairs = [(r["summary_words"], r["reference_words"]) for r in scored]
         rep["length"] = {

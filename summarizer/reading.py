@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from summarizer.facts import extract_units
 from summarizer.sentences import split_sentences
@@ -72,9 +73,11 @@ class SentenceCheck:
     facts: list[str] = field(default_factory=list)  # "dropped name kofi annan", "changed number 300"
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens, punctuation left out (what copies and deletions are compared on)."""
-    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+@lru_cache(maxsize=8192)
+def words(text: str) -> tuple[str, ...]:
+    """Lower-cased word tokens, punctuation left out (what copies and deletions are compared on).
+    Cached: each cable sentence is compared with every summary sentence."""
+    return tuple(w.replace("’", "'") for w in _WORD.findall(text.lower()))
 
 
 # ---------------------------------------------------------------------------------------- fragments
@@ -184,7 +187,7 @@ def _repeats(tokens: list[str]) -> bool:
 
 
 # -------------------------------------------------------------------------------------------- edits
-def is_subsequence(short: list[str], long: list[str]) -> bool:
+def is_subsequence(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     it = iter(long)
     return all(w in it for w in short)
 
