@@ -57,7 +57,6 @@ _OPENERS = "\"'\u201c\u2018(["
 # A candidate end: a run of terminal punctuation, optional closing quotes/brackets, white space.
 # A run of end marks is read from its start only, once (a search from inside a long run is quadratic).
 _CANDIDATE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([" + re.escape(_CLOSERS) + r"]*+)(\s++)(?=\S)")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _NEXT_WORD = re.compile(r"[" + re.escape(_OPENERS) + r"]*([^\W_][\w'-]*)")
@@ -89,29 +88,30 @@ def _split_paragraph(paragraph: str) -> list[str]:
             pieces.append(paragraph[start : match.end(2)].strip())
             start = match.end()
     pieces.append(paragraph[start:].strip())
-    # Join letter-less fragments ("2.", "(C)", "1.4.") to the sentence after them.
+    # Join letter-less fragments ("2.", "(C)", "1.4.") to the sentence after them. They are collected
+    # in a list: a string grown piece by piece is quadratic on "1. 2. 3. ..." without end.
     out: list[str] = []
-    carry = ""
+    carry: list[str] = []
     for piece in pieces:
         if not piece:
             continue
-        if not _HAS_LETTER.search(piece):
-            carry = f"{carry} {piece}".strip()
-            continue
-        out.append(f"{carry} {piece}".strip() if carry else piece)
-        carry = ""
+        carry.append(piece)
+        if _HAS_LETTER.search(piece):
+            out.append(" ".join(carry))
+            carry = []
     if carry:
         if out:
-            out[-1] = f"{out[-1]} {carry}"
-        else:
-            out.append(carry)
+            carry.insert(0, out.pop())
+        out.append(" ".join(carry))
     return out
 
 
 def _is_boundary(paragraph: str, match: re.Match, caseless_lower: bool, all_caps: bool) -> bool:
+    # Everything here reads the paragraph in place, near the candidate: a copy of the rest of it, or a
+    # search from its start, for every candidate made one long paragraph quadratic (issue 15).
     punct = match.group(1)
-    after = paragraph[match.end() :]
-    first = after[0]
+    after = match.end()
+    first = paragraph[after]
     # What follows must be able to start a sentence.
     if not (first.isupper() or first.isdigit() or first in _OPENERS or first in "-\u2014*"):
         if not (caseless_lower and first.isalpha()):
@@ -122,17 +122,14 @@ def _is_boundary(paragraph: str, match: re.Match, caseless_lower: bool, all_caps
         return True
     if match.group(2):  # `."` or `.)`: the quote or bracket closes a sentence
         return True
-    before = _TOKEN_BEFORE.search(paragraph, 0, match.start())
-    if not before:
-        return True
-    token = before.group(1).lstrip(_OPENERS + "-\u2014/")
+    token = _token_before(paragraph, match.start()).lstrip(_OPENERS + "-\u2014/")
     if not token:
         return True
     low = token.lower()
     if low in _NEVER_END:
         return False
     if _DOTTED_ACRONYM.match(token):  # U.S, U.N, H.E, D.C ...
-        return _starts_sentence(after, all_caps)
+        return _starts_sentence(paragraph, after, all_caps)
     if low in ABBREVIATIONS:
         return False
     if "." in token:  # "Lt.Gen" / "1.4" / "www.state"
@@ -140,13 +137,21 @@ def _is_boundary(paragraph: str, match: re.Match, caseless_lower: bool, all_caps
         if last in ABBREVIATIONS:
             return False
     if len(token) == 1 and token.isalpha():  # an initial: "W. Michael", "PLAN B."
-        return not (token.isupper() or caseless_lower) or _starts_sentence(after, all_caps)
+        return not (token.isupper() or caseless_lower) or _starts_sentence(paragraph, after, all_caps)
     return True
 
 
-def _starts_sentence(after: str, all_caps: bool) -> bool:
-    """Whether the word at the start of `after` usually begins a sentence (after "U.S." etc.)."""
-    m = _NEXT_WORD.match(after)
+def _token_before(paragraph: str, end: int) -> str:
+    """The run of non-space characters that ends at `end`; only that run is read."""
+    start = end
+    while start > 0 and not paragraph[start - 1].isspace():
+        start -= 1
+    return paragraph[start:end]
+
+
+def _starts_sentence(paragraph: str, pos: int, all_caps: bool) -> bool:
+    """Whether the word at `pos` usually begins a sentence (after "U.S." etc.)."""
+    m = _NEXT_WORD.match(paragraph, pos)
     if not m:
         return False
     word = m.group(1)
