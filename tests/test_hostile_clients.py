@@ -1,0 +1,190 @@
+"""Issue 15 on the running page: hostile input and hostile clients.
+
+Request bodies are capped on every route but Gradio's multipart upload (item 2); uploads are capped
+per request and per client, limited to the page's file types and deleted once read (item 5); the size
+limit agrees with `summarizer parse` at exactly 1,000,000 bytes (item 7); client mistakes log one line
+and get a message, and the page's private events are refused to clients that are not the page (item 9).
+
+Uses the shared tiny-model app (`app_helpers.running_app`); the per-client budget gets its own app with
+a small budget.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from app_helpers import free_port, running_app, tiny_service
+from gradio.utils import get_upload_folder
+
+from summarizer import limits
+from summarizer.app import page
+from summarizer.app import service as svc
+from summarizer.inputs import MAX_INPUT_BYTES, InputError, read_text
+
+pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+
+UPLOAD = "/gradio_api/upload"
+
+
+@pytest.fixture(scope="module")
+def url():
+    return running_app().rstrip("/")
+
+
+def over_the_body_cap() -> bytes:
+    return json.dumps({"data": ["x" * (limits.MAX_REQUEST_BYTES + 1000)]}).encode()
+
+
+def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body as a browser sends it to the upload route."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+             f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n" for name, data in files]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def chunks(data: bytes, size: int = 1 << 20):
+    """The body as a generator: httpx sends it chunked, without a Content-Length."""
+    for i in range(0, len(data), size):
+        yield data[i:i + size]
+
+
+def stored(name: str) -> list[Path]:
+    """Files of that name in Gradio's upload folder (a unique name per test finds its own files)."""
+    return list(Path(get_upload_folder()).rglob(name))
+
+
+def upload(url: str, name: str, data: bytes, client: httpx.Client | None = None) -> httpx.Response:
+    c = client or httpx
+    return c.post(f"{url}{UPLOAD}", files={"files": (name, data, "application/octet-stream")}, timeout=60)
+
+
+def file_data(path: str, name: str) -> dict:
+    return {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+
+
+def call(url: str, api: str, data: list, timeout: float = 60) -> tuple[str, object]:
+    """The REST API: ('complete'|'error', data) from the event stream, or ('http', (status, body))."""
+    with httpx.Client(timeout=timeout) as c:
+        r = c.post(f"{url}/gradio_api/call/{api}", json={"data": data})
+        if r.status_code != 200:
+            return "http", (r.status_code, r.text)
+        event = None
+        with c.stream("GET", f"{url}/gradio_api/call/{api}/{r.json()['event_id']}") as s:
+            for line in s.iter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    return event, json.loads(line.split(":", 1)[1])
+    raise AssertionError("the event stream ended without an answer")
+
+
+def private_fn(url: str, fn_name: str) -> int:
+    """The id of one of the page's private events, as any client reads it from /config."""
+    deps = httpx.get(f"{url}/config", timeout=10).json()["dependencies"]
+    [dep] = [d for d in deps if d.get("api_name") == fn_name]
+    assert dep["api_visibility"] == "private"
+    return dep["id"]
+
+
+def join(client: httpx.Client, url: str, fn_index: int, data: list) -> tuple[int, object]:
+    """An event run the way the page's JavaScript runs it: queue/join by fn_index, then the session's
+    event stream. (status, output data) or (status, refusal) when the join itself is refused."""
+    session = uuid.uuid4().hex[:11]
+    r = client.post(f"{url}/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
+                                                            "event_data": None, "trigger_id": None})
+    if r.status_code != 200:
+        return r.status_code, r.json()
+    with client.stream("GET", f"{url}/gradio_api/queue/data", params={"session_hash": session}) as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":
+                    return 200, msg["output"]
+    raise AssertionError("the event stream ended without an answer")
+
+
+@contextmanager
+def page_client(url: str):
+    """A client that opened the page first, as a browser does (and so holds the page's cookie)."""
+    with httpx.Client(timeout=60) as c:
+        assert c.get(f"{url}/").status_code == 200
+        yield c
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records: dict[int, logging.LogRecord] = {}
+
+    def emit(self, record):
+        self.records[id(record)] = record
+
+
+@pytest.fixture()
+def server_log(capfd):
+    """What the server wrote while the test ran: its log records and anything printed to stderr."""
+    handler = _Records()
+    names = ("", "uvicorn", "uvicorn.error")
+    for name in names:
+        logging.getLogger(name).addHandler(handler)
+    capfd.readouterr()
+
+    def read() -> str:
+        time.sleep(0.5)  # a queue worker logs after the answer is sent
+        fmt = logging.Formatter("%(levelname)s %(name)s %(message)s")
+        return "".join(fmt.format(r) + "\n" for r in handler.records.values()) + capfd.readouterr().err
+
+    yield read
+    for name in names:
+        logging.getLogger(name).removeHandler(handler)
+
+
+# ----------------------------------------------------------------------- 7: the limit at 1,000,000 bytes
+def cable_of(n_bytes: int) -> str:
+    head = "SUBJECT: X\n1. (C) "
+    return head + "a" * (n_bytes - len(head))
+
+
+def test_exact_limit_on_the_api(url):
+    kind, data = call(url, "parse", [cable_of(MAX_INPUT_BYTES)], timeout=120)
+    assert kind == "complete", data
+    kind, data = call(url, "parse", [cable_of(MAX_INPUT_BYTES + 1)], timeout=120)
+    assert kind == "error" and "is 1,000,001 bytes; the limit for one cable is 1,000,000" in data["error"]
+
+
+@pytest.mark.parametrize("data", [cable_of(MAX_INPUT_BYTES).encode(),
+                                  b"SUBJECT: X\n1. (C) " + b"\xe9" * (MAX_INPUT_BYTES - 18)],  # Latin-1
+                         ids=["utf-8", "latin-1"])
+def test_exact_limit_on_upload_agrees_with_the_cli(tmp_path, data):
+    assert len(data) == MAX_INPUT_BYTES
+    path = tmp_path / "cable.txt"
+    path.write_bytes(data)
+    assert read_text(str(path))  # what `summarizer parse` reads
+    assert svc.read_upload(str(path)) == read_text(str(path))
+    path.write_bytes(data + b"a")
+    with pytest.raises(InputError, match="1,000,001"):
+        read_text(str(path))
+    with pytest.raises(InputError, match="is 1,000,001 bytes; the limit for one cable is 1,000,000"):
+        svc.read_upload(str(path))
+
+
+def test_exact_limit_on_the_page_upload(url):
+    fn = private_fn(url, "load_file")
+    with page_client(url) as c:
+        for n, ok in [(MAX_INPUT_BYTES, True), (MAX_INPUT_BYTES + 1, False)]:
+            name = f"edge-{uuid.uuid4().hex}.txt"
+            [path] = upload(url, name, cable_of(n).encode(), client=c).json()
+            status, out = join(c, url, fn, [file_data(path, name)])
+            assert status == 200
+            if ok:
+                assert out["data"][0] == cable_of(n)
+            else:
+                assert "is 1,000,001 bytes" in out["error"]
