@@ -13,7 +13,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import socket
 import time
+import urllib.parse
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,6 +147,119 @@ def server_log(capfd):
     yield read
     for name in names:
         logging.getLogger(name).removeHandler(handler)
+
+
+# ----------------------------------------------------------------------------- 2: the request-body cap
+@pytest.mark.parametrize("path", ["/gradio_api/call/upload", "/gradio_api/run/upload", "/gradio_api/call/v2/upload",
+                                  "/gradio_api/api/upload"])
+def test_paths_ending_in_upload_get_the_body_cap(url, path):
+    r = httpx.post(url + path, content=over_the_body_cap(), headers={"content-type": "application/json"},
+                   timeout=60)
+    assert r.status_code == 413, (path, r.status_code, r.text[:200])
+    assert r.json()["detail"].startswith("Request body is ")
+
+
+def test_upload_route_caps_a_body_that_is_not_multipart(url):
+    r = httpx.post(url + UPLOAD, content=over_the_body_cap(), headers={"content-type": "application/json"},
+                   timeout=60)
+    assert r.status_code == 413, (r.status_code, r.text[:200])
+    assert "8,000,000" in r.json()["detail"]
+
+
+def test_chunked_body_over_the_cap_is_cut_off_with_413(url):
+    r = httpx.post(f"{url}/gradio_api/call/summarize", content=chunks(over_the_body_cap()),
+                   headers={"content-type": "application/json"}, timeout=60)
+    assert r.status_code == 413, (r.status_code, r.text[:200])
+    assert r.json()["detail"].startswith("Request body is over 8,000,000 bytes")
+    assert call(url, "parse", [svc.seed_text()])[0] == "complete"  # and the server still answers
+
+
+# --------------------------------------------------------------------------------------- 5: uploads
+@pytest.mark.parametrize("send", ["content-length", "chunked"])
+def test_upload_total_per_request_is_capped(url, send):
+    """Gradio caps each file at 50 MB; two 26 MB files make one request over the 50 MB total."""
+    names = [f"part{i}-{uuid.uuid4().hex}.jsonl" for i in range(2)]
+    body, content_type = multipart([(n, b"{}\n" * (26 * 1024 * 1024 // 3)) for n in names])
+    assert len(body) > 50 * 1024 * 1024
+    r = httpx.post(url + UPLOAD, content=body if send == "content-length" else chunks(body),
+                   headers={"content-type": content_type}, timeout=120)
+    assert r.status_code == 413, (r.status_code, r.text[:200])
+    assert "50 MB" in r.text and "\n" not in r.text
+    for n in names:
+        assert not stored(n), f"{n} was kept after the request was refused"
+
+
+def test_upload_cut_short_by_the_client_leaves_no_file(url):
+    """A client that hangs up mid-upload: Gradio alone keeps the part it had written, as a temp file."""
+    before = {p.name for p in Path(get_upload_folder()).iterdir()}
+    body, content_type = multipart([(f"gone-{uuid.uuid4().hex}.jsonl", b"{}\n" * 3_000_000)])
+    host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(f"POST {UPLOAD} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:len(body) // 2])
+        time.sleep(1)
+    time.sleep(1)
+    assert {p.name for p in Path(get_upload_folder()).iterdir()} - before == set()
+
+
+@pytest.mark.parametrize("name", ["evil.exe", "page.html", "cable.pdf", "corpus.gz", "cable.txt.sh", "noext"])
+def test_upload_refuses_other_file_types(url, name):
+    name = f"{uuid.uuid4().hex}-{name}"
+    r = upload(url, name, b"TAGS: PREL\n")
+    assert r.status_code == 415, (r.status_code, r.text[:200])
+    assert ".txt" in r.text and ".jsonl.gz" in r.text and "\n" not in r.text
+    assert not stored(name)
+
+
+@pytest.mark.parametrize("name", ["cable.txt", "CABLE.TXT", "corpus.jsonl", "corpus.jsonl.gz"])
+def test_upload_takes_the_page_file_types(url, name):
+    r = upload(url, f"{uuid.uuid4().hex}-{name}", b"TAGS: PREL\n")
+    assert r.status_code == 200, (r.status_code, r.text[:200])
+
+
+@pytest.fixture()
+def small_budget_app(monkeypatch):
+    monkeypatch.setattr(limits, "UPLOAD_BUDGET_BYTES", 3 * 1024 * 1024)
+    demo = page.build_page(tiny_service())
+    page.launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        yield demo.local_url.rstrip("/")
+    finally:
+        demo.close()
+
+
+def test_upload_budget_per_client(small_budget_app):
+    url = small_budget_app
+    for i in range(2):
+        assert upload(url, f"ok{i}-{uuid.uuid4().hex}.txt", b"a" * 1_200_000).status_code == 200
+    name = f"over-{uuid.uuid4().hex}.txt"
+    r = upload(url, name, b"a" * 1_200_000)
+    assert r.status_code == 429, (r.status_code, r.text[:200])
+    assert "upload budget" in r.text and "\n" not in r.text
+    assert not stored(name)
+    assert httpx.post(f"{url}/gradio_api/call/parse", json={"data": [svc.seed_text()]}).status_code == 200
+
+
+def test_corpus_upload_is_deleted_once_the_batch_read_it(url):
+    name = f"corpus-{uuid.uuid4().hex}.jsonl.gz"
+    rows = [{"id": "06TOKYO3797", "raw": svc.seed_text()}]
+    r = upload(url, name, gzip.compress("".join(json.dumps(x) + "\n" for x in rows).encode()))
+    [path] = r.json()
+    kind, data = call(url, "batch", [file_data(path, name), 5])
+    assert kind == "complete" and "1 of 1 record(s) summarized" in data[0]
+    assert not Path(path).exists()
+    assert httpx.get(f"{url}/gradio_api/file={path}", timeout=10).status_code in (403, 404)
+    kind, data = call(url, "batch", [file_data(path, name), 5])  # the same path again: a clear message
+    assert kind == "error" and "upload it again" in data["error"]
+
+
+def test_cable_upload_is_deleted_once_the_page_read_it(url):
+    name = f"cable-{uuid.uuid4().hex}.txt"
+    with page_client(url) as c:
+        [path] = upload(url, name, svc.seed_text().encode(), client=c).json()
+        status, out = join(c, url, private_fn(url, "load_file"), [file_data(path, name)])
+    assert status == 200 and out["data"][0].startswith("Identifier")
+    assert not Path(path).exists()
 
 
 # ----------------------------------------------------------------------- 7: the limit at 1,000,000 bytes

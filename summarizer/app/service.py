@@ -267,6 +267,9 @@ class SummaryService:
         if not is_corpus(name):
             raise InputError(f"{name} is not a corpus: the Batch tab takes .jsonl or .jsonl.gz files "
                              "(one JSON object a line with at least `raw`).")
+        if not Path(path).is_file():
+            raise InputError(f"{name} is no longer on the server (the page deletes an upload once it has read it): "
+                             "upload it again.")
         limit = max(1, min(int(limit or MAX_BATCH_CABLES), MAX_BATCH_CABLES))
         report = progress or (lambda done, total, desc: None)
         report(0, 1, "reading the corpus")
