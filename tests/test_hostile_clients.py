@@ -303,3 +303,85 @@ def test_exact_limit_on_the_page_upload(url):
                 assert out["data"][0] == cable_of(n)
             else:
                 assert "is 1,000,001 bytes" in out["error"]
+
+
+# -------------------------------------------------------------------------------- 9: client mistakes
+MISTAKES = [
+    ("POST", "/gradio_api/call/summarize", {"data": []}),
+    ("POST", "/gradio_api/run/summarize", {"data": []}),
+    ("POST", "/gradio_api/call/nothere", {"data": ["a"]}),
+    ("POST", "/gradio_api/call/v2/nothere", {"text": "a"}),
+    ("POST", "/gradio_api/call/v2/summarize", {"nope": "a"}),
+    ("POST", "/gradio_api/run/nothere", {"data": ["a"]}),
+    ("POST", "/gradio_api/queue/join", {"data": [], "fn_index": 999, "session_hash": "abc"}),
+    ("POST", "/gradio_api/call/batch", {"data": [file_data("/etc/passwd", "passwd"), 5]}),
+    ("POST", "/gradio_api/call/batch", {"data": ["/etc/passwd", 5]}),
+    ("POST", "/gradio_api/call/upload", {"data": ["a"]}),
+]
+
+
+def answer(url: str, method: str, path: str, body: dict) -> tuple[int, str | None]:
+    """(status, the client's message) for one request; a queued event is followed to its answer."""
+    with httpx.Client(timeout=60) as c:
+        r = c.request(method, url + path, json=body)
+        if r.status_code == 200 and path.startswith("/gradio_api/call/"):
+            stream = c.get(f"{url}{path}/{r.json()['event_id']}").text
+            data = json.loads(stream.split("data:", 1)[1])
+            return 200, data.get("error") if isinstance(data, dict) else None
+        try:
+            payload = r.json()
+        except ValueError:
+            return r.status_code, None
+        return r.status_code, payload.get("detail") or payload.get("error") if isinstance(payload, dict) else None
+
+
+@pytest.mark.parametrize("method, path, body", MISTAKES, ids=[f"{p} {json.dumps(b)[:40]}" for _, p, b in MISTAKES])
+def test_client_mistakes_log_one_line_and_get_a_message(url, server_log, method, path, body):
+    status, message = answer(url, method, path, body)
+    assert status < 500 or path.startswith("/gradio_api/run/"), (status, message)  # /run answers errors as 500
+    assert isinstance(message, str) and message.strip() and "\n" not in message, message
+    assert "Traceback" not in message
+    log = server_log()
+    assert "Traceback" not in log, log[-2000:]
+    assert len(log.splitlines()) <= 1, log[-2000:]
+
+
+def test_refused_path_says_why(url):
+    kind, data = call(url, "batch", [file_data("/etc/passwd", "passwd"), 5])
+    assert kind == "error" and "/etc/passwd" in data["error"] and "not uploaded" in data["error"]
+
+
+def test_unknown_endpoint_names_the_real_ones(url):
+    r = httpx.post(f"{url}/gradio_api/call/nothere", json={"data": ["a"]}, timeout=10)
+    assert r.status_code == 404
+    assert "/summarize" in r.json()["detail"] and "/batch" in r.json()["detail"]
+
+
+# ------------------------------------------------------------------------------- 9c: private events
+def test_private_events_are_refused_to_outside_clients(url, tmp_path):
+    fn = private_fn(url, "load_file")
+    name = f"secret-{uuid.uuid4().hex}.txt"
+    [path] = upload(url, name, svc.seed_text().encode()).json()
+    with httpx.Client(timeout=30) as c:
+        status, out = join(c, url, fn, [file_data(path, name)])
+        assert status == 403, (status, out)
+        assert "/summarize" in out["detail"]
+        for route in ("/gradio_api/call/load_file", "/gradio_api/run/load_file", "/gradio_api/call/v2/load_file"):
+            r = c.post(url + route, json={"data": [file_data(path, name)]})
+            assert r.status_code == 403, (route, r.status_code, r.text[:200])
+        r = c.post(f"{url}/gradio_api/run/summarize", json={"data": [file_data(path, name)], "fn_index": fn})
+        assert r.status_code == 403, (r.status_code, r.text[:200])
+        r = c.post(f"{url}/gradio_api/queue/join", json={"data": [svc.seed_text()], "fn_index": fn,
+                                                          "session_hash": "x"}, headers={"cookie": "cable_page=forged.0"})
+        assert r.status_code == 403
+    assert Path(path).exists()  # nothing read it
+
+
+def test_the_page_still_runs_its_private_events(url):
+    with page_client(url) as c:
+        cookie = next(h for h in c.get(f"{url}/").headers.get_list("set-cookie") if h.startswith("cable_page="))
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        status, out = join(c, url, private_fn(url, "run_single"), [svc.seed_text()])
+        assert status == 200 and "06TOKYO3797" in out["data"][0]
+    # the public API needs no cookie
+    assert call(url, "parse", [svc.seed_text()])[0] == "complete"

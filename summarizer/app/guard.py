@@ -5,15 +5,27 @@
   exception is Gradio's file-upload route, and only for a multipart body: it is allowed
   `MAX_UPLOAD_BYTES` a request in total and the client's upload budget (`summarizer.app.uploads`).
 - Uploads: a file whose type the page does not read is deleted at once and refused with 415.
+- The page's private events (`api_visibility="private"`) are still routed by Gradio to anyone who names
+  them (`/call/<name>`, `/run/<name>`) or their `fn_index` (`/queue/join`). They run only for a client
+  holding the cookie the page sets when it is opened; the API (/summarize, /parse, /batch) needs none.
+  A client that opens the page as a browser does gets what the page can do, as it must; the cookie
+  keeps the page's handlers out of the API, and (SameSite) out of reach of other sites.
+- Client mistakes that escape Gradio's routes (an unknown endpoint or fn_index, bad arguments) get a
+  4xx with one line, and one line in the log, instead of a 500 and a traceback.
 - Gradio's "Queue is full" answer (503) is worded as "Server busy ... try again" for API callers.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import re
+import secrets
 
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 
 from summarizer import limits
 from summarizer.app.uploads import (
@@ -24,6 +36,9 @@ log = logging.getLogger("summarizer.app")
 
 API = "/gradio_api"
 UPLOAD_ROUTE = f"{API}/upload"
+# Routes that run an event: by name (/call, /call/v2), by fn_index or name (/run, /api), by fn_index (join).
+EVENT_ROUTE = re.compile(rf"^{API}/(?:(?P<kind>call/v2|call|run|api)/(?P<name>[^/]+)|(?P<join>queue/join))/?$")
+PAGE_COOKIE = "cable_page"
 MULTIPART_SLACK = 64 * 1024  # part headers and boundaries around files Gradio would take whole
 
 
@@ -31,6 +46,10 @@ def msg_body_too_big(length: int | None, limit: int) -> str:
     size = f"{length} bytes" if length is not None else f"over {limit:,} bytes"
     return (f"Request body is {size}; the limit is {limit:,} (one cable is at most 1,000,000 bytes; "
             "upload corpora on the Batch tab).")
+
+
+MSG_PRIVATE = ("This event belongs to the page and is not part of the API: call /summarize, /parse or /batch "
+               "instead (see /gradio_api/info), or use the page in a browser.")
 
 
 class RequestLimits:
@@ -41,6 +60,7 @@ class RequestLimits:
         self.busy = busy
         self.upload_cap = limits.MAX_UPLOAD_BYTES + MULTIPART_SLACK
         self.budget = UploadBudget(limits.UPLOAD_BUDGET_BYTES, limits.UPLOAD_WINDOW_S)
+        self._secret = secrets.token_bytes(32)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -62,7 +82,90 @@ class RequestLimits:
             return await json_response(send, 413, msg_body_too_big(length, self.max_body))
         body = Bounded(receive, self.max_body)
         receive = body
-        await self.app(scope, receive, self._busy(self._cut_off(send, body)))
+        event = EVENT_ROUTE.match(path) if method == "POST" else None
+        if event:
+            data = await body.read_all()
+            if body.over:
+                return await json_response(send, 413, msg_body_too_big(None, self.max_body))
+            refusal = self._event_refusal(event, data, headers)
+            if refusal:
+                status, message = refusal
+                log.info("refused %s %s: %s", method, path, message)
+                return await json_response(send, status, message)
+            receive = replay(data, body)
+        send = self._page_cookie(send) if method == "GET" and path == "/" else send
+        await self._run(scope, receive, self._busy(self._cut_off(send, body)), method, path)
+
+    # ------------------------------------------------------------------ errors
+    async def _run(self, scope, receive, send, method: str, path: str) -> None:
+        started = False
+
+        async def tracking(message):
+            nonlocal started
+            started = started or message.get("type") == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as e:  # noqa: BLE001 - what escapes Gradio's routes is answered here, in one line
+            status, message = client_error(e, path, self._public())
+            if status >= 500:
+                log.exception("%s %s failed", method, path)
+            else:
+                log.warning("refused %s %s: %s", method, path, message)
+            if not started:
+                await json_response(send, status, message)
+
+    def _public(self) -> list[str]:
+        fns = getattr(self.blocks, "fns", {}) or {}
+        return [f"/{fn.api_name}" for fn in fns.values() if fn.api_visibility == "public" and fn.api_name]
+
+    # ------------------------------------------------------------------ private events
+    def _event_refusal(self, event: re.Match, data: bytes, headers: Headers) -> tuple[int, str] | None:
+        """(status, message) when the event may not run for this client; None to let Gradio decide."""
+        if self.blocks is None:
+            return None
+        try:
+            body = json.loads(data)
+        except ValueError:
+            return None  # Gradio refuses it with its own 422
+        if not isinstance(body, dict):
+            return None
+        fns = self.blocks.fns
+        # Resolved as Gradio's route_utils.get_fn does: fn_index first where the route reads it.
+        fn_index = body.get("fn_index") if event["kind"] in (None, "run", "api") else None
+        if fn_index is not None:
+            if type(fn_index) is not int:
+                return 400, "fn_index must be an integer."
+            fn = fns.get(fn_index)
+            if fn is None:
+                return 404, f"No event with fn_index {fn_index} on this page."
+        elif event["name"]:
+            fn = next((f for f in fns.values() if f.api_name == event["name"]), None)
+            if fn is None:
+                return 404, unknown_endpoint(event["name"], self._public())
+        else:
+            return None
+        if fn.api_visibility == "private" and not self._has_page_cookie(headers):
+            return 403, MSG_PRIVATE
+        return None
+
+    def _token(self, nonce: str) -> str:
+        return hmac.new(self._secret, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _has_page_cookie(self, headers: Headers) -> bool:
+        value = cookie_parser(headers.get("cookie", "")).get(PAGE_COOKIE, "")
+        nonce, _, mac = value.partition(".")
+        return bool(nonce) and hmac.compare_digest(mac, self._token(nonce))
+
+    def _page_cookie(self, send):
+        async def wrapped(message):
+            if message.get("type") == "http.response.start" and message.get("status") == 200:
+                nonce = secrets.token_hex(16)
+                cookie = f"{PAGE_COOKIE}={nonce}.{self._token(nonce)}; Path=/; HttpOnly; SameSite=Strict"
+                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode())]}
+            await send(message)
+        return wrapped
 
     # ------------------------------------------------------------------ uploads
     async def _upload(self, scope, receive, send, length: int | None, boundary: bytes) -> None:
@@ -80,7 +183,7 @@ class RequestLimits:
         answer = Captured()
         kept = 0
         try:
-            await self.app(scope, body, answer)
+            await self._run(scope, body, answer, "POST", UPLOAD_ROUTE)
             paths = answer.paths() if answer.status == 200 else []
             refused = [p for p in paths if not allowed_upload(p)]
             if body.over or refused:
@@ -172,6 +275,19 @@ class Bounded:
         return b"".join(chunks)
 
 
+def replay(data: bytes, receive):
+    """`receive` that gives the body already read, then whatever the client sends next (a disconnect)."""
+    sent = False
+
+    async def replayed():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": data, "more_body": False}
+        return await receive()
+    return replayed
+
+
 class Captured:
     """A `send` that holds the whole answer (the upload route's: a short JSON list of stored paths)."""
 
@@ -202,6 +318,30 @@ def multipart_boundary(headers: Headers) -> bytes | None:
     if content_type != b"multipart/form-data":
         return None
     return params.get(b"boundary") or None
+
+
+def unknown_endpoint(name: str, public: list[str]) -> str:
+    return f"No API endpoint /{name}: this server has {', '.join(public) or 'none'} (see /gradio_api/info)."
+
+
+def client_error(e: Exception, path: str, public: list[str]) -> tuple[int, str]:
+    """(status, one line) for an exception from Gradio's request handling."""
+    from gradio.route_utils import FnIndexInferError
+    from pydantic import ValidationError
+
+    event = EVENT_ROUTE.match(path)
+    if isinstance(e, (FnIndexInferError, KeyError)) and event and event["name"]:
+        return 404, unknown_endpoint(event["name"], public)
+    if isinstance(e, ValidationError):
+        return 400, f"Bad request: {str(e.errors()[0].get('msg', 'invalid body')).rstrip('.')}."
+    if isinstance(e, (FnIndexInferError, KeyError, TypeError, ValueError)):
+        return 400, f"Bad request: {one_line(e)}"
+    return 500, f"Internal error ({type(e).__name__}); the server is still running."
+
+
+def one_line(e: BaseException) -> str:
+    text = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+    return " ".join(text.split("\n", 1)[0].split())[:300] or type(e).__name__
 
 
 async def json_response(send, status: int, detail: str) -> None:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import traceback
 
 import gradio as gr
+from pydantic import ValidationError
 from starlette.middleware import Middleware
 
 from summarizer.app.guard import RequestLimits
@@ -252,6 +254,37 @@ BATCH_HEADERS = ["line", "id", *[SCORE_NAMES[k] for k in SCORE_KEYS], "summary (
 
 
 # -------------------------------------------------------------------------------------- page
+class Page(gr.Blocks):
+    """`gr.Blocks` whose input errors are the client's: Gradio raises them while it prepares an event's
+    inputs (too few values, a file that was never uploaded, a string where a file belongs), before any of
+    the page's code runs, and would print a traceback and answer `{"error": null}`."""
+
+    async def preprocess_data(self, block_fn, inputs, state, explicit_call: bool = False):
+        try:
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error:
+            raise
+        except Exception as e:  # noqa: BLE001
+            message = bad_input_message(e)
+            log.warning("refused input for %s: %s", getattr(block_fn, "name", "?"), message)
+            raise gr.Error(message, title="Bad request", print_exception=False) from None
+
+
+_NOT_UPLOADED = re.compile(r"Cannot move (?P<path>.+?) to the gradio cache dir because (?P<why>[^.]+)")
+
+
+def bad_input_message(e: Exception) -> str:
+    """One line for an input Gradio refused."""
+    if isinstance(e, ValidationError):
+        return f"Bad input: {str(e.errors()[0].get('msg', 'invalid value')).rstrip('.')}."
+    text = " ".join(str(e).split("\n", 1)[0].split())[:300] or type(e).__name__
+    m = _NOT_UPLOADED.match(text)
+    if m:
+        return (f"Refused file {m['path']}: {m['why']}. Upload the file first, or upload it again if the page "
+                "has read it already (an upload is deleted once read).")
+    return f"Bad input: {text}"
+
+
 def build_page(service: SummaryService) -> gr.Blocks:
     examples = example_files()
 
@@ -299,7 +332,7 @@ def build_page(service: SummaryService) -> gr.Blocks:
             raise _fail(e) from None
 
     # Files older than an hour are swept every 10 minutes (the upload budget counts on unread uploads going).
-    with gr.Blocks(title="Cable summarizer", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
+    with Page(title="Cable summarizer", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(
             "# Cable summarizer\n"
             f"Paste a US diplomatic cable (or upload a `.txt`) to see its parsed header, a summary and topic labels "
