@@ -3,8 +3,9 @@
 | limit | value | where it is checked |
 |---|---|---|
 | input size | `MAX_INPUT_BYTES` (1 MB) for one cable | `summarizer.inputs` (CLI, corpus records), `app.service.check_text` (page, API, upload) |
-| upload size | `MAX_UPLOAD` (50 MB) for a corpus on the Batch tab | Gradio's `max_file_size` (`app.page.launch`) |
-| request body | `MAX_REQUEST_BYTES` for any other HTTP request | `app.page.RequestLimits` |
+| upload size | `MAX_UPLOAD` (50 MB) a file, `MAX_UPLOAD_BYTES` a request in all | Gradio's `max_file_size` (`app.page.launch`); `app.guard.RequestLimits` |
+| upload budget | `UPLOAD_BUDGET_BYTES` per client in `UPLOAD_WINDOW_S` | `app.guard.RequestLimits` (`app.uploads.UploadBudget`) |
+| request body | `MAX_REQUEST_BYTES` for any other HTTP request | `app.guard.RequestLimits` |
 | paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
 | chunks | `MAX_CHUNKS` encoder-sized chunks per cable for a seq2seq summary | `check_cable`, before the model |
 | generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, when `CableSummarizer` loads |
@@ -16,12 +17,19 @@ from __future__ import annotations
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES", "MAX_UPLOAD",
-           "check_cable", "count_chunks", "cap_generation"]
+           "MAX_UPLOAD_BYTES", "UPLOAD_BUDGET_BYTES", "UPLOAD_WINDOW_S", "check_cable", "count_chunks", "cap_generation"]
 
 MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 288)
 MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
 MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped rewriter asks for 256)
 MAX_UPLOAD = "50mb"  # largest upload (corpora for the Batch tab)
+# Gradio caps each file, not a request: without a total, one request could store many 49 MB files.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Uploads a client may keep on the disk: four full corpora an hour. An upload is deleted once the page has
+# read it, and Gradio sweeps unread ones after an hour (`delete_cache`), so this also bounds what one client
+# holds on the disk at a time.
+UPLOAD_BUDGET_BYTES = 4 * MAX_UPLOAD_BYTES
+UPLOAD_WINDOW_S = 3600
 # Any other request body (the JSON of an API call): one cable JSON-escaped, with room to spare.
 MAX_REQUEST_BYTES = 8 * MAX_INPUT_BYTES
 

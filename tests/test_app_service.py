@@ -21,8 +21,8 @@ from summarizer.inputs import MAX_INPUT_BYTES, InputError
     ("\ufeff  \n", svc.MSG_EMPTY),
     ("TAGS: PREL\x00\x01\x02", svc.MSG_BINARY),
     ("TAGS: PREL " + "".join(chr(1 + i % 8) for i in range(4000)), svc.MSG_BINARY),
-    ("a" * MAX_INPUT_BYTES, "limit for one cable"),
-    ("é" * (MAX_INPUT_BYTES // 2), "limit for one cable"),  # 1,000,000 bytes in UTF-8
+    ("a" * (MAX_INPUT_BYTES + 1), "limit for one cable"),
+    ("é" * (MAX_INPUT_BYTES // 2) + "a", "limit for one cable"),  # 1,000,001 bytes in UTF-8
 ])
 def test_check_text_rejects_bad_input(text, message):
     with pytest.raises(InputError, match=message[:40].replace("(", r"\(").replace(".", r"\.")):
@@ -32,7 +32,7 @@ def test_check_text_rejects_bad_input(text, message):
 def test_check_text_accepts_cable_and_drops_bom():
     seed = svc.seed_text()
     assert svc.check_text("\ufeff" + seed) == seed
-    assert svc.check_text("x" * (MAX_INPUT_BYTES - 1))  # just under the limit
+    assert svc.check_text("x" * MAX_INPUT_BYTES)  # at the limit, as `summarizer parse` accepts it
 
 
 def test_not_a_cable():

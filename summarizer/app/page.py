@@ -18,16 +18,21 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import traceback
 
 import gradio as gr
+from pydantic import ValidationError
+from starlette.middleware import Middleware
 
+from summarizer.app.guard import RequestLimits
 from summarizer.app.highlight import paragraph_labels
 from summarizer.app.service import (
     SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, paragraph_number, read_upload, tag_label,
 )
+from summarizer.app.uploads import discard_upload
 from summarizer.inputs import InputError
-from summarizer.limits import MAX_REQUEST_BYTES, MAX_UPLOAD
+from summarizer.limits import MAX_UPLOAD
 
 log = logging.getLogger("summarizer.app")
 
@@ -249,6 +254,37 @@ BATCH_HEADERS = ["line", "id", *[SCORE_NAMES[k] for k in SCORE_KEYS], "summary (
 
 
 # -------------------------------------------------------------------------------------- page
+class Page(gr.Blocks):
+    """`gr.Blocks` whose input errors are the client's: Gradio raises them while it prepares an event's
+    inputs (too few values, a file that was never uploaded, a string where a file belongs), before any of
+    the page's code runs, and would print a traceback and answer `{"error": null}`."""
+
+    async def preprocess_data(self, block_fn, inputs, state, explicit_call: bool = False):
+        try:
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error:
+            raise
+        except Exception as e:  # noqa: BLE001
+            message = bad_input_message(e)
+            log.warning("refused input for %s: %s", getattr(block_fn, "name", "?"), message)
+            raise gr.Error(message, title="Bad request", print_exception=False) from None
+
+
+_NOT_UPLOADED = re.compile(r"Cannot move (?P<path>.+?) to the gradio cache dir because (?P<why>[^.]+)")
+
+
+def bad_input_message(e: Exception) -> str:
+    """One line for an input Gradio refused."""
+    if isinstance(e, ValidationError):
+        return f"Bad input: {str(e.errors()[0].get('msg', 'invalid value')).rstrip('.')}."
+    text = " ".join(str(e).split("\n", 1)[0].split())[:300] or type(e).__name__
+    m = _NOT_UPLOADED.match(text)
+    if m:
+        return (f"Refused file {m['path']}: {m['why']}. Upload the file first, or upload it again if the page "
+                "has read it already (an upload is deleted once read).")
+    return f"Bad input: {text}"
+
+
 def build_page(service: SummaryService) -> gr.Blocks:
     examples = example_files()
 
@@ -263,6 +299,8 @@ def build_page(service: SummaryService) -> gr.Blocks:
             return read_upload(path)
         except Exception as e:  # noqa: BLE001
             raise _fail(e) from None
+        finally:
+            discard_upload(path, demo)  # read once: an upload left on the disk is served to anyone with its path
 
     def run_batch(path, limit, progress=gr.Progress()):
         def report(done, total, desc):
@@ -272,6 +310,8 @@ def build_page(service: SummaryService) -> gr.Blocks:
             r = service.run_batch(path, int(limit or DEFAULT_BATCH_LIMIT), progress=report)
         except Exception as e:  # noqa: BLE001
             raise _fail(e) from None
+        finally:
+            discard_upload(path, demo)
         return batch_markdown(r), batch_table(r), r.files
 
     def summarize(text: str) -> dict:
@@ -291,7 +331,8 @@ def build_page(service: SummaryService) -> gr.Blocks:
         except Exception as e:  # noqa: BLE001
             raise _fail(e) from None
 
-    with gr.Blocks(title="Cable summarizer", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+    # Files older than an hour are swept every 10 minutes (the upload budget counts on unread uploads going).
+    with Page(title="Cable summarizer", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(
             "# Cable summarizer\n"
             f"Paste a US diplomatic cable (or upload a `.txt`) to see its parsed header, a summary and topic labels "
@@ -372,82 +413,15 @@ def build_page(service: SummaryService) -> gr.Blocks:
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, prevent_thread_lock: bool = False,
            quiet: bool = False):
     """Start the page: no share link, no extra allowed paths, no SSR/MCP, errors shown as messages only,
-    uploads capped at MAX_UPLOAD and other request bodies at MAX_REQUEST_BYTES."""
-    from starlette.middleware import Middleware
-
+    uploads and request bodies capped and private events kept to the page (`summarizer.app.guard`)."""
     return demo.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=prevent_thread_lock,
         quiet=quiet, show_error=False, allowed_paths=[], max_file_size=MAX_UPLOAD, ssr_mode=False,
         mcp_server=False, footer_links=["api"], theme=_theme(), css=CSS,
-        app_kwargs={"middleware": [Middleware(RequestLimits)]},
+        app_kwargs={"middleware": [Middleware(RequestLimits, blocks=demo, busy=busy_message())]},
     )
 
 
 def busy_message(waiting: int = QUEUE_MAX_SIZE) -> str:
     return (f"Server busy: the queue is full ({waiting} requests are already waiting). "
             "Try again in a few seconds.")
-
-
-class RequestLimits:
-    """ASGI middleware in front of the Gradio app.
-
-    - A request body over `max_body` bytes (any route but uploads, which Gradio caps at MAX_UPLOAD) is
-      refused with 413 and one line, before it is read; a body without a length stops being read there.
-    - Gradio's "Queue is full" answer (503) is worded as "Server busy ... try again" for API callers.
-    """
-
-    def __init__(self, app, max_body: int = MAX_REQUEST_BYTES):
-        self.app = app
-        self.max_body = max_body
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        if not scope.get("path", "").endswith("/upload"):
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                return await _json_response(send, 413, (
-                    f"Request body is {int(length) if length.isdigit() else 'of unknown'} bytes; the limit is "
-                    f"{self.max_body:,} (one cable is at most 1,000,000 bytes; upload corpora on the Batch tab)."))
-            receive = self._bounded(receive)
-        return await self.app(scope, receive, self._busy(send))
-
-    def _bounded(self, receive):
-        seen = 0
-
-        async def bounded():
-            nonlocal seen
-            msg = await receive()
-            if msg.get("type") == "http.request":
-                seen += len(msg.get("body") or b"")
-                if seen > self.max_body:  # a chunked body over the limit: stop reading it
-                    return {"type": "http.disconnect"}
-            return msg
-        return bounded
-
-    @staticmethod
-    def _busy(send):
-        held: dict = {}
-
-        async def wrapped(message):
-            kind = message.get("type")
-            if kind == "http.response.start" and message.get("status") == 503:
-                held["start"] = message  # wait for the body to see whether it is the queue's answer
-                return
-            if kind == "http.response.body" and "start" in held:
-                start = held.pop("start")
-                body = message.get("body") or b""
-                if b"Queue is full" in body and not message.get("more_body"):
-                    return await _json_response(send, 503, busy_message())
-                await send(start)
-            await send(message)
-        return wrapped
-
-
-async def _json_response(send, status: int, detail: str) -> None:
-    import json
-
-    body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

@@ -61,12 +61,16 @@ def looks_binary(text: str) -> bool:
     return bad > max(8, len(sample) // 50)
 
 
-def check_text(text: str | None) -> str:
-    """The text of one cable, or InputError (empty, too big, binary). A leading BOM is dropped."""
+def check_text(text: str | None, sized: bool = False) -> str:
+    """The text of one cable, or InputError (empty, too big, binary). A leading BOM is dropped.
+
+    The limit is the CLI's (`inputs.decode_text`): MAX_INPUT_BYTES itself is accepted. `sized`: the bytes
+    were already measured (an upload), so a Latin-1 file is not measured again after decoding, when
+    each byte over 0x7F has become two."""
     if text is None or not isinstance(text, str):
         raise InputError(MSG_EMPTY)
     n_bytes = len(text.encode("utf-8", errors="surrogatepass"))
-    if n_bytes >= MAX_INPUT_BYTES:
+    if n_bytes > MAX_INPUT_BYTES and not sized:
         raise InputError(msg_too_big(n_bytes))
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -87,7 +91,7 @@ def read_upload(path: str | os.PathLike | None) -> str:
         raise InputError(f"{name} is a corpus file: use the Batch tab for .jsonl / .jsonl.gz files.")
     try:
         size = p.stat().st_size
-        if size >= MAX_INPUT_BYTES:
+        if size > MAX_INPUT_BYTES:
             raise InputError(msg_too_big(size))
         with p.open("rb") as f:
             data = f.read(MAX_INPUT_BYTES + 1)
@@ -102,7 +106,7 @@ def read_upload(path: str | os.PathLike | None) -> str:
         if "empty" in msg:
             raise InputError(MSG_EMPTY) from None
         raise InputError(msg_too_big(len(data))) from None
-    return check_text(text)
+    return check_text(text, sized=True)
 
 
 def parse_cable(text: str | None) -> Cable:
@@ -263,6 +267,9 @@ class SummaryService:
         if not is_corpus(name):
             raise InputError(f"{name} is not a corpus: the Batch tab takes .jsonl or .jsonl.gz files "
                              "(one JSON object a line with at least `raw`).")
+        if not Path(path).is_file():
+            raise InputError(f"{name} is no longer on the server (the page deletes an upload once it has read it): "
+                             "upload it again.")
         limit = max(1, min(int(limit or MAX_BATCH_CABLES), MAX_BATCH_CABLES))
         report = progress or (lambda done, total, desc: None)
         report(0, 1, "reading the corpus")
