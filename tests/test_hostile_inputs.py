@@ -2,15 +2,23 @@
 
 - a deeply nested JSON line in a corpus is one bad record, not the end of the run (summarize, batch,
   the page's Batch tab), and a JSON error message reads as a sentence;
+- a SIGKILLed `summarizer batch` leaves no worker or resource tracker behind, and its rerun resumes.
 """
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from app_helpers import tiny_model_dir, tiny_service
-from test_batch import synthetic_raw
+from test_batch import ROOT, synthetic_raw
+from test_model_support import run_command
 
 from summarizer.cli import main
 from summarizer.inputs import MAX_JSON_DEPTH, read_records
@@ -95,3 +103,57 @@ def test_invalid_json_message_reads_well(tmp_path, line, message):
     f.write_text(line + "\n", encoding="utf-8")
     [rec] = read_records(str(f))
     assert rec.error == message
+
+
+# ----------------------------------------------------------------------------------- a killed batch run
+def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
+    """Those of `procs` still running (a zombie has ended; it only waits for PID 1 to reap it)."""
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def test_killed_batch_leaves_no_process_behind(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    ids = [f"08KILL{i}" for i in range(10)]
+    corpus.write_text("".join(json.dumps({"id": rid, "raw": synthetic_raw(i)}) + "\n" for i, rid in enumerate(ids)),
+                      encoding="utf-8")
+    out, model = tmp_path / "out", tiny_model_dir()
+    argv = [str(corpus), "--out", str(out), "--model", str(model), "--shard-size", "2", "--batch-size", "1"]
+    env = dict(os.environ, SUMMARIZER_BATCH_TEST_DELAY="1.0")  # every chunk takes a second
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "summarizer.batch", *argv], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    children: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None and not any((out / "shards").glob("*.jsonl")):
+            time.sleep(0.05)
+        assert proc.poll() is None, log.read_text()  # mid-run: a shard done, the worker busy on the next
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert any("spawn_main" in " ".join(c.cmdline()) for c in children), children  # the worker
+        os.kill(proc.pid, signal.SIGKILL)  # the parent alone, as the OOM killer would
+        proc.wait()
+        t = time.monotonic()
+        while _alive(children) and time.monotonic() - t < 5:
+            time.sleep(0.1)
+        left = [(c.pid, " ".join(c.cmdline())[:80]) for c in _alive(children)]
+        assert left == [], f"still running {time.monotonic() - t:.1f} s after the parent was killed: {left}"
+    finally:
+        for c in _alive(children):
+            c.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    kept = {p.name for p in (out / "shards").glob("*.jsonl")}
+    assert 0 < len(kept) < 5
+    assert run_command(["batch", *argv]) == 0  # resumes: the kept shards, the rest redone
+    rows = _shard_rows(out)
+    assert [(r["id"], r["line"]) for r in rows] == [(rid, n) for n, rid in enumerate(ids, start=1)]
+    assert json.loads((out / "manifest.json").read_text())["runs"][-1]["shards_skipped"] == len(kept)
