@@ -2,26 +2,37 @@
 
 - a deeply nested JSON line in a corpus is one bad record, not the end of the run (summarize, batch,
   the page's Batch tab), and a JSON error message reads as a sentence;
-- a SIGKILLed `summarizer batch` leaves no worker or resource tracker behind, and its rerun resumes.
+- a SIGKILLed `summarizer batch` leaves no worker or resource tracker behind, and its rerun resumes;
+- a model directory (operator-supplied, --model) whose config asks for far more layers or far larger
+  sizes than its weights hold, that asks for 64 beams, or whose settings point a prompt file out of the
+  directory is one line and exit 2 at the start (or capped, with a note), never a hang or a traceback.
 """
 from __future__ import annotations
 
 import json
 import os
+import resource
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import psutil
 import pytest
-from app_helpers import tiny_model_dir, tiny_service
+from app_helpers import free_port, tiny_model_dir, tiny_service
 from test_batch import ROOT, synthetic_raw
 from test_model_support import run_command
 
+from summarizer import limits
+from summarizer.app import service as svc
 from summarizer.cli import main
 from summarizer.inputs import MAX_JSON_DEPTH, read_records
+from summarizer.model import ModelError, inference
+from summarizer.model.loading import DEFAULT_MODEL_DIR
+from summarizer.model.settings import MAX_PROMPT_BYTES, read_prompt
 
 
 def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -157,3 +168,175 @@ def test_killed_batch_leaves_no_process_behind(tmp_path):
     rows = _shard_rows(out)
     assert [(r["id"], r["line"]) for r in rows] == [(rid, n) for n, rid in enumerate(ids, start=1)]
     assert json.loads((out / "manifest.json").read_text())["runs"][-1]["shards_skipped"] == len(kept)
+
+
+# ------------------------------------------------------------------------------------- model directories
+def _shipped_copy(dest: Path, config=None, settings=None) -> Path:
+    """The shipped model with its config and settings edited: weights and other large files symlinked,
+    the small files it edits (and its prompts) copied."""
+    dest.mkdir(parents=True)
+    for f in DEFAULT_MODEL_DIR.iterdir():
+        if f.name in ("config.json", "summarizer_config.json", "prompts"):
+            (shutil.copytree if f.is_dir() else shutil.copy)(f, dest / f.name)
+        else:
+            (dest / f.name).symlink_to(f)
+    for name, edit in (("config.json", config), ("summarizer_config.json", settings)):
+        if edit:
+            data = json.loads((dest / name).read_text(encoding="utf-8"))
+            edit(data)
+            (dest / name).write_text(json.dumps(data), encoding="utf-8")
+    return dest
+
+
+def _seed_file(tmp_path: Path) -> Path:
+    f = tmp_path / "seed.txt"
+    f.write_text(svc.seed_text(), encoding="utf-8")
+    return f
+
+
+def _start_argv(command: str, model: Path, tmp_path: Path) -> list[str]:
+    """The arguments that start `command` on one seed cable with --model `model`."""
+    if command == "summarize":
+        return ["summarize", str(_seed_file(tmp_path)), "--model", str(model)]
+    if command == "batch":
+        corpus = tmp_path / "c.jsonl"
+        corpus.write_text(json.dumps({"id": "06TOKYO3797", "raw": svc.seed_text()}) + "\n", encoding="utf-8")
+        return ["batch", str(corpus), "--out", str(tmp_path / "out"), "--model", str(model)]
+    return ["serve", "--port", str(free_port()), "--model", str(model)]
+
+
+def _refusal(command: str, err: str) -> str:
+    """The one line that says why `command` did not start (serve says "loading ..." first)."""
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    if command == "serve":
+        assert lines[0].startswith("summarizer serve: loading"), err
+        lines = lines[1:]
+    assert len(lines) == 1 and lines[0].startswith(f"summarizer {command}: "), err
+    return lines[0]
+
+
+def _limit_memory() -> None:
+    # were the config built as written, it would fill the machine (10M-wide layers took 24 GB): fail instead
+    resource.setrlimit(resource.RLIMIT_AS, (16 << 30, 16 << 30))
+
+
+def _start(command: str, model: Path, tmp_path: Path) -> tuple[int, str]:
+    """(exit status, stderr) of `summarizer COMMAND` started on `model`, in a subprocess with a deadline
+    and a memory limit: a hang, or a server that starts when it should not, fails the test instead of
+    stalling the suite."""
+    argv = _start_argv(command, model, tmp_path)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "summarizer.cli", *argv], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, preexec_fn=_limit_memory)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"`summarizer {command}` still running after {e.timeout} s: {e.stderr}")
+    assert proc.stdout == "", proc.stdout
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize("command", ["summarize", "batch", "serve"])
+@pytest.mark.parametrize("where, key, value", [
+    ("encoder", "num_hidden_layers", 100_000),  # hung the load for over 300 s
+    ("decoder", "intermediate_size", 10_000_000),  # filled 24 GB, then killed by the kernel
+    # a multiple of the 12 heads, so transformers' own check passes and it builds the model first
+    ("encoder", "hidden_size", 120_000),
+])
+def test_config_larger_than_its_weights_is_refused_at_start(tmp_path, command, where, key, value):
+    model = _shipped_copy(tmp_path / "m", config=lambda c: c[where].update({key: value}))
+    t = time.monotonic()
+    rc, err = _start(command, model, tmp_path)
+    seconds = time.monotonic() - t
+    line = _refusal(command, err)
+    assert rc == 2
+    assert f"weights in {model} do not match its config: config.json asks for {where}.{key}={value:,}" in line
+    assert seconds < 60, seconds
+    if command == "batch":
+        assert not any((tmp_path / "out" / "shards").glob("*.jsonl"))
+
+
+def test_t5_config_with_more_layers_than_its_weights(tmp_path):
+    from summarizer.model.loading import check_config_fits_weights, check_safetensors, load_config, weight_files
+    from test_model_support import save_tiny_t5
+
+    d = save_tiny_t5(tmp_path / "t5")
+    check_config_fits_weights(d, load_config(d), check_safetensors(weight_files(d)))  # as saved: fine
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["num_decoder_layers"] = 100_000
+    (d / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="num_decoder_layers=100,000 layers"):
+        check_config_fits_weights(d, load_config(d), check_safetensors(weight_files(d)))
+
+
+@pytest.fixture(scope="module")
+def beams_model_dir(tmp_path_factory):
+    """The tiny model asking for 64 beams, 128 returned sequences and a billion tokens."""
+    d = tmp_path_factory.mktemp("beams") / "beams"
+    shutil.copytree(tiny_model_dir(), d)
+    path = d / "summarizer_config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    cfg["tasks"]["summarize"]["generation"].update(num_beams=64, num_return_sequences=128, max_new_tokens=10**9)
+    path.write_text(json.dumps(cfg), encoding="utf-8")
+    return d
+
+
+def test_beams_are_capped_with_a_note(beams_model_dir, tmp_path, capsys):
+    rc, out, err = _cli(["summarize", str(_seed_file(tmp_path)), "--model", str(beams_model_dir)], capsys)
+    assert rc == 0 and "Traceback" not in err
+    assert json.loads(out)["summary"]
+    assert "note: the model asks for num_beams=64 in task 'summarize'; capped at 8" in err
+    assert "note: the model asks for num_return_sequences=128 in task 'summarize'; capped at 1" in err
+    assert "note: the model asks for max_new_tokens=1,000,000,000 in task 'summarize'; capped at 512" in err
+
+
+def test_generation_multipliers_capped_in_tasks_and_generation_config():
+    task = SimpleNamespace(generation={"num_beams": 64, "num_return_sequences": 4, "num_beam_groups": 8,
+                                       "min_length": 10**6})
+    gen_config = SimpleNamespace(max_length=20, num_beams=32, num_return_sequences=2)
+    model = SimpleNamespace(settings=SimpleNamespace(tasks={"summarize": task}, chunk_min_new_tokens=32),
+                            model=SimpleNamespace(generation_config=gen_config))
+    notes = limits.cap_generation(model)
+    assert task.generation == {"num_beams": limits.MAX_BEAMS, "num_return_sequences": 1, "num_beam_groups": 1,
+                               "min_length": limits.MAX_NEW_TOKENS}
+    assert (gen_config.num_beams, gen_config.num_return_sequences) == (limits.MAX_BEAMS, 1)
+    assert "the model's generation_config asks for num_beams=32; capped at 8" in notes and len(notes) == 5
+
+
+def _failing_predict(self, cables, batch_size=8):
+    # what torch says when generate cannot get its memory: over one line
+    raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0.\nDefaultCPUAllocator: can't allocate memory")
+
+
+@pytest.mark.parametrize("command", ["summarize", "serve"])
+def test_generation_failure_is_one_line(command, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(inference.CableSummarizer, "predict", _failing_predict)
+    argv = _start_argv(command, tiny_model_dir(), tmp_path)  # serve: fails in its warm-up, before it listens
+    rc, out, err = _cli(argv, capsys)
+    assert rc == 2 and out == ""
+    lines = [x for x in err.strip().splitlines() if not x.startswith(("summarizer serve: loading", "summarizer serve: model "))]
+    assert lines == [f"summarizer {command}: " + (f"{argv[1]}: " if command == "summarize" else "the seed cable: ")
+                     + "model failed: RuntimeError: [enforce fail at alloc_cpu.cpp:127] err == 0. "
+                       "DefaultCPUAllocator: can't allocate memory"], err
+
+
+@pytest.mark.parametrize("command", ["summarize", "batch", "serve"])
+def test_prompt_file_outside_the_model_directory_is_refused(command, tmp_path):
+    escape = "../../../../../../etc/hostname"
+    model = _shipped_copy(tmp_path / "m", settings=lambda s: s["tasks"]["rewrite"].update(prompt_file=escape))
+    rc, err = _start(command, model, tmp_path)
+    assert rc == 2
+    assert f"prompt file {escape!r} lies outside {model / 'prompts'}" in _refusal(command, err)
+
+
+def test_prompt_symlink_out_of_the_model_directory_is_refused(tmp_path):
+    model = _shipped_copy(tmp_path / "m")
+    (model / "prompts" / "rewrite.txt").unlink()
+    (model / "prompts" / "rewrite.txt").symlink_to("/etc/hostname")
+    with pytest.raises(ModelError, match="'rewrite.txt' lies outside"):
+        read_prompt("rewrite.txt", model)
+    (model / "prompts" / "rewrite.txt").unlink()
+    (model / "prompts" / "rewrite.txt").write_text("x" * (MAX_PROMPT_BYTES + 1))
+    with pytest.raises(ModelError, match="a prompt is at most"):
+        read_prompt("rewrite.txt", model)
+    (model / "prompts" / "rewrite.txt").write_text("rewrite: \n")
+    assert read_prompt("rewrite.txt", model) == "rewrite: "  # inside, and short: read
