@@ -18,6 +18,10 @@ MAX_INPUT_BYTES = 1_000_000  # one cable; the longest real cable is ~150 kB
 # One corpus line: a cable JSON-escaped (up to 6 characters for one) plus its hints. A longer line is
 # reported and skipped in bounded pieces, so one line without an end cannot fill the memory.
 MAX_LINE_CHARS = 8 * MAX_INPUT_BYTES
+# Arrays/objects inside one corpus record; real records nest 3 deep. Far deeper than that, json.loads
+# raises RecursionError (about 1,000), and a record that loads but nests ~500 deep cannot be pickled to a
+# batch worker: refused here, the same for every command, instead of stopping a whole run.
+MAX_JSON_DEPTH = 64
 
 
 class InputError(Exception):
@@ -121,10 +125,18 @@ def _read_corpus(path: str) -> Iterator[Record]:
 
 
 def _record_from_line(n: int, line: str) -> Record:
+    too_deep = f"nesting too deep: JSON nested over {MAX_JSON_DEPTH} levels"
     try:
-        obj = json.loads(line)
+        obj = json.loads(line.rstrip("\r\n"))  # a newline would read as a control character in an unclosed string
     except json.JSONDecodeError as e:
-        return Record(line=n, id=None, raw=None, error=f"invalid JSON: {e.msg} at column {e.colno}")
+        # e.msg is a fragment meant for "<msg>: line 1 column 5 (char 4)"; some end in "at" already
+        msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg
+        return Record(line=n, id=None, raw=None, error=f"invalid JSON: {msg[:1].lower()}{msg[1:]} at column {e.colno}")
+    except RecursionError:
+        return Record(line=n, id=None, raw=None, error=too_deep)
+    if _json_depth(obj) > MAX_JSON_DEPTH:
+        rid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
+        return Record(line=n, id=rid, raw=None, error=too_deep)
     if not isinstance(obj, dict):
         return Record(line=n, id=None, raw=None, error="not a JSON object")
     rid = obj.get("id") if isinstance(obj.get("id"), str) else None
@@ -138,3 +150,20 @@ def _record_from_line(n: int, line: str) -> Record:
         return Record(line=n, id=rid, raw=None, hints=hints,
                       error=f"`raw` is over {MAX_INPUT_BYTES:,} bytes, the limit for one cable")
     return Record(line=n, id=rid, raw=raw, hints=hints)
+
+
+def _json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep `obj` nests (a scalar is 0), counted without recursion and only up to `limit` + 1."""
+    deepest = 0
+    stack = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, dict):
+            o = o.values()
+        elif not isinstance(o, list):
+            continue
+        deepest = max(deepest, d)
+        if d > limit:
+            return d
+        stack.extend((v, d + 1) for v in o if isinstance(v, (dict, list)))
+    return deepest

@@ -9,6 +9,7 @@
 | paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
 | chunks | `MAX_CHUNKS` encoder-sized chunks per cable for a seq2seq summary | `check_cable`, before the model |
 | generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, when `CableSummarizer` loads |
+| beams | `MAX_BEAMS` beams, one returned sequence per input | `cap_generation`, when `CableSummarizer` loads |
 
 Every check gives one line for the user (an `InputError`, or a note at load), never a traceback.
 """
@@ -17,11 +18,15 @@ from __future__ import annotations
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES", "MAX_UPLOAD",
-           "MAX_UPLOAD_BYTES", "UPLOAD_BUDGET_BYTES", "UPLOAD_WINDOW_S", "check_cable", "count_chunks", "cap_generation"]
+           "MAX_BEAMS", "MAX_UPLOAD_BYTES", "UPLOAD_BUDGET_BYTES", "UPLOAD_WINDOW_S", "check_cable", "count_chunks",
+           "cap_generation"]
 
 MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 288)
 MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
 MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped rewriter asks for 256)
+# Beams multiply the memory and time of every generate call (num_beams: 1,000,000 asked torch for 11 GB in
+# one allocation on the tiny test model); the shipped tasks use at most 4, PEGASUS checkpoints 8.
+MAX_BEAMS = 8
 MAX_UPLOAD = "50mb"  # largest upload (corpora for the Batch tab)
 # Gradio caps each file, not a request: without a total, one request could store many 49 MB files.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -78,10 +83,17 @@ def cable_limit_error(cable, model=None) -> str | None:
 
 
 def cap_generation(model, limit: int = MAX_NEW_TOKENS) -> list[str]:
-    """Clamp every task's `max_new_tokens` (and `max_length`) to `limit`; one note per clamped value.
+    """Clamp every task's lengths (`max_new_tokens`, `max_length`, their minimums) to `limit` and its
+    multipliers (`num_beams` to MAX_BEAMS; `num_return_sequences`, `num_beam_groups` to 1), in the tasks
+    and in the model's generation_config; one note per clamped value.
 
     A model directory's settings are data from outside: `max_new_tokens: 1000000` would let one request
-    generate for hours. `CableSummarizer` calls this when it loads (its `notes`)."""
+    generate for hours, `num_beams: 64` multiplies its memory by 64, and more than one returned sequence
+    per input would pair the summaries with the wrong cables. `CableSummarizer` calls this when it loads
+    (its `notes`)."""
+    caps = {"max_new_tokens": limit, "max_length": limit, "min_new_tokens": limit, "min_length": limit,
+            "num_beams": MAX_BEAMS, "num_return_sequences": 1, "num_beam_groups": 1}
+    noted = ("max_new_tokens", "max_length", "num_beams", "num_return_sequences", "num_beam_groups")
     notes: list[str] = []
     settings = getattr(model, "settings", None)
     tasks = getattr(settings, "tasks", None)
@@ -91,22 +103,32 @@ def cap_generation(model, limit: int = MAX_NEW_TOKENS) -> list[str]:
         gen = getattr(task, "generation", None)
         if not isinstance(gen, dict):
             continue
-        for key in ("max_new_tokens", "max_length"):
+        for key, cap in caps.items():
             value = gen.get(key)
-            if isinstance(value, (int, float)) and value > limit:
-                gen[key] = limit
-                notes.append(f"the model asks for {key}={int(value):,} in task {name!r}; capped at {limit:,}")
-        if isinstance(gen.get("min_new_tokens"), (int, float)) and gen["min_new_tokens"] > limit:
-            gen["min_new_tokens"] = limit
+            if _over(value, cap):
+                gen[key] = cap
+                if key in noted:
+                    notes.append(f"the model asks for {key}={_fmt(value)} in task {name!r}; capped at {cap:,}")
     # each chunk of a long cable gets at least this many tokens, whatever max_new_tokens says
     floor = getattr(settings, "chunk_min_new_tokens", None)
-    if isinstance(floor, (int, float)) and floor > limit:
+    if _over(floor, limit):
         settings.chunk_min_new_tokens = limit
-        notes.append(f"the model asks for chunk_min_new_tokens={int(floor):,}; capped at {limit:,}")
-    # what generate falls back to when a task sets no length of its own
+        notes.append(f"the model asks for chunk_min_new_tokens={_fmt(floor)}; capped at {limit:,}")
+    # what generate falls back to when a task sets no value of its own
     gen_config = getattr(getattr(model, "model", None), "generation_config", None)
-    max_length = getattr(gen_config, "max_length", None)
-    if isinstance(max_length, int) and max_length > limit:
-        gen_config.max_length = limit
-        notes.append(f"the model's generation_config asks for max_length={max_length:,}; capped at {limit:,}")
+    if gen_config is not None:
+        for key, cap in caps.items():
+            value = getattr(gen_config, key, None)
+            if _over(value, cap):
+                setattr(gen_config, key, cap)
+                if key in noted:
+                    notes.append(f"the model's generation_config asks for {key}={_fmt(value)}; capped at {cap:,}")
     return notes
+
+
+def _over(value, cap: int) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > cap
+
+
+def _fmt(value) -> str:
+    return f"{int(value):,}" if value < 1e18 else f"{value:g}"

@@ -4,12 +4,19 @@ The parent reads the inputs front to back and hands out chunks of `batch_size` r
 4 per worker in flight, so memory stays flat on any corpus); workers return the chunk's output rows; the
 parent writes them through the ShardWriter, which renames each shard as soon as it is complete. Workers
 are started with `spawn` (no fork of a process that may hold torch threads) and each uses
-`cpus_per_worker` torch threads.
+`cpus_per_worker` torch threads. A worker dies with the parent, even when the parent is SIGKILLed:
+otherwise it (hundreds of MB, the model loaded) and the multiprocessing resource tracker, which waits for
+every holder of its pipe to go, would live on under PID 1 through the rerun.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,14 +29,40 @@ from summarizer.inputs import InputError
 _MODEL = None
 _LOAD_ERROR: str | None = None
 IN_FLIGHT_PER_WORKER = 4
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL_SECONDS = 0.5
 
 
 class EngineError(RuntimeError):
     """The engine could not finish (a worker died, the cluster went away): finished shards are kept."""
 
 
-def _init_worker(model_dir: str | None, device: str | None, threads: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this worker as soon as process `parent` is gone, however it ended.
+
+    Linux kills it at once (PR_SET_PDEATHSIG); everywhere, a thread also checks the parent pid, which
+    covers a parent gone before prctl took effect and a pool started from a thread that has since ended
+    (the death signal follows the creating thread, not the process)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the thread below still notices
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # the parent is gone: nobody will read what this worker writes
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(model_dir: str | None, device: str | None, threads: int, parent: int | None = None) -> None:
     global _MODEL, _LOAD_ERROR
+    if parent is not None:
+        _die_with_parent(parent)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
@@ -50,7 +83,7 @@ def run_local(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWri
     threads = max(1, int(opts.cpus_per_worker))
     device = opts.device or ("cuda" if opts.gpus_per_worker > 0 else None)
     ex = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(opts.model_dir, device, threads))
+                             initializer=_init_worker, initargs=(opts.model_dir, device, threads, os.getpid()))
     inflight: deque = deque()
 
     def drain_one() -> None:

@@ -13,6 +13,8 @@ import socket
 import sys
 import time
 
+from summarizer.commands._io import model_failed
+
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -82,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
     for note in service.notes:  # generation lengths over summarizer.limits.MAX_NEW_TOKENS
         _say(f"note: {note}")
     if not args.no_warmup:
-        _say(f"warmed up on the seed cable in {service.warm_up():.1f} s")
+        try:
+            _say(f"warmed up on the seed cable in {service.warm_up():.1f} s")
+        except Exception as e:  # noqa: BLE001 - a model that cannot answer is refused at the start
+            _say(f"the seed cable: {model_failed(e)}")
+            return 2
     from summarizer.app.page import build_page, launch
 
     demo = build_page(service)

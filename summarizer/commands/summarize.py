@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from summarizer.commands._io import Tally, output, progress, write_json
+from summarizer.commands._io import Tally, model_failed, output, progress, write_json
 from summarizer.inputs import InputError, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 
@@ -60,7 +60,7 @@ def predict_each(model, cables: list, batch_size: int) -> list[tuple]:
                 [p] = model.predict([c], batch_size=1)
                 results.append((p, time.perf_counter() - t1, None))
             except Exception as e:  # noqa: BLE001
-                results.append((None, time.perf_counter() - t1, f"model failed: {type(e).__name__}: {e}"))
+                results.append((None, time.perf_counter() - t1, model_failed(e)))
         return results
 
 
@@ -94,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
         if too_big:
             raise InputError(f"{args.input}: {too_big}")
         t = time.perf_counter()
-        [pred] = model.predict([cable], batch_size=args.batch_size)
+        try:
+            [pred] = model.predict([cable], batch_size=args.batch_size)
+        except Exception as e:  # noqa: BLE001 - e.g. generation settings this machine cannot run
+            raise InputError(f"{args.input}: {model_failed(e)}") from None
         with output(args.out) as out:
             write_json(out, row(cable, pred, time.perf_counter() - t))
         return 0

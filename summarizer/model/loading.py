@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,10 +73,12 @@ def weight_files(model_dir: Path) -> list[Path]:
     raise ModelError(f"{model_dir} has no model weights ({SAFE_SINGLE} or {SAFE_INDEX})")
 
 
-def check_safetensors(files: list[Path]) -> None:
-    """Read every shard's header and check the data section is complete (catches truncation/garbage)."""
+def check_safetensors(files: list[Path]) -> dict[str, list[int]]:
+    """Read every shard's header and check the data section is complete (catches truncation/garbage);
+    returns every tensor's shape, by name."""
     from safetensors import safe_open
 
+    shapes: dict[str, list[int]] = {}
     for f in files:
         size = f.stat().st_size
         try:
@@ -92,8 +95,53 @@ def check_safetensors(files: list[Path]) -> None:
                 raise ValueError(f"data section is {size - 8 - n} bytes, header declares {end}")
             with safe_open(str(f), framework="pt") as sf:
                 sf.keys()
+            shapes.update((k, [int(d) for d in v["shape"]]) for k, v in header.items() if k != "__metadata__")
         except Exception as e:  # noqa: BLE001 - any failure here means an unusable file
             raise ModelError(f"weights file {f} is corrupt or truncated: {e}") from None
+    return shapes
+
+
+def check_config_fits_weights(model_dir: Path, config, shapes: dict[str, list[int]]) -> None:
+    """ModelError when config.json asks for more layers, or for sizes, than the weights hold.
+
+    Checked from the safetensors headers alone, before the model is built: transformers builds what the
+    config says and only then finds the weights missing, so `num_hidden_layers: 100000` took minutes
+    (the build never finished in 300 s) and `intermediate_size: 10000000` filled 24 GB before the
+    kernel killed it. Every real layer stack numbers its layers in the tensor names
+    (`encoder.layer.5.`, `decoder.block.5.`, `layers.5.`, `experts.expert_5.`), and every size the
+    config gives (hidden, feed-forward, vocabulary) is a dimension of some tensor."""
+    numbers = [int(m) for name in shapes for m in _INDEX.findall(name)]
+    deepest = max(numbers) + 1 if numbers else None
+    dims = {d for shape in shapes.values() for d in shape}
+    for where, key, value, sub in _config_values(config.to_dict()):
+        if key in LAYER_KEYS and deepest is not None and value > deepest and "num_hidden_groups" not in sub:
+            raise ModelError(f"weights in {model_dir} do not match its config: config.json asks for "
+                             f"{where}={value:,} layers, the weights number at most {deepest:,}")
+        if key in SIZE_KEYS and dims and value not in dims:
+            raise ModelError(f"weights in {model_dir} do not match its config: config.json asks for "
+                             f"{where}={value:,}, no weight tensor has that size")
+
+
+# config keys that count layers (or experts) in one stack; ALBERT-like configs (num_hidden_groups) share
+# one stored layer among many and are not counted
+LAYER_KEYS = {"num_hidden_layers", "num_layers", "num_decoder_layers", "num_encoder_layers", "encoder_layers",
+              "decoder_layers", "n_layer", "n_layers", "num_experts"}
+# config keys whose value is the size of some weight dimension
+SIZE_KEYS = {"hidden_size", "d_model", "intermediate_size", "d_ff", "encoder_ffn_dim", "decoder_ffn_dim",
+             "vocab_size", "num_heads*d_kv"}
+_INDEX = re.compile(r"(?:\.|_)(\d+)(?=\.)")  # "layer.5." -> 5, "expert_5." -> 5
+
+
+def _config_values(d: dict, prefix: str = ""):
+    """(dotted key, key, int value, the dict holding it) for every int in a config dict and its sub-configs."""
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _config_values(v, f"{prefix}{k}.")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            yield f"{prefix}{k}", k, v, d
+    heads, d_kv = d.get("num_heads"), d.get("d_kv")
+    if isinstance(heads, int) and isinstance(d_kv, int):  # T5's attention width, a dimension of q, k, v, o
+        yield f"{prefix}num_heads*{prefix}d_kv", "num_heads*d_kv", heads * d_kv, d
 
 
 @contextlib.contextmanager
@@ -161,7 +209,7 @@ def load_model_dir(path: str | os.PathLike | None = None, device: str | None = N
     model_dir = resolve_model_dir(path)
     config = load_config(model_dir)
     files = weight_files(model_dir)
-    check_safetensors(files)
+    check_config_fits_weights(model_dir, config, check_safetensors(files))
 
     raw_settings = None
     if (model_dir / SETTINGS_FILE).is_file():
@@ -169,6 +217,12 @@ def load_model_dir(path: str | os.PathLike | None = None, device: str | None = N
             raw_settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
         except ValueError as e:
             raise ModelError(f"{model_dir / SETTINGS_FILE} is not valid JSON: {e}") from None
+    settings = None
+    if raw_settings is not None:  # before the slow weight load: a bad prompt file is refused at once
+        try:
+            settings = load_settings(model_dir, raw_settings, prompts_dir)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:  # settings are data from outside
+            raise ModelError(f"{model_dir / SETTINGS_FILE} is unusable: {type(e).__name__}: {e}") from None
 
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -190,8 +244,8 @@ def load_model_dir(path: str | os.PathLike | None = None, device: str | None = N
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelError(f"cannot load the weights in {model_dir}: {msg}") from None
 
-    settings = (load_settings(model_dir, raw_settings, prompts_dir) if raw_settings is not None
-                else foreign_settings(config, tokenizer, getattr(model, "generation_config", None)))
+    if settings is None:
+        settings = foreign_settings(config, tokenizer, getattr(model, "generation_config", None))
     allowed_missing = set()
     if settings.shared_embeddings:
         tie_shared_embeddings(model)

@@ -16,10 +16,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from summarizer.model.errors import ModelError
+
 SETTINGS_FILE = "summarizer_config.json"
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 DEFAULT_PROMPTS = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: ", "rewrite": "rewrite: "}
 TASKS = ("summarize", "tags", "subject")
+MAX_PROMPT_BYTES = 10_000  # a prompt is a short prefix ("summarize: "); the longest shipped one is 178 bytes
 
 # Deterministic decoding for each task (beam search, no sampling); written to generation_config.json
 # for the summary task and applied per call for the others.
@@ -73,19 +76,31 @@ class SummarizerSettings:
 
 def read_prompt(name: str, model_dir: str | Path | None = None, prompts_dir: str | Path | None = None) -> str:
     """The text of prompt file `name` (e.g. "summarize.txt"): explicit dir, model dir, repo, built-in."""
-    candidates = []
-    if prompts_dir is not None:
-        candidates.append(Path(prompts_dir) / name)
+    bases = [] if prompts_dir is None else [Path(prompts_dir)]
     if model_dir is not None:
-        candidates.append(Path(model_dir) / "prompts" / name)
-    candidates.append(REPO_PROMPTS / name)
+        bases.append(Path(model_dir) / "prompts")
+    bases.append(REPO_PROMPTS)
+    candidates = [_inside(base, name) for base in bases]
     for p in candidates:
         if p.is_file():
+            size = p.stat().st_size
+            if size > MAX_PROMPT_BYTES:
+                raise ModelError(f"prompt file {p} is {size:,} bytes; a prompt is at most {MAX_PROMPT_BYTES:,}")
             return p.read_text(encoding="utf-8").rstrip("\n")
     task = name.rsplit(".", 1)[0]
     if task in DEFAULT_PROMPTS:
         return DEFAULT_PROMPTS[task]
     raise FileNotFoundError(f"prompt file {name} not found in {', '.join(str(c.parent) for c in candidates)}")
+
+
+def _inside(base: Path, name: str) -> Path:
+    """base/name, or ModelError when it leads out of base: a model directory's settings are data from
+    outside, and `prompt_file: "../../etc/hostname"` (or a symlink out) must not be read as a prompt."""
+    p = base / name
+    real_base = base.resolve()
+    if not p.resolve().is_relative_to(real_base):
+        raise ModelError(f"prompt file {name!r} lies outside {base}: a prompt file must be inside the prompts directory")
+    return p
 
 
 def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | None = None) -> SummarizerSettings:
