@@ -244,13 +244,10 @@ def _start(command: str, model: Path, tmp_path: Path) -> tuple[int, str]:
 ])
 def test_config_larger_than_its_weights_is_refused_at_start(tmp_path, command, where, key, value):
     model = _shipped_copy(tmp_path / "m", config=lambda c: c[where].update({key: value}))
-    t = time.monotonic()
-    rc, err = _start(command, model, tmp_path)
-    seconds = time.monotonic() - t
+    rc, err = _start(command, model, tmp_path)  # a hang fails at its deadline
     line = _refusal(command, err)
     assert rc == 2
     assert f"weights in {model} do not match its config: config.json asks for {where}.{key}={value:,}" in line
-    assert seconds < 60, seconds
     if command == "batch":
         assert not any((tmp_path / "out" / "shards").glob("*.jsonl"))
 
