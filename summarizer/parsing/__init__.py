@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from summarizer.cable import Cable
 from summarizer.parsing import header as h
@@ -9,6 +10,7 @@ from summarizer.parsing.body import parse_body, split_flat_signer
 from summarizer.parsing.clean import RULE, find_trailer, is_noise, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
+from summarizer.parsing.normalize import Normalized, normalize
 from summarizer.parsing.summary import find_comment, find_summary
 from summarizer.tags import describe
 
@@ -24,7 +26,24 @@ _MARKED = re.compile(r"\(\s*(?:U|C|S|SBU|S\s*//?\s*NF|C\s*//?\s*NF)\s*\)")
 
 
 def parse(raw: str, hints: dict | None = None) -> Cable:
-    hints = _clean_hints(hints)
+    norm = normalize(raw)
+    cable = _parse(norm.text, _clean_hints(hints))
+    if norm.text is not raw:
+        cable.paragraphs = _raw_offsets(cable.paragraphs, norm)
+        cable.warnings.extend(norm.warnings)
+    return cable
+
+
+def _raw_offsets(paragraphs, norm: Normalized):
+    """Paragraph offsets into the normalised text → offsets into the raw text."""
+    out = []
+    for p in paragraphs:
+        start = norm.raw_offset(p.start)
+        out.append(replace(p, start=start, end=max(start, norm.raw_offset(p.end, end=True))))
+    return out
+
+
+def _parse(raw: str, hints: dict) -> Cable:
     export = parse_export(raw)
     trailer, trailer_signer = find_trailer(raw)
     lines = split_lines(raw)

@@ -1,0 +1,68 @@
+"""Characters that are not text, taken out before anything reads the cable, with offsets kept true.
+
+Invisible format characters (Unicode category Cf: zero-width spaces and joiners, soft hyphens, byte-order
+marks, bidirectional controls) split a label such as `TA\u200bGS:` so that no pattern sees it, and reach
+the model as noise; they are removed. A lone surrogate (`\ud800`, which a JSON client can send but UTF-8
+cannot hold) breaks the tokenizer; it becomes U+FFFD, one character for one. `parse` reads the
+normalised text and maps every offset it reports back into the raw text with `Normalized.raw_offset`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+__all__ = ["FORMAT_CHARS", "Normalized", "normalize"]
+
+
+# Category Cf as of Unicode 14 (Python 3.11), written out: deriving it from unicodedata at import takes
+# 0.3 s for every command. tests/test_hostile_text.py checks it against unicodedata.
+FORMAT_CHARS = ("\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E"
+                "\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\U000110BD\U000110CD\U00013430-\U00013438"
+                "\U0001BCA0-\U0001BCA3\U0001D173-\U0001D17A\U000E0001\U000E0020-\U000E007F")
+_FORMAT = re.compile(f"[{FORMAT_CHARS}]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass
+class Normalized:
+    text: str
+    # For each removed run: where it started in the normalised text, and how many raw characters were
+    # removed up to its end (both ascending), so an offset maps back in O(log n).
+    _marks: list[int] = field(default_factory=list)
+    _shift: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def raw_offset(self, i: int, end: bool = False) -> int:
+        """The raw offset of normalised offset `i`. A start offset moves past removed characters before
+        it; an `end` offset stays before those after the last kept character."""
+        k = bisect_right(self._marks, i - 1 if end else i)
+        return i + (self._shift[k - 1] if k else 0)
+
+
+def normalize(raw: str) -> Normalized:
+    warnings = []
+    text = raw
+    if _SURROGATE.search(text):
+        n = len(_SURROGATE.findall(text))
+        text = _SURROGATE.sub("\ufffd", text)
+        warnings.append(f"{n:,} lone surrogate code point(s) (not valid text) replaced with U+FFFD")
+    marks: list[int] = []
+    shift: list[int] = []
+    if not _FORMAT.search(text):
+        return Normalized(text, warnings=warnings)
+    pieces: list[str] = []
+    kept = removed = last = 0
+    for m in _FORMAT.finditer(text):
+        pieces.append(text[last:m.start()])
+        kept += m.start() - last
+        removed += m.end() - m.start()
+        marks.append(kept)
+        shift.append(removed)
+        last = m.end()
+    pieces.append(text[last:])
+    names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for m in _FORMAT.finditer(text) for c in m.group()})
+    warnings.append(f"{removed:,} invisible format character(s) removed ({', '.join(names[:3]).lower()}"
+                    f"{', ...' if len(names) > 3 else ''})")
+    return Normalized("".join(pieces), marks, shift, warnings)
