@@ -35,6 +35,7 @@ class Record:
     raw: str | None
     hints: dict = field(default_factory=dict)  # the corpus record's other fields
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # about reading it (an encoding guessed), for the parse record
 
 
 def is_corpus(path: str) -> bool:
@@ -45,19 +46,23 @@ def read_records(path: str) -> Iterator[Record]:
     if is_corpus(path):
         yield from _read_corpus(path)
     else:
-        yield Record(line=1, id=None, raw=read_text(path))
+        warnings: list[str] = []
+        yield Record(line=1, id=None, raw=read_text(path, warnings), warnings=warnings)
 
 
-def decode_text(data: bytes, source: str = "input") -> str:
-    """Bytes of one cable → text, or InputError for binary, empty or oversized data."""
+def decode_text(data: bytes, source: str = "input", warnings: list[str] | None = None) -> str:
+    """Bytes of one cable → text, or InputError for binary, empty or oversized data. Text that is not
+    UTF-8 is read as Latin-1, and `warnings` (when given) gets a line that says so."""
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{source} is {len(data):,} bytes; the limit for one cable is {MAX_INPUT_BYTES:,}")
     if b"\x00" in data[:8192]:
         raise InputError(f"{source} looks like binary data, not a cable text")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as e:
         text = data.decode("latin-1")
+        if warnings is not None:
+            warnings.append(msg_not_utf8(source, data, e.start))
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
@@ -65,14 +70,19 @@ def decode_text(data: bytes, source: str = "input") -> str:
     return text
 
 
-def read_text(path: str) -> str:
+def msg_not_utf8(source: str, data: bytes, at: int) -> str:
+    return (f"{source} is not valid UTF-8 (byte 0x{data[at]:02X} at offset {at:,}): the whole text was read as "
+            "Latin-1, so letters outside ASCII may be wrong")
+
+
+def read_text(path: str, warnings: list[str] | None = None) -> str:
     if path == "-":
-        return decode_text(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "standard input")
+        return decode_text(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "standard input", warnings)
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{path}: no such file")
     with p.open("rb") as f:
-        return decode_text(f.read(MAX_INPUT_BYTES + 1), path)
+        return decode_text(f.read(MAX_INPUT_BYTES + 1), path, warnings)
 
 
 def _open_corpus(path: str) -> io.TextIOBase:

@@ -296,7 +296,11 @@ def build_page(service: SummaryService) -> gr.Blocks:
 
     def load_file(path):
         try:
-            return read_upload(path)
+            warnings: list[str] = []
+            text = read_upload(path, warnings)
+            for warning in warnings:
+                gr.Warning(warning[0].upper() + warning[1:])
+            return text
         except Exception as e:  # noqa: BLE001
             raise _fail(e) from None
         finally:

@@ -81,8 +81,9 @@ def check_text(text: str | None, sized: bool = False) -> str:
     return text
 
 
-def read_upload(path: str | os.PathLike | None) -> str:
-    """The text of an uploaded one-cable file, or InputError with a message for the page."""
+def read_upload(path: str | os.PathLike | None, warnings: list[str] | None = None) -> str:
+    """The text of an uploaded one-cable file, or InputError with a message for the page. `warnings` gets
+    a line when the file is not UTF-8 (read as Latin-1)."""
     if not path:
         raise InputError(MSG_EMPTY)
     p = Path(path)
@@ -98,7 +99,7 @@ def read_upload(path: str | os.PathLike | None) -> str:
     except OSError:
         raise InputError("The uploaded file could not be read; upload it again.") from None
     try:
-        text = decode_text(data, "the uploaded file")
+        text = decode_text(data, "the uploaded file", warnings)
     except InputError as e:
         msg = str(e)
         if "binary" in msg:

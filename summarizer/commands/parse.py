@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
                 write_json(out, {"id": rec.id, "line": rec.line, "error": rec.error})
                 continue
             cable = parse(rec.raw, rec.hints)
+            cable.warnings.extend(rec.warnings)
             if NOT_A_CABLE in cable.warnings:
                 if not corpus:
                     raise InputError(f"{args.input}: {NOT_A_CABLE}")

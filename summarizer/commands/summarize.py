@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     records = read_records(args.input)
     if not corpus:
         rec = next(iter(records))  # reads the file first: a missing file fails before the model loads
+        for warning in rec.warnings:
+            print(f"summarizer summarize: warning: {warning}", file=sys.stderr)
         cable = parse(rec.raw, rec.hints)
         if NOT_A_CABLE in cable.warnings:
             raise InputError(f"{args.input}: {NOT_A_CABLE}")
