@@ -7,6 +7,7 @@
 | upload budget | `UPLOAD_BUDGET_BYTES` per client in `UPLOAD_WINDOW_S` | `app.guard.RequestLimits` (`app.uploads.UploadBudget`) |
 | request body | `MAX_REQUEST_BYTES` for any other HTTP request | `app.guard.RequestLimits` |
 | paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
+| words | `MAX_WORDS` per cable, whatever the model (the longest real cable has about 10,000) | `check_cable`, before the model |
 | chunks | `MAX_CHUNKS` encoder-sized chunks per cable for a seq2seq summary | `check_cable`, before the model |
 | generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, when `CableSummarizer` loads |
 | beams | `MAX_BEAMS` beams, one returned sequence per input | `cap_generation`, when `CableSummarizer` loads |
@@ -17,11 +18,15 @@ from __future__ import annotations
 
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
-__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES", "MAX_UPLOAD",
+__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_WORDS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES", "MAX_UPLOAD",
            "MAX_BEAMS", "MAX_UPLOAD_BYTES", "UPLOAD_BUDGET_BYTES", "UPLOAD_WINDOW_S", "check_cable", "count_chunks",
            "cap_generation"]
 
 MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 288)
+# Words per cable. The sentence selector, the support finder and the scores read every word of the body,
+# and no chunk limit applies to a model that selects sentences: without this a 1 MB line of words took
+# minutes on /summarize. The longest of the 6,201 train+dev cables has 10,249 words in its body.
+MAX_WORDS = 30_000
 MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
 MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped rewriter asks for 256)
 # Beams multiply the memory and time of every generate call (num_beams: 1,000,000 asked torch for 11 GB in
@@ -44,6 +49,15 @@ def msg_too_many_paragraphs(n: int) -> str:
             "(the longest real cable has under 300). Split it and summarize the parts.")
 
 
+def msg_too_many_words(n: int) -> str:
+    return (f"The cable has {n:,} words; the limit is {MAX_WORDS:,} per cable "
+            "(the longest real cable has about 10,000). Split it and summarize the parts.")
+
+
+def count_words(cable) -> int:
+    return sum(len(p.text.split()) for p in cable.paragraphs)
+
+
 def msg_too_many_chunks(n: int) -> str:
     return (f"The cable is too long for the model: it fills {n:,} encoder-sized chunks; the limit is {MAX_CHUNKS:,} "
             "per cable. Split it and summarize the parts.")
@@ -63,10 +77,13 @@ def count_chunks(model, cable) -> int | None:
 
 
 def check_cable(cable, model=None) -> None:
-    """InputError when a parsed cable is over the paragraph limit, or (given the model) the chunk limit."""
+    """InputError when a parsed cable is over the paragraph or word limit, or (given the model) the chunk limit."""
     n = len(cable.paragraphs)
     if n > MAX_PARAGRAPHS:
         raise InputError(msg_too_many_paragraphs(n))
+    n = count_words(cable)
+    if n > MAX_WORDS:
+        raise InputError(msg_too_many_words(n))
     if model is not None:
         chunks = count_chunks(model, cable)
         if chunks is not None and chunks > MAX_CHUNKS:

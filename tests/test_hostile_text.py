@@ -12,12 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.inputs import decode_text
-from summarizer.parsing import parse
-from summarizer.parsing.normalize import FORMAT_CHARS
-from summarizer.sentences import split_sentences
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # `fuzz` is a top-level folder of the repository, not an installed package
+    sys.path.insert(0, str(REPO))
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "examples"
+from fuzz.generators import PATHOLOGICAL  # noqa: E402
+from fuzz.worst_case import BUDGET_S, at_the_limits, inside_cable, run  # noqa: E402
+from summarizer.inputs import InputError, decode_text  # noqa: E402
+from summarizer.limits import MAX_WORDS  # noqa: E402
+from summarizer.parsing import parse  # noqa: E402
+from summarizer.parsing.normalize import FORMAT_CHARS  # noqa: E402
+from summarizer.sentences import split_sentences  # noqa: E402
+
+EXAMPLES = REPO / "summarizer" / "data" / "examples"
 
 
 def _random_words(n: int, seed: int = 0) -> str:
@@ -136,3 +143,25 @@ def test_utf8_and_uploads_read_as_before(tmp_path):
     assert read_upload(str(f), warnings) == LATIN1
     assert warnings == ["the uploaded file is not valid UTF-8 (byte 0xED at offset 24): the whole text was read "
                         "as Latin-1, so letters outside ASCII may be wrong"]
+
+
+# ------------------------------------------------------------------------------ the whole /summarize path
+def test_a_cable_over_the_word_limit_is_refused_before_the_model(shipped_service, monkeypatch):
+    text = "TAGS: PREL\nSUBJECT: LONG\n\n1. (C) " + " ".join(["word"] * (MAX_WORDS + 1)) + "."
+    monkeypatch.setattr(shipped_service, "predict", lambda cables: pytest.fail("the model was called"))
+    with pytest.raises(InputError, match=f"^The cable has {MAX_WORDS + 1:,} words; the limit is {MAX_WORDS:,} "):
+        shipped_service.summarize(text)
+
+
+def test_inputs_at_the_limits_are_answered_within_the_budget(shipped_service):
+    """The fast version of `python -m fuzz.worst_case`: the inputs that ask for the most work the limits
+    admit, and a few generators inside a real cable, on the shipped model. Before the splitter fix and
+    the word limit, one such request took minutes."""
+    rng = random.Random(0)
+    inputs = at_the_limits(1_000_000, rng)
+    for name in ("long-line-sentences", "surrogates", "every-category", "digits-dots", "markings-glued"):
+        inputs[f"cable+{name}"] = inside_cable(PATHOLOGICAL[name](200_000), 200_000)
+    results = run(shipped_service, inputs, BUDGET_S, cap_s=30)
+    assert [r for r in results if not r["ok"]] == []
+    answered = {r["input"] for r in results if r["outcome"] == "answered"}
+    assert {"limit-words-sentences", "limit-long-words", "limit-paragraphs", "cable+surrogates"} <= answered
