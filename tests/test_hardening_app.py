@@ -118,7 +118,7 @@ def test_request_body_over_the_limit_is_refused_unread(url):
                    headers={"content-type": "application/json"}, timeout=60)
     assert r.status_code == 413
     detail = r.json()["detail"]
-    assert detail.startswith(f"Request body is {len(body)} bytes; the limit is 8,000,000") and "\n" not in detail
+    assert detail.startswith(f"Request body is {len(body):,} bytes; the limit is 8,000,000") and "\n" not in detail
     # and the server still answers
     assert call_summarize(url, svc.seed_text())[0] == "complete"
 

@@ -23,6 +23,8 @@ import logging
 import re
 import secrets
 
+from gradio.route_utils import FnIndexInferError
+from pydantic import ValidationError
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
@@ -43,7 +45,7 @@ MULTIPART_SLACK = 64 * 1024  # part headers and boundaries around files Gradio w
 
 
 def msg_body_too_big(length: int | None, limit: int) -> str:
-    size = f"{length} bytes" if length is not None else f"over {limit:,} bytes"
+    size = f"{length:,} bytes" if length is not None else f"over {limit:,} bytes"
     return (f"Request body is {size}; the limit is {limit:,} (one cable is at most 1,000,000 bytes; "
             "upload corpora on the Batch tab).")
 
@@ -326,9 +328,6 @@ def unknown_endpoint(name: str, public: list[str]) -> str:
 
 def client_error(e: Exception, path: str, public: list[str]) -> tuple[int, str]:
     """(status, one line) for an exception from Gradio's request handling."""
-    from gradio.route_utils import FnIndexInferError
-    from pydantic import ValidationError
-
     event = EVENT_ROUTE.match(path)
     if isinstance(e, (FnIndexInferError, KeyError)) and event and event["name"]:
         return 404, unknown_endpoint(event["name"], public)
