@@ -107,4 +107,7 @@ def run_local(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWri
         raise EngineError(f"a worker process died ({e}); out of memory? finished shards are kept, "
                           "rerun the same command to resume") from None
     finally:
-        ex.shutdown(wait=ok, cancel_futures=not ok)
+        # Always wait (queued chunks are cancelled on failure): after shutdown(wait=False) the pool's
+        # management thread can close its wake-up pipe while Python's exit hook still writes to it, which
+        # printed a "Bad file descriptor" traceback under the one-line refusal of a bad model (CPython 3.11).
+        ex.shutdown(wait=True, cancel_futures=not ok)
