@@ -84,8 +84,8 @@ def test_bad_model_directory_is_one_line_at_start(command, fault, broken_models,
     rc, out, err = _cli(argv, capsys)
     assert rc == 2 and out == ""
     lines = err.strip().splitlines()
-    if command == "serve":  # "loading ..." first, then the reason
-        assert lines[0].startswith("summarizer serve: loading") and len(lines) == 2
+    if command in ("serve", "summarize"):  # "loading ..." first, then the reason
+        assert lines[0].startswith(f"summarizer {command}: loading") and len(lines) == 2
     else:
         assert len(lines) == 1
     assert lines[-1].startswith(f"summarizer {command}: ") and fragment in lines[-1], err

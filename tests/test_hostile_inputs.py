@@ -206,11 +206,11 @@ def _start_argv(command: str, model: Path, tmp_path: Path) -> list[str]:
 
 
 def _refusal(command: str, err: str) -> str:
-    """The one line that says why `command` did not start (serve says "loading ..." first)."""
+    """The one line that says why `command` did not start (serve and summarize say "loading ..." first)."""
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
-    if command == "serve":
-        assert lines[0].startswith("summarizer serve: loading"), err
+    if command in ("serve", "summarize"):
+        assert lines[0].startswith(f"summarizer {command}: loading"), err
         lines = lines[1:]
     assert len(lines) == 1 and lines[0].startswith(f"summarizer {command}: "), err
     return lines[0]

@@ -13,7 +13,7 @@ import socket
 import sys
 import time
 
-from summarizer.commands._io import model_failed
+from summarizer.commands._io import load_with_progress, model_failed
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -69,18 +69,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from summarizer.model import ModelError, load_model
 
-    where = args.model or "the shipped default model"
-    _say(f"loading {where} (this takes a few seconds; the page starts when it is ready)...")
     t0 = time.perf_counter()
     try:
-        model = load_model(args.model)
+        model = load_with_progress("serve", args.model, lambda: load_model(args.model))
     except ModelError as e:
         _say(str(e))
         return 2
     from summarizer.app.service import SummaryService
 
     service = SummaryService(model)
-    _say(f"model {service.model_name} loaded on {service.device} in {time.perf_counter() - t0:.1f} s")
     for note in service.notes:  # generation lengths over summarizer.limits.MAX_NEW_TOKENS
         _say(f"note: {note}")
     if not args.no_warmup:
@@ -89,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as e:  # noqa: BLE001 - a model that cannot answer is refused at the start
             _say(f"the seed cable: {model_failed(e)}")
             return 2
+    _say("starting the page (importing Gradio: about 4 s more on 2 CPU cores)...")
     from summarizer.app.page import build_page, launch
 
     demo = build_page(service)
@@ -99,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         _say(f"cannot listen on {args.host}:{args.port}: {' '.join(str(e).split())}")
         return 2
-    _say(f"serving on {demo.local_url} (API endpoint /summarize; Ctrl-C stops)")
+    _say(f"serving on {demo.local_url} (API endpoint /summarize; Ctrl-C stops); "
+         f"started in {time.perf_counter() - t0:.1f} s")
     try:
         demo.block_thread()  # returns on Ctrl-C, after closing the server
     except KeyboardInterrupt:

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from summarizer.commands._io import Tally, model_failed, output, progress, write_json
+from summarizer.commands._io import Tally, load_with_progress, model_failed, output, progress, write_json
 from summarizer.inputs import InputError, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 
@@ -70,7 +70,7 @@ def _load(args):
     if args.batch_size < 1:
         raise InputError("--batch-size must be at least 1")
     try:
-        model = load_model(args.model, device=args.device)
+        model = load_with_progress("summarize", args.model, lambda: load_model(args.model, device=args.device))
     except ModelError as e:
         raise InputError(str(e)) from None
     for note in model.notes:  # generation lengths the model directory asked for over summarizer.limits
