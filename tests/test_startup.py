@@ -1,4 +1,4 @@
-"""What the commands say while they start (issue 16, item 4): a "loading ..." line with an estimate, then
+"""What the commands say while they start (issue 16, item 4): a "loading ..." line, then
 "model loaded in X s", on stderr only; stdout still carries nothing but the JSON records. Speed itself is
 measured by scripts/startup_phases.py and scripts/startup_bench.py, not here."""
 from __future__ import annotations
@@ -22,14 +22,8 @@ from summarizer.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "summarizer" / "data" / "examples" / "06TOKYO3797.txt"
 LOADING = re.compile(r"^summarizer (\w+): loading the shipped default model "
-                     r"\((about \d+ s on 2 CPU cores|took \d+\.\d s last time)\)\.\.\.$")
+                     r"\(torch and transformers first; several seconds\)\.\.\.$")
 LOADED = re.compile(r"^summarizer (\w+): model loaded on \w+ in \d+\.\d s$")
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "load-seconds.json"
 
 
 def _json_lines(out: str) -> list[dict]:
@@ -46,26 +40,17 @@ def _corpus(tmp_path: Path, n: int = 2) -> Path:
     return path
 
 
-def test_summarize_says_it_is_loading_then_how_long_it_took(cache, capsys):
+def test_summarize_says_it_is_loading_then_how_long_it_took(capsys):
     assert main(["summarize", str(SEED)]) == 0
     cap = capsys.readouterr()
     [row] = _json_lines(cap.out)
     assert row["id"] == "06TOKYO3797"
     err = cap.err.splitlines()
-    assert LOADING.match(err[0]) and "about" in err[0], cap.err  # nothing measured here yet
+    assert LOADING.match(err[0]), cap.err
     assert LOADED.match(err[1]), cap.err
-    took = float(re.search(r"in (\d+\.\d) s$", err[1]).group(1))
-    assert json.loads(cache.read_text())  # remembered for the next start
-
-    assert main(["summarize", str(SEED)]) == 0
-    cap = capsys.readouterr()
-    _json_lines(cap.out)
-    first = cap.err.splitlines()[0]
-    assert LOADING.match(first) and "last time" in first, cap.err
-    assert abs(float(re.search(r"took (\d+\.\d) s", first).group(1)) - took) <= 0.05
 
 
-def test_summarize_corpus_says_it_too(cache, tmp_path, capsys):
+def test_summarize_corpus_says_it_too(tmp_path, capsys):
     assert main(["summarize", str(_corpus(tmp_path))]) == 0
     cap = capsys.readouterr()
     assert [r["line"] for r in _json_lines(cap.out)] == [1, 2]
@@ -74,32 +59,13 @@ def test_summarize_corpus_says_it_too(cache, tmp_path, capsys):
     assert err[-1] == "summarizer summarize: 2 ok, 0 bad record(s)"
 
 
-def test_an_unusable_cache_costs_only_the_estimate(tmp_path, monkeypatch, capsys):
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("x")
-    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(blocker))  # neither readable nor writable as a folder
-    assert main(["summarize", str(SEED)]) == 0
-    cap = capsys.readouterr()
-    _json_lines(cap.out)
-    assert LOADING.match(cap.err.splitlines()[0]) and "about" in cap.err, cap.err
-
-
-def test_a_garbled_cache_is_ignored(cache, capsys):
-    cache.parent.mkdir(parents=True)
-    cache.write_text("[1, 2")
-    assert main(["summarize", str(SEED)]) == 0
-    cap = capsys.readouterr()
-    assert "about" in cap.err.splitlines()[0], cap.err
-    assert list(json.loads(cache.read_text()).values())  # rewritten whole
-
-
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
 
 @pytest.mark.parametrize("command", ["parse", "summarize"])
-def test_corpus_progress_bar_on_a_terminal_only_on_stderr(command, cache, tmp_path, monkeypatch, capsys):
+def test_corpus_progress_bar_on_a_terminal_only_on_stderr(command, tmp_path, monkeypatch, capsys):
     term = _Terminal()
     corpus = _corpus(tmp_path)
     with capsys.disabled():
@@ -120,7 +86,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_serve_says_what_it_is_doing_until_it_serves(tmp_path):
-    env = dict(os.environ, SUMMARIZER_CACHE_DIR=str(tmp_path / "cache"),
+    env = dict(os.environ,
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen([sys.executable, "-m", "summarizer.cli", "serve", "--port", str(_free_port())],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -138,6 +104,6 @@ def test_serve_says_what_it_is_doing_until_it_serves(tmp_path):
     assert out == ""
     assert LOADING.match(lines[0]) and LOADED.match(lines[1]), lines
     assert lines[2].startswith("summarizer serve: warmed up on the seed cable in "), lines
-    assert lines[3] == "summarizer serve: starting the page (importing Gradio: about 4 s more on 2 CPU cores)...", lines
+    assert lines[3] == "summarizer serve: starting the page (Gradio is imported first)...", lines
     assert re.match(r"^summarizer serve: serving on http://127\.0\.0\.1:\d+/ .*; started in \d+\.\d s$", lines[-1]), lines
     assert not any("few seconds" in line for line in lines)

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as e:  # noqa: BLE001 - a model that cannot answer is refused at the start
             _say(f"the seed cable: {model_failed(e)}")
             return 2
-    _say("starting the page (importing Gradio: about 4 s more on 2 CPU cores)...")
+    _say("starting the page (Gradio is imported first)...")
     from summarizer.app.page import build_page, launch
 
     demo = build_page(service)
