@@ -1,5 +1,5 @@
 """Shared by the app tests (tests/test_app*.py, tests/test_browser.py): a tiny random model directory
-and one running app per test process. Holds no tests itself.
+one running app per test process, and a REST API call as any HTTP client makes it. Holds no tests itself.
 
 The tiny model is built with the training code's own functions (`build_tokenizer`, `build_model`,
 `default_settings`) at a toy size, with short beam-free decoding, so a prediction takes well under a
@@ -8,11 +8,14 @@ second on CPU. It writes gibberish, which is all these tests need: they check th
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import socket
 import tempfile
 import threading
 from pathlib import Path
+
+import httpx
 
 _LOCK = threading.Lock()
 _STATE: dict = {}
@@ -20,7 +23,6 @@ _STATE: dict = {}
 
 def build_tiny_model(out: Path) -> Path:
     """A toy model trained for one step by the training code (`train_on`), then set to short greedy decoding."""
-    import json
 
     from summarizer.app.service import example_files
     from summarizer.model.settings import SETTINGS_FILE
@@ -87,3 +89,20 @@ def running_app() -> str:
         _STATE["url"] = demo.local_url
         _STATE["demo"] = demo
     return demo.local_url
+
+
+def api_call(url: str, api: str, data: list, timeout: float = 60) -> tuple[str, object]:
+    """The REST API as any HTTP client calls it: POST the data, read the event stream. ('complete', data)
+    or ('error', message), or ('http', (status, body)) when the POST itself is refused."""
+    with httpx.Client(timeout=timeout) as c:
+        r = c.post(f"{url}/gradio_api/call/{api}", json={"data": data})
+        if r.status_code != 200:
+            return "http", (r.status_code, r.text)
+        event = None
+        with c.stream("GET", f"{url}/gradio_api/call/{api}/{r.json()['event_id']}") as s:
+            for line in s.iter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    return event, json.loads(line.split(":", 1)[1])
+    raise AssertionError("the event stream ended without an answer")

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from app_helpers import free_port, running_app, tiny_model_dir
+from app_helpers import api_call, free_port, running_app, tiny_model_dir
 
 from summarizer import limits
 from summarizer.app import page
@@ -32,24 +32,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 @pytest.fixture(scope="module")
 def url():
     return running_app().rstrip("/")
-
-
-def call_summarize(url: str, text: str, timeout: float = 60) -> tuple[str, object]:
-    """The REST API as any HTTP client calls it: POST the data, read the event stream. ('complete', data)
-    or ('error', message), or ('http', (status, detail)) when the POST itself is refused."""
-    with httpx.Client(timeout=timeout) as c:
-        r = c.post(f"{url}/gradio_api/call/summarize", json={"data": [text]})
-        if r.status_code != 200:
-            return "http", (r.status_code, r.json().get("detail"))
-        event_id = r.json()["event_id"]
-        event = None
-        with c.stream("GET", f"{url}/gradio_api/call/summarize/{event_id}") as s:
-            for line in s.iter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event in ("complete", "error"):
-                    return event, json.loads(line.split(":", 1)[1])
-    raise AssertionError("the event stream ended without an answer")
 
 
 # ---------------------------------------------------------------------------------------- safe defaults
@@ -120,7 +102,7 @@ def test_request_body_over_the_limit_is_refused_unread(url):
     detail = r.json()["detail"]
     assert detail.startswith(f"Request body is {len(body):,} bytes; the limit is 8,000,000") and "\n" not in detail
     # and the server still answers
-    assert call_summarize(url, svc.seed_text())[0] == "complete"
+    assert api_call(url, "summarize", [svc.seed_text()])[0] == "complete"
 
 
 # --------------------------------------------------------------------------------------- API limits
@@ -132,7 +114,7 @@ def test_request_body_over_the_limit_is_refused_unread(url):
     ("\x00" * 10_000, svc.MSG_BINARY),
 ])
 def test_api_limits_have_clear_messages(url, text, message):
-    kind, data = call_summarize(url, text)
+    kind, data = api_call(url, "summarize", [text])
     assert kind == "error"
     assert message in json.dumps(data, ensure_ascii=False)
     assert "Traceback" not in json.dumps(data)
@@ -197,5 +179,5 @@ def test_full_queue_says_busy_and_loses_nothing_it_accepted(gated_app):
             assert "event: complete" in text, text[:300]
             assert "The minister met the ambassador." in text
     # after the burst the server takes work again
-    kind, data = call_summarize(url, svc.seed_text())
+    kind, data = api_call(url, "summarize", [svc.seed_text()])
     assert kind == "complete" and data[0]["id"] == "06TOKYO3797"

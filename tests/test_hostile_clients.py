@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_helpers import free_port, running_app, tiny_service
+from app_helpers import api_call, free_port, running_app, tiny_service
 from gradio.utils import get_upload_folder
 
 from summarizer import limits
@@ -70,22 +70,6 @@ def upload(url: str, name: str, data: bytes, client: httpx.Client | None = None)
 
 def file_data(path: str, name: str) -> dict:
     return {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
-
-
-def call(url: str, api: str, data: list, timeout: float = 60) -> tuple[str, object]:
-    """The REST API: ('complete'|'error', data) from the event stream, or ('http', (status, body))."""
-    with httpx.Client(timeout=timeout) as c:
-        r = c.post(f"{url}/gradio_api/call/{api}", json={"data": data})
-        if r.status_code != 200:
-            return "http", (r.status_code, r.text)
-        event = None
-        with c.stream("GET", f"{url}/gradio_api/call/{api}/{r.json()['event_id']}") as s:
-            for line in s.iter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event in ("complete", "error"):
-                    return event, json.loads(line.split(":", 1)[1])
-    raise AssertionError("the event stream ended without an answer")
 
 
 def private_fn(url: str, fn_name: str) -> int:
@@ -171,7 +155,7 @@ def test_chunked_body_over_the_cap_is_cut_off_with_413(url):
                    headers={"content-type": "application/json"}, timeout=60)
     assert r.status_code == 413, (r.status_code, r.text[:200])
     assert r.json()["detail"].startswith("Request body is over 8,000,000 bytes")
-    assert call(url, "parse", [svc.seed_text()])[0] == "complete"  # and the server still answers
+    assert api_call(url, "parse", [svc.seed_text()])[0] == "complete"  # and the server still answers
 
 
 # --------------------------------------------------------------------------------------- 5: uploads
@@ -245,11 +229,11 @@ def test_corpus_upload_is_deleted_once_the_batch_read_it(url):
     rows = [{"id": "06TOKYO3797", "raw": svc.seed_text()}]
     r = upload(url, name, gzip.compress("".join(json.dumps(x) + "\n" for x in rows).encode()))
     [path] = r.json()
-    kind, data = call(url, "batch", [file_data(path, name), 5])
+    kind, data = api_call(url, "batch", [file_data(path, name), 5])
     assert kind == "complete" and "1 of 1 record(s) summarized" in data[0]
     assert not Path(path).exists()
     assert httpx.get(f"{url}/gradio_api/file={path}", timeout=10).status_code in (403, 404)
-    kind, data = call(url, "batch", [file_data(path, name), 5])  # the same path again: a clear message
+    kind, data = api_call(url, "batch", [file_data(path, name), 5])  # the same path again: a clear message
     assert kind == "error" and "upload it again" in data["error"]
 
 
@@ -269,9 +253,9 @@ def cable_of(n_bytes: int) -> str:
 
 
 def test_exact_limit_on_the_api(url):
-    kind, data = call(url, "parse", [cable_of(MAX_INPUT_BYTES)], timeout=120)
+    kind, data = api_call(url, "parse", [cable_of(MAX_INPUT_BYTES)], timeout=120)
     assert kind == "complete", data
-    kind, data = call(url, "parse", [cable_of(MAX_INPUT_BYTES + 1)], timeout=120)
+    kind, data = api_call(url, "parse", [cable_of(MAX_INPUT_BYTES + 1)], timeout=120)
     assert kind == "error" and "is 1,000,001 bytes; the limit for one cable is 1,000,000" in data["error"]
 
 
@@ -347,7 +331,7 @@ def test_client_mistakes_log_one_line_and_get_a_message(url, server_log, method,
 
 
 def test_refused_path_says_why(url):
-    kind, data = call(url, "batch", [file_data("/etc/passwd", "passwd"), 5])
+    kind, data = api_call(url, "batch", [file_data("/etc/passwd", "passwd"), 5])
     assert kind == "error" and "/etc/passwd" in data["error"] and "not uploaded" in data["error"]
 
 
@@ -384,4 +368,4 @@ def test_the_page_still_runs_its_private_events(url):
         status, out = join(c, url, private_fn(url, "run_single"), [svc.seed_text()])
         assert status == 200 and "06TOKYO3797" in out["data"][0]
     # the public API needs no cookie
-    assert call(url, "parse", [svc.seed_text()])[0] == "complete"
+    assert api_call(url, "parse", [svc.seed_text()])[0] == "complete"
