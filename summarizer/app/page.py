@@ -58,6 +58,8 @@ CSS = """
 #paragraphs p { margin: 0 0 .6em 0; }
 #support .token, #model-summary .token { word-break: normal; overflow-wrap: anywhere; }
 #support .textfield, #model-summary .textfield { line-height: 1.6; }
+/* Gradio writes the S1, S2... labels in white, unreadable on the pastel PALETTE (1.2:1 on yellow). */
+#support .label, #model-summary .label { color: #111827; }
 """
 
 
