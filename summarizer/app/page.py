@@ -49,6 +49,7 @@ SCORE_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "r
 PALETTE = ["#fde68a", "#bfdbfe", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#e9d5ff",
            "#d9f99d", "#fecaca", "#c7d2fe", "#99f6e4"]
 NO_SUPPORT = "no support found"
+OWN_SUMMARY_LINES = 400  # the own summary is one paragraph or a few: 400 lines hold any of them whole
 
 CSS = """
 #status p { margin: 0; }
@@ -365,7 +366,9 @@ def build_page(service: SummaryService) -> gr.Blocks:
                             summary = gr.HighlightedText(label="Model summary (sentences S1, S2, …)",
                                                          elem_id="model-summary", show_legend=False,
                                                          show_inline_category=True, scale=1)
-                            own = gr.Textbox(label="The cable's own summary", lines=8, max_lines=14,
+                            # max_lines high enough that the box grows to the whole summary instead of
+                            # scrolling inside it (a 14-line cap cut the seed's own summary mid-line).
+                            own = gr.Textbox(label="The cable's own summary", lines=8, max_lines=OWN_SUMMARY_LINES,
                                              interactive=False, elem_id="own-summary", scale=1)
                         topics = gr.Markdown(elem_id="topics")
                         scores = gr.Markdown(elem_id="scores")
