@@ -28,7 +28,7 @@ from starlette.middleware import Middleware
 from summarizer.app.guard import RequestLimits
 from summarizer.app.highlight import paragraph_labels
 from summarizer.app.service import (
-    SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, paragraph_number, read_upload, tag_label,
+    SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, read_upload, tag_label,
 )
 from summarizer.app.uploads import discard_upload
 from summarizer.inputs import InputError
@@ -126,6 +126,13 @@ def summary_highlight(a: Analysis) -> list[tuple[str, str | None]]:
     return out
 
 
+def paragraph_tag(paras, i: int) -> str:
+    """The name of paragraph i in every panel: its own number, or "·" and its position when it has none
+    (a bare position would read as another paragraph's number: "¶3" for the one after ¶2)."""
+    p = paras[i]
+    return f"¶{p.number}" if p.number is not None else f"·{i + 1}"
+
+
 def support_highlight(a: Analysis) -> list[tuple[str, str | None]]:
     paras = a.cable.paragraphs
     labels = paragraph_labels(a.supports, len(a.body_index))
@@ -133,7 +140,7 @@ def support_highlight(a: Analysis) -> list[tuple[str, str | None]]:
     for k, (i, label) in enumerate(zip(a.body_index, labels)):
         if k:
             out.append(("\n\n", None))
-        out.append((f"¶{paragraph_number(paras, i)}. {paras[i].text}", label))
+        out.append((f"{paragraph_tag(paras, i)}. {paras[i].text}", label))
     return out
 
 
@@ -144,7 +151,7 @@ def support_markdown(a: Analysis) -> str:
     lines = []
     for s in a.supports:
         if s.supported:
-            where = ", ".join(f"¶{paragraph_number(paras, a.body_index[j])} ({score:.0%})"
+            where = ", ".join(f"{paragraph_tag(paras, a.body_index[j])} ({score:.0%})"
                               for j, score in s.paragraphs)
             lines.append(f"- **{s.label}** ← {where}")
         else:
@@ -191,7 +198,7 @@ def paragraphs_markdown(a: Analysis) -> str:
     own = set(c.summary_paragraphs)
     out = []
     for k, p in enumerate(c.paragraphs):
-        num = f"¶{p.number}" if p.number is not None else "·"
+        num = paragraph_tag(c.paragraphs, k)
         mark = f" ({html.escape(p.marking)})" if p.marking else ""
         if p.heading and (k == 0 or c.paragraphs[k - 1].heading != p.heading):
             out.append(f"***{_md(p.heading)}***")
