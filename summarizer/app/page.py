@@ -19,7 +19,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+import threading
 import traceback
+from collections import OrderedDict
 
 import gradio as gr
 from pydantic import ValidationError
@@ -73,14 +75,20 @@ def _theme():
     )
 
 
-def _fail(e: Exception) -> gr.Error:
-    """A clear one-line message for the page and the API, never a traceback."""
+def _failure(e: Exception) -> tuple[str, str]:
+    """(title, one-line message) for an error, never a traceback; an unexpected one is logged whole."""
     if isinstance(e, InputError):
-        return gr.Error(str(e), title="Bad input", print_exception=False)
+        return "Bad input", str(e)
     log.error("unexpected error: %s", "".join(traceback.format_exception(e)))
     msg = " ".join(str(e).split())[:300] or type(e).__name__
-    return gr.Error(f"Internal error ({type(e).__name__}): {msg}. The server is still running; try again "
-                    "or report the cable that caused it.", title="Error", print_exception=False)
+    return "Error", (f"Internal error ({type(e).__name__}): {msg}. The server is still running; try again "
+                     "or report the cable that caused it.")
+
+
+def _fail(e: Exception, visible: bool = True) -> gr.Error:
+    """A clear one-line message for the page and the API."""
+    title, message = _failure(e)
+    return gr.Error(message, title=title, visible=visible, print_exception=False)
 
 
 def _md(text: str | None) -> str:
@@ -216,6 +224,16 @@ def status_markdown(a: Analysis) -> str:
     return f"✓ Summarized **{who}** in {a.seconds:.2f} s with model `{_md(a.model)}`.{warn}"
 
 
+def error_markdown(title: str, message: str) -> str:
+    return f"**✗ {_md(title)}:** {_md(message)}"
+
+
+def blank_outputs(status: str) -> tuple:
+    """The single-cable outputs with nothing of any cable in them, under one status line."""
+    return (status, "", gr.HighlightedText(value=None, color_map={}), "", "", "",
+            gr.HighlightedText(value=None, color_map={}), "", "")
+
+
 def single_outputs(a: Analysis) -> tuple:
     n = len(a.sentences)
     return (
@@ -280,6 +298,29 @@ class Page(gr.Blocks):
             raise gr.Error(message, title="Bad request", print_exception=False) from None
 
 
+class Refusals:
+    """(session hash, event) -> (title, message) of the session's last refusal there, for the page's
+    follow-up event to show; the oldest go first past `size` (a client that runs the event without the
+    page's follow-up never collects its entry)."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, session: str | None, event: str, value: tuple[str, str]) -> None:
+        key = (session or "", event)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def pop(self, session: str | None, event: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._items.pop((session or "", event), None)
+
+
 _NOT_UPLOADED = re.compile(r"Cannot move (?P<path>.+?) to the gradio cache dir because (?P<why>[^.]+)")
 
 
@@ -298,13 +339,27 @@ def bad_input_message(e: Exception) -> str:
 def build_page(service: SummaryService) -> gr.Blocks:
     examples = example_files()
 
+    # Gradio 6 titles every error toast "Error" whatever gr.Error(title=...) says (its toasts are titled by
+    # their kind), so the page shows a refusal itself, with its title, where the results would be. An event
+    # that is also the API's (/batch) or that a client may call (load_file) still fails, with no toast, and
+    # leaves its message here for the page's .failure() follow-up.
+    refused = Refusals()
+
+    def summarizing():
+        return blank_outputs("Summarizing…")
+
+    def reading_upload():
+        return blank_outputs("Reading the upload…")
+
     def run_single(text):
+        # The page shows the error where the summary would be, with no previous cable around it: a failed
+        # event would keep every output as it was under a red "Error" pill.
         try:
             return single_outputs(service.analyze(text))
         except Exception as e:  # noqa: BLE001
-            raise _fail(e) from None
+            return blank_outputs(error_markdown(*_failure(e)))
 
-    def load_file(path):
+    def load_file(path, request: gr.Request):
         try:
             warnings: list[str] = []
             text = read_upload(path, warnings)
@@ -312,21 +367,31 @@ def build_page(service: SummaryService) -> gr.Blocks:
                 gr.Warning(warning[0].upper() + warning[1:])
             return text
         except Exception as e:  # noqa: BLE001
-            raise _fail(e) from None
+            refused.put(request.session_hash, "upload", _failure(e))
+            raise _fail(e, visible=False) from None
         finally:
             discard_upload(path, demo)  # read once: an upload left on the disk is served to anyone with its path
 
-    def run_batch(path, limit, progress=gr.Progress()):
+    def upload_refused(request: gr.Request):
+        title, message = refused.pop(request.session_hash, "upload") or ("Bad input", "The upload could not be read.")
+        return blank_outputs(error_markdown(title, message))
+
+    def run_batch(path, limit, request: gr.Request, progress=gr.Progress()):
         def report(done, total, desc):
             progress((done, total), desc=desc, unit="cables")
 
         try:
             r = service.run_batch(path, int(limit or DEFAULT_BATCH_LIMIT), progress=report)
         except Exception as e:  # noqa: BLE001
-            raise _fail(e) from None
+            refused.put(request.session_hash, "batch", _failure(e))
+            raise _fail(e, visible=False) from None
         finally:
             discard_upload(path, demo)
         return batch_markdown(r), batch_table(r), r.files
+
+    def batch_refused(request: gr.Request):
+        title, message = refused.pop(request.session_hash, "batch") or ("Error", "The batch did not run.")
+        return error_markdown(title, message), None, None
 
     def summarize(text: str) -> dict:
         """Summarize one cable. Takes the raw cable text; returns JSON with `id`, `summary`, `topics`
@@ -410,15 +475,21 @@ def build_page(service: SummaryService) -> gr.Blocks:
                                           column_widths=["64px", "170px", *["90px"] * len(SCORE_KEYS), "auto"])
 
         outputs = [status, header, summary, own, topics, scores, support, support_list, paragraphs]
-        go.click(run_single, inputs=[text], outputs=outputs, api_visibility="private",
-                 concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY, scroll_to_output=False)
-        upload.upload(load_file, inputs=[upload], outputs=[text], api_visibility="private",
-                      concurrency_limit=4).success(
-            run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
-            concurrency_limit=MODEL_CONCURRENCY)
+        # Each request first blanks the previous cable's outputs, so nothing on the page belongs to another cable.
+        go.click(summarizing, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden").then(
+            run_single, inputs=[text], outputs=outputs, api_visibility="private",
+            concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY, scroll_to_output=False)
+        loaded = upload.upload(reading_upload, outputs=outputs, api_visibility="private", queue=False,
+                               show_progress="hidden").then(
+            load_file, inputs=[upload], outputs=[text], api_visibility="private", concurrency_limit=4)
+        loaded.success(run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
+                       concurrency_limit=MODEL_CONCURRENCY)
+        loaded.failure(upload_refused, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden")
         clear.click(lambda: ("", None), outputs=[text, upload], api_visibility="private", queue=False)
         run.click(run_batch, inputs=[corpus, limit], outputs=[batch_summary, batch_rows, batch_files],
-                  api_name="batch", concurrency_id="batch", concurrency_limit=1)
+                  api_name="batch", concurrency_id="batch", concurrency_limit=1).failure(
+            batch_refused, outputs=[batch_summary, batch_rows, batch_files], api_visibility="private", queue=False,
+            show_progress="hidden")
         gr.api(summarize, api_name="summarize", concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY)
         gr.api(parse, api_name="parse", concurrency_limit=4)
 
