@@ -73,6 +73,7 @@ def test_upload_txt_fills_the_box_and_summarizes(page, tmp_path):
 def test_empty_input_shows_message(page):
     page.click("#clear-btn")
     page.click("#summarize-btn")
-    toast = page.get_by_text(svc.MSG_EMPTY[:40])
-    toast.first.wait_for(state="visible", timeout=30_000)
-    assert "Id" in page.inner_text("#header")  # the last answer stays on the page
+    message = page.get_by_text(svc.MSG_EMPTY[:40])
+    message.first.wait_for(state="visible", timeout=30_000)
+    assert "Bad input" in page.inner_text("#status")
+    assert "Id" not in page.inner_text("#header")  # nothing of the last cable stays (tests/test_browser_state.py)

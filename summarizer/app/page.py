@@ -19,7 +19,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+import threading
 import traceback
+from collections import OrderedDict
 
 import gradio as gr
 from pydantic import ValidationError
@@ -28,7 +30,7 @@ from starlette.middleware import Middleware
 from summarizer.app.guard import RequestLimits
 from summarizer.app.highlight import paragraph_labels
 from summarizer.app.service import (
-    SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, paragraph_number, read_upload, tag_label,
+    SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, read_upload, tag_label,
 )
 from summarizer.app.uploads import discard_upload
 from summarizer.inputs import InputError
@@ -49,6 +51,7 @@ SCORE_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "r
 PALETTE = ["#fde68a", "#bfdbfe", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#e9d5ff",
            "#d9f99d", "#fecaca", "#c7d2fe", "#99f6e4"]
 NO_SUPPORT = "no support found"
+OWN_SUMMARY_LINES = 400  # the own summary is one paragraph or a few: 400 lines hold any of them whole
 
 CSS = """
 #status p { margin: 0; }
@@ -58,6 +61,8 @@ CSS = """
 #paragraphs p { margin: 0 0 .6em 0; }
 #support .token, #model-summary .token { word-break: normal; overflow-wrap: anywhere; }
 #support .textfield, #model-summary .textfield { line-height: 1.6; }
+/* Gradio writes the S1, S2... labels in white, unreadable on the pastel PALETTE (1.2:1 on yellow). */
+#support .label, #model-summary .label { color: #111827; }
 """
 
 
@@ -70,14 +75,20 @@ def _theme():
     )
 
 
-def _fail(e: Exception) -> gr.Error:
-    """A clear one-line message for the page and the API, never a traceback."""
+def _failure(e: Exception) -> tuple[str, str]:
+    """(title, one-line message) for an error, never a traceback; an unexpected one is logged whole."""
     if isinstance(e, InputError):
-        return gr.Error(str(e), title="Bad input", print_exception=False)
+        return "Bad input", str(e)
     log.error("unexpected error: %s", "".join(traceback.format_exception(e)))
     msg = " ".join(str(e).split())[:300] or type(e).__name__
-    return gr.Error(f"Internal error ({type(e).__name__}): {msg}. The server is still running; try again "
-                    "or report the cable that caused it.", title="Error", print_exception=False)
+    return "Error", (f"Internal error ({type(e).__name__}): {msg}. The server is still running; try again "
+                     "or report the cable that caused it.")
+
+
+def _fail(e: Exception, visible: bool = True) -> gr.Error:
+    """A clear one-line message for the page and the API."""
+    title, message = _failure(e)
+    return gr.Error(message, title=title, visible=visible, print_exception=False)
 
 
 def _md(text: str | None) -> str:
@@ -123,6 +134,13 @@ def summary_highlight(a: Analysis) -> list[tuple[str, str | None]]:
     return out
 
 
+def paragraph_tag(paras, i: int) -> str:
+    """The name of paragraph i in every panel: its own number, or "·" and its position when it has none
+    (a bare position would read as another paragraph's number: "¶3" for the one after ¶2)."""
+    p = paras[i]
+    return f"¶{p.number}" if p.number is not None else f"·{i + 1}"
+
+
 def support_highlight(a: Analysis) -> list[tuple[str, str | None]]:
     paras = a.cable.paragraphs
     labels = paragraph_labels(a.supports, len(a.body_index))
@@ -130,7 +148,7 @@ def support_highlight(a: Analysis) -> list[tuple[str, str | None]]:
     for k, (i, label) in enumerate(zip(a.body_index, labels)):
         if k:
             out.append(("\n\n", None))
-        out.append((f"¶{paragraph_number(paras, i)}. {paras[i].text}", label))
+        out.append((f"{paragraph_tag(paras, i)}. {paras[i].text}", label))
     return out
 
 
@@ -141,7 +159,7 @@ def support_markdown(a: Analysis) -> str:
     lines = []
     for s in a.supports:
         if s.supported:
-            where = ", ".join(f"¶{paragraph_number(paras, a.body_index[j])} ({score:.0%})"
+            where = ", ".join(f"{paragraph_tag(paras, a.body_index[j])} ({score:.0%})"
                               for j, score in s.paragraphs)
             lines.append(f"- **{s.label}** ← {where}")
         else:
@@ -188,7 +206,7 @@ def paragraphs_markdown(a: Analysis) -> str:
     own = set(c.summary_paragraphs)
     out = []
     for k, p in enumerate(c.paragraphs):
-        num = f"¶{p.number}" if p.number is not None else "·"
+        num = paragraph_tag(c.paragraphs, k)
         mark = f" ({html.escape(p.marking)})" if p.marking else ""
         if p.heading and (k == 0 or c.paragraphs[k - 1].heading != p.heading):
             out.append(f"***{_md(p.heading)}***")
@@ -204,6 +222,16 @@ def status_markdown(a: Analysis) -> str:
     warn = f"  \n<small>Parser notes: {_md('; '.join(warnings))}</small>" if warnings else ""
     who = _md(a.cable.id or "the cable")
     return f"✓ Summarized **{who}** in {a.seconds:.2f} s with model `{_md(a.model)}`.{warn}"
+
+
+def error_markdown(title: str, message: str) -> str:
+    return f"**✗ {_md(title)}:** {_md(message)}"
+
+
+def blank_outputs(status: str) -> tuple:
+    """The single-cable outputs with nothing of any cable in them, under one status line."""
+    return (status, "", gr.HighlightedText(value=None, color_map={}), "", "", "",
+            gr.HighlightedText(value=None, color_map={}), "", "")
 
 
 def single_outputs(a: Analysis) -> tuple:
@@ -270,6 +298,29 @@ class Page(gr.Blocks):
             raise gr.Error(message, title="Bad request", print_exception=False) from None
 
 
+class Refusals:
+    """(session hash, event) -> (title, message) of the session's last refusal there, for the page's
+    follow-up event to show; the oldest go first past `size` (a client that runs the event without the
+    page's follow-up never collects its entry)."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, session: str | None, event: str, value: tuple[str, str]) -> None:
+        key = (session or "", event)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def pop(self, session: str | None, event: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._items.pop((session or "", event), None)
+
+
 _NOT_UPLOADED = re.compile(r"Cannot move (?P<path>.+?) to the gradio cache dir because (?P<why>[^.]+)")
 
 
@@ -288,13 +339,27 @@ def bad_input_message(e: Exception) -> str:
 def build_page(service: SummaryService) -> gr.Blocks:
     examples = example_files()
 
+    # Gradio 6 titles every error toast "Error" whatever gr.Error(title=...) says (its toasts are titled by
+    # their kind), so the page shows a refusal itself, with its title, where the results would be. An event
+    # that is also the API's (/batch) or that a client may call (load_file) still fails, with no toast, and
+    # leaves its message here for the page's .failure() follow-up.
+    refused = Refusals()
+
+    def summarizing():
+        return blank_outputs("Summarizing…")
+
+    def reading_upload():
+        return blank_outputs("Reading the upload…")
+
     def run_single(text):
+        # The page shows the error where the summary would be, with no previous cable around it: a failed
+        # event would keep every output as it was under a red "Error" pill.
         try:
             return single_outputs(service.analyze(text))
         except Exception as e:  # noqa: BLE001
-            raise _fail(e) from None
+            return blank_outputs(error_markdown(*_failure(e)))
 
-    def load_file(path):
+    def load_file(path, request: gr.Request):
         try:
             warnings: list[str] = []
             text = read_upload(path, warnings)
@@ -302,21 +367,31 @@ def build_page(service: SummaryService) -> gr.Blocks:
                 gr.Warning(warning[0].upper() + warning[1:])
             return text
         except Exception as e:  # noqa: BLE001
-            raise _fail(e) from None
+            refused.put(request.session_hash, "upload", _failure(e))
+            raise _fail(e, visible=False) from None
         finally:
             discard_upload(path, demo)  # read once: an upload left on the disk is served to anyone with its path
 
-    def run_batch(path, limit, progress=gr.Progress()):
+    def upload_refused(request: gr.Request):
+        title, message = refused.pop(request.session_hash, "upload") or ("Bad input", "The upload could not be read.")
+        return blank_outputs(error_markdown(title, message))
+
+    def run_batch(path, limit, request: gr.Request, progress=gr.Progress()):
         def report(done, total, desc):
             progress((done, total), desc=desc, unit="cables")
 
         try:
             r = service.run_batch(path, int(limit or DEFAULT_BATCH_LIMIT), progress=report)
         except Exception as e:  # noqa: BLE001
-            raise _fail(e) from None
+            refused.put(request.session_hash, "batch", _failure(e))
+            raise _fail(e, visible=False) from None
         finally:
             discard_upload(path, demo)
         return batch_markdown(r), batch_table(r), r.files
+
+    def batch_refused(request: gr.Request):
+        title, message = refused.pop(request.session_hash, "batch") or ("Error", "The batch did not run.")
+        return error_markdown(title, message), None, None
 
     def summarize(text: str) -> dict:
         """Summarize one cable. Takes the raw cable text; returns JSON with `id`, `summary`, `topics`
@@ -363,7 +438,9 @@ def build_page(service: SummaryService) -> gr.Blocks:
                             summary = gr.HighlightedText(label="Model summary (sentences S1, S2, …)",
                                                          elem_id="model-summary", show_legend=False,
                                                          show_inline_category=True, scale=1)
-                            own = gr.Textbox(label="The cable's own summary", lines=8, max_lines=14,
+                            # max_lines high enough that the box grows to the whole summary instead of
+                            # scrolling inside it (a 14-line cap cut the seed's own summary mid-line).
+                            own = gr.Textbox(label="The cable's own summary", lines=8, max_lines=OWN_SUMMARY_LINES,
                                              interactive=False, elem_id="own-summary", scale=1)
                         topics = gr.Markdown(elem_id="topics")
                         scores = gr.Markdown(elem_id="scores")
@@ -398,15 +475,21 @@ def build_page(service: SummaryService) -> gr.Blocks:
                                           column_widths=["64px", "170px", *["90px"] * len(SCORE_KEYS), "auto"])
 
         outputs = [status, header, summary, own, topics, scores, support, support_list, paragraphs]
-        go.click(run_single, inputs=[text], outputs=outputs, api_visibility="private",
-                 concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY, scroll_to_output=False)
-        upload.upload(load_file, inputs=[upload], outputs=[text], api_visibility="private",
-                      concurrency_limit=4).success(
-            run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
-            concurrency_limit=MODEL_CONCURRENCY)
+        # Each request first blanks the previous cable's outputs, so nothing on the page belongs to another cable.
+        go.click(summarizing, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden").then(
+            run_single, inputs=[text], outputs=outputs, api_visibility="private",
+            concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY, scroll_to_output=False)
+        loaded = upload.upload(reading_upload, outputs=outputs, api_visibility="private", queue=False,
+                               show_progress="hidden").then(
+            load_file, inputs=[upload], outputs=[text], api_visibility="private", concurrency_limit=4)
+        loaded.success(run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
+                       concurrency_limit=MODEL_CONCURRENCY)
+        loaded.failure(upload_refused, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden")
         clear.click(lambda: ("", None), outputs=[text, upload], api_visibility="private", queue=False)
         run.click(run_batch, inputs=[corpus, limit], outputs=[batch_summary, batch_rows, batch_files],
-                  api_name="batch", concurrency_id="batch", concurrency_limit=1)
+                  api_name="batch", concurrency_id="batch", concurrency_limit=1).failure(
+            batch_refused, outputs=[batch_summary, batch_rows, batch_files], api_visibility="private", queue=False,
+            show_progress="hidden")
         gr.api(summarize, api_name="summarize", concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY)
         gr.api(parse, api_name="parse", concurrency_limit=4)
 

@@ -1,0 +1,209 @@
+"""What the page shows between and after requests, in a real browser (issue 16, item 5).
+
+Debian's Chromium driven by Playwright, as in tests/test_browser.py: a new request clears the previous
+cable's outputs, an error leaves one message and nothing stale, bad input is titled "Bad input", the
+sentence labels are readable on every palette colour, the own summary is shown whole and an unnumbered
+paragraph has one label in both panels. Saves reports/state-error.png and reports/state-summary.png.
+Skipped, with the reason, where /usr/bin/chromium or the playwright package is missing.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from app_helpers import running_app
+
+from summarizer.app import page as app_page
+from summarizer.app import service as svc
+from summarizer.inputs import MAX_INPUT_BYTES
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="the playwright package is not installed (pip install playwright)")
+
+pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+
+# Outputs that belong to one cable: after an error none of them may still show the previous one.
+CABLE_OUTPUTS = ["#header", "#topics", "#scores", "#support-list", "#paragraphs", "#model-summary .textfield",
+                 "#support .textfield"]
+
+# One paragraph without a number, between ¶2 and ¶3: its position (3) is also a real paragraph number.
+UNNUMBERED = """UNCLAS TOKYO 000123
+SUBJECT: FISHERIES TALKS RESUME
+
+TAGS: PREL, EFIS, JA
+
+1. (U) SUMMARY: Japan and Russia agreed to resume fisheries talks next month. END SUMMARY.
+
+2. (U) The Fisheries Agency said the talks would cover salmon quotas in the northern waters.
+
+The delegation will be led by the deputy director general, who met the Russian ambassador on Monday.
+
+3. (U) Comment: the resumption reflects warmer ties after the summit.
+"""
+
+
+@pytest.fixture(scope="module")
+def page():
+    url = running_app()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+            pg.set_default_timeout(60_000)
+            pg.goto(url)
+            pg.wait_for_selector("#cable-input textarea")
+            yield pg
+        finally:
+            browser.close()
+
+
+def summarize(page, text: str, cable_id: str) -> None:
+    """Summarize and wait for this request's answer (not the previous cable's, still on the page)."""
+    old = page.inner_text("#status")
+    page.fill("#cable-input textarea", text)
+    page.click("#summarize-btn")
+    page.wait_for_function("([old, want]) => { const t = document.querySelector('#status').innerText;"
+                           " return t !== old && t.includes(want); }", arg=[old, f"Summarized {cable_id}"])
+
+
+def shown(page, selector: str) -> str:
+    """The text there, less Gradio's progress timer over a running output; "" where there is no element."""
+    texts = page.locator(selector).evaluate_all(
+        "els => els.map(e => { const c = e.cloneNode(true);"
+        " c.querySelectorAll('[data-testid=status-tracker]').forEach(t => t.remove()); return c.textContent; })")
+    return " ".join(" ".join(texts).split())
+
+
+def visible_error_pills(page) -> int:
+    """Gradio's red "Error" badges, drawn over each output of an event that failed."""
+    return page.locator("[data-testid=status-tracker].error:visible").count()
+
+
+def rgb(css: str) -> tuple[float, float, float]:
+    r, g, b = (float(x) for x in re.findall(r"[\d.]+", css)[:3])
+    return r, g, b
+
+
+def hex_rgb(colour: str) -> tuple[float, float, float]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(c):
+        lin = [(v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_error_replaces_every_output_of_the_previous_cable(page):
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    page.click("#clear-btn")
+    page.click("#summarize-btn")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Bad input')")
+    status = shown(page, "#status")
+    assert svc.MSG_EMPTY in status
+    assert "Summarized" not in status and "06TOKYO3797" not in status
+    for selector in CABLE_OUTPUTS:
+        assert shown(page, selector) == "", f"{selector} still shows the previous cable"
+    assert page.input_value("#own-summary textarea") == ""
+    assert visible_error_pills(page) == 0
+    assert page.get_by_text(svc.MSG_EMPTY[:40]).count() == 1  # one message: in the page, not also a toast
+    REPORTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(REPORTS / "state-error.png"), full_page=True)
+
+
+def test_new_request_clears_the_previous_cable_while_it_runs(page):
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    held = []
+    # The model call waits here until the test has looked at the page.
+    page.route("**/gradio_api/queue/join*", lambda route: held.append(route))
+    try:
+        page.fill("#cable-input textarea", next(t for label, t in svc.example_files() if "Valdoria" in label))
+        page.click("#summarize-btn")
+        page.wait_for_function("document.querySelector('#status').innerText.includes('Summarizing')")
+        for selector in CABLE_OUTPUTS:
+            assert "06TOKYO3797" not in shown(page, selector) and "Koizumi" not in shown(page, selector)
+        assert shown(page, "#header") == "" and shown(page, "#scores") == ""
+        assert page.input_value("#own-summary textarea") == ""
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute("**/gradio_api/queue/join*")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Summarized 09VALDORIA412')")
+    assert "09VALDORIA412" in shown(page, "#header")
+
+
+def test_refused_upload_is_titled_bad_input_and_leaves_nothing_stale(page, tmp_path):
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    path = tmp_path / "too-big.txt"
+    head = "SUBJECT: X\n1. (C) "
+    path.write_text(head + "a" * (MAX_INPUT_BYTES + 1 - len(head)), encoding="utf-8")
+    page.set_input_files("#cable-upload input[type=file]", str(path))
+    page.get_by_text("is 1,000,001 bytes").first.wait_for(state="visible", timeout=30_000)
+    assert "Bad input" in shown(page, "#status") and "is 1,000,001 bytes" in shown(page, "#status")
+    assert page.locator(".toast-title:visible").count() == 0  # one message: in the page, not also a toast
+    for selector in CABLE_OUTPUTS:
+        assert shown(page, selector) == "", f"{selector} still shows the previous cable"
+    assert visible_error_pills(page) == 0
+
+
+def test_refused_batch_is_titled_bad_input(page, tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n", encoding="utf-8")
+    page.get_by_role("tab", name="Batch").click()
+    try:
+        page.set_input_files("#corpus-upload input[type=file]", str(path))
+        page.click("#batch-btn")
+        page.get_by_text("empty.jsonl holds no records.").first.wait_for(state="visible", timeout=30_000)
+        assert shown(page, "#batch-summary") == "✗ Bad input: empty.jsonl holds no records."
+        assert page.locator(".toast-title:visible").count() == 0  # not also a toast titled "Error"
+    finally:
+        page.get_by_role("tab", name="One cable").click()
+
+
+def test_own_summary_is_shown_whole(page):
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    box = page.locator("#own-summary textarea")
+    assert box.input_value().startswith("Prime Minister Koizumi")
+    scroll, client = box.evaluate("t => [t.scrollHeight, t.clientHeight]")
+    assert scroll <= client + 1, f"the box shows {client}px of {scroll}px"
+
+
+def test_sentence_labels_are_readable_on_every_palette_colour(page):
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    labels = page.locator("#model-summary .label, #support .label")
+    assert labels.count() >= 1
+    for colour, background in labels.evaluate_all(
+            "ls => ls.map(l => [getComputedStyle(l).color, getComputedStyle(l).backgroundColor])"):
+        assert contrast(rgb(colour), rgb(background)) >= 4.5, (colour, background)
+    # Every label gets the same text colour, so it must read on every colour a label can get.
+    text = rgb(labels.first.evaluate("l => getComputedStyle(l).color"))
+    for name, background in app_page._color_map(len(app_page.PALETTE)).items():
+        assert contrast(text, hex_rgb(background)) >= 4.5, (name, background)
+
+
+def test_unnumbered_paragraph_has_one_label_in_both_panels(page):
+    summarize(page, UNNUMBERED, "the cable")
+    support = shown(page, "#support")
+    page.get_by_text("Clean paragraphs (as parsed)").click()
+    page.locator("#paragraphs").get_by_text("The delegation will be led").wait_for(state="visible")
+    listed = page.inner_text("#paragraphs")
+    line = next(x for x in listed.splitlines() if "The delegation will be led" in x)
+    label = line.split()[0]
+    assert label != "¶3" and label in support
+    assert f"{label}. The delegation will be led" in support
+    assert support.count("¶3.") == 1  # the real ¶3 only
+    REPORTS.mkdir(exist_ok=True)
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    page.screenshot(path=str(REPORTS / "state-summary.png"), full_page=True)
