@@ -3,7 +3,7 @@
 | limit | value | where it is checked |
 |---|---|---|
 | input size | `MAX_INPUT_BYTES` (1 MB) for one cable | `summarizer.inputs` (CLI, corpus records), `app.service.check_text` (page, API, upload) |
-| upload size | `MAX_UPLOAD` (50 MB) a file, `MAX_UPLOAD_BYTES` a request in all | Gradio's `max_file_size` (`app.page.launch`); `app.guard.RequestLimits` |
+| upload size | `MAX_UPLOAD_BYTES` (50 MiB) a file, and all files of one request together | Gradio's `max_file_size` (`app.page.launch`); `app.guard.RequestLimits` |
 | upload budget | `UPLOAD_BUDGET_BYTES` per client in `UPLOAD_WINDOW_S` | `app.guard.RequestLimits` (`app.uploads.UploadBudget`) |
 | request body | `MAX_REQUEST_BYTES` for any other HTTP request | `app.guard.RequestLimits` |
 | paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
-__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_WORDS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES", "MAX_UPLOAD",
+__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_WORDS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES",
            "MAX_BEAMS", "MAX_UPLOAD_BYTES", "UPLOAD_BUDGET_BYTES", "UPLOAD_WINDOW_S", "check_cable", "count_chunks",
            "cap_generation"]
 
@@ -32,8 +32,8 @@ MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped rewriter
 # Beams multiply the memory and time of every generate call (num_beams: 1,000,000 asked torch for 11 GB in
 # one allocation on the tiny test model); the shipped tasks use at most 4, PEGASUS checkpoints 8.
 MAX_BEAMS = 8
-MAX_UPLOAD = "50mb"  # largest upload (corpora for the Batch tab)
-# Gradio caps each file, not a request: without a total, one request could store many 49 MB files.
+# Largest upload (a corpus for the Batch tab). Gradio caps each file, not a request: without the same total
+# for a whole request (app.guard), one request could store many 49 MB files.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Uploads a client may keep on the disk: four full corpora an hour. An upload is deleted once the page has
 # read it, and Gradio sweeps unread ones after an hour (`delete_cache`), so this also bounds what one client

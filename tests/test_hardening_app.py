@@ -82,8 +82,8 @@ def test_no_file_outside_the_page_can_be_read(url, path):
 
 
 def test_upload_over_the_cap_is_refused(url):
-    """Gradio's max_file_size (MAX_UPLOAD, 50 MB) is set: a bigger upload is refused while it streams."""
-    assert limits.MAX_UPLOAD == "50mb"
+    """Gradio's max_file_size (MAX_UPLOAD_BYTES, 50 MiB) is set: a bigger upload is refused while it streams."""
+    assert limits.MAX_UPLOAD_BYTES == 50 * 1024 * 1024
     big = b"a" * (50 * 1024 * 1024 + 1024)
     r = httpx.post(f"{url}/gradio_api/upload", files={"files": ("big.jsonl", big, "application/octet-stream")},
                    timeout=60)

@@ -44,7 +44,9 @@ def run_cli(argv: list[str], capsys) -> tuple[int, list[dict], str]:
 
 
 def one_line_reason(err: str, command: str) -> str:
-    lines = err.strip().splitlines()
+    """The one line that says why `command` refused (after its "loading ..." and "model loaded" lines)."""
+    lines = [x for x in err.strip().splitlines()
+             if not x.startswith((f"summarizer {command}: loading", f"summarizer {command}: model loaded"))]
     assert len(lines) == 1, err
     assert lines[0].startswith(f"summarizer {command}: ") and "Traceback" not in err
     return lines[0]

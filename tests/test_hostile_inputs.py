@@ -310,7 +310,8 @@ def test_generation_failure_is_one_line(command, tmp_path, capsys, monkeypatch):
     argv = _start_argv(command, tiny_model_dir(), tmp_path)  # serve: fails in its warm-up, before it listens
     rc, out, err = _cli(argv, capsys)
     assert rc == 2 and out == ""
-    lines = [x for x in err.strip().splitlines() if not x.startswith(("summarizer serve: loading", "summarizer serve: model "))]
+    lines = [x for x in err.strip().splitlines()
+             if not x.startswith((f"summarizer {command}: loading", f"summarizer {command}: model loaded"))]
     assert lines == [f"summarizer {command}: " + (f"{argv[1]}: " if command == "summarize" else "the seed cable: ")
                      + "model failed: RuntimeError: [enforce fail at alloc_cpu.cpp:127] err == 0. "
                        "DefaultCPUAllocator: can't allocate memory"], err

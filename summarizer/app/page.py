@@ -34,7 +34,7 @@ from summarizer.app.service import (
 )
 from summarizer.app.uploads import discard_upload
 from summarizer.inputs import InputError
-from summarizer.limits import MAX_UPLOAD
+from summarizer.limits import MAX_UPLOAD_BYTES
 
 log = logging.getLogger("summarizer.app")
 
@@ -42,7 +42,6 @@ MODEL_CONCURRENCY = 2  # model events running at once (parsing/scoring of one ov
 # Events waiting in the queue (all endpoints together): 100 concurrent API clients fit; one more gets
 # HTTP 503 "Server busy" (`RequestLimits`) instead of the queue growing without limit.
 QUEUE_MAX_SIZE = 128
-# MAX_UPLOAD: largest upload (corpora for the batch tab; one cable is checked at 1 MB in the service).
 DEFAULT_BATCH_LIMIT = 200
 
 SCORE_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum",
@@ -503,7 +502,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, pr
     uploads and request bodies capped and private events kept to the page (`summarizer.app.guard`)."""
     return demo.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=prevent_thread_lock,
-        quiet=quiet, show_error=False, allowed_paths=[], max_file_size=MAX_UPLOAD, ssr_mode=False,
+        quiet=quiet, show_error=False, allowed_paths=[], max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False,
         mcp_server=False, footer_links=["api"], theme=_theme(), css=CSS,
         app_kwargs={"middleware": [Middleware(RequestLimits, blocks=demo, busy=busy_message())]},
     )
