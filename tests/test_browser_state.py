@@ -67,12 +67,13 @@ def page():
 
 
 def summarize(page, text: str, cable_id: str) -> None:
-    """Summarize and wait for this request's answer (not the previous cable's, still on the page)."""
-    old = page.inner_text("#status")
+    """Summarize and wait for this request's answer. The page first blanks itself ("Summarizing…"): waiting
+    for that before the answer keeps a late answer to an earlier request from passing for this one."""
     page.fill("#cable-input textarea", text)
     page.click("#summarize-btn")
-    page.wait_for_function("([old, want]) => { const t = document.querySelector('#status').innerText;"
-                           " return t !== old && t.includes(want); }", arg=[old, f"Summarized {cable_id}"])
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Summarizing')")
+    page.wait_for_function("want => document.querySelector('#status').innerText.includes(want)",
+                           arg=f"Summarized {cable_id}")
 
 
 def shown(page, selector: str) -> str:
