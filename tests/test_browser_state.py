@@ -8,26 +8,17 @@ Skipped, with the reason, where /usr/bin/chromium or the playwright package is m
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from app_helpers import running_app
+from test_browser import page  # noqa: F401 - the browser and its skip rules, shared
 
 from summarizer.app import page as app_page
 from summarizer.app import service as svc
 from summarizer.inputs import MAX_INPUT_BYTES
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
-
-if not Path(CHROMIUM).is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="the playwright package is not installed (pip install playwright)")
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -49,21 +40,6 @@ The delegation will be led by the deputy director general, who met the Russian a
 
 3. (U) Comment: the resumption reflects warmer ties after the summit.
 """
-
-
-@pytest.fixture(scope="module")
-def page():
-    url = running_app()
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-            pg.set_default_timeout(60_000)
-            pg.goto(url)
-            pg.wait_for_selector("#cable-input textarea")
-            yield pg
-        finally:
-            browser.close()
 
 
 def summarize(page, text: str, cable_id: str) -> None:
