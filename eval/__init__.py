@@ -1,1 +1,1 @@
-"""Offline evaluation of cable summarizers: metrics, baseline and peer systems, the scoring CLI."""
+"""Offline evaluation of cable summarizers: baseline and peer systems, the scoring CLI (metrics: summarizer.metrics)."""

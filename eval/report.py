@@ -8,7 +8,7 @@ from pathlib import Path
 
 from summarizer.reading import problems
 
-from . import metrics
+from summarizer import metrics
 
 PLOTS = {
     "score_distribution": "score_distribution.png",

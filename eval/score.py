@@ -20,9 +20,10 @@ import sys
 import time
 from pathlib import Path
 
+from summarizer import metrics
 from summarizer.reading import READING_SETTINGS, check_summary, reading_rates, sentence_row
 
-from . import fluency, metrics
+from . import fluency
 from .systems import SYSTEM_NAMES, Item, Output, System, SystemUnavailable, iter_records, make_item, make_system, normalise_code
 
 BOOTSTRAP_RESAMPLES = 1000

@@ -31,7 +31,7 @@ from summarizer.cable import Cable
 from summarizer.sentences import split_sentences
 from summarizer.tagging.features import station
 
-from . import metrics
+from summarizer import metrics
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TRAIN = REPO_ROOT.parent / "shared" / "data" / "cables-train.jsonl.gz"

@@ -17,7 +17,7 @@ import itertools
 import statistics
 import time
 
-from eval.metrics import rouge
+from summarizer.metrics import rouge
 from eval.systems import strip_summary
 from summarizer.inputs import read_records
 from summarizer.parsing import parse

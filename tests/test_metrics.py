@@ -1,7 +1,7 @@
 """Metric code on hand-made examples whose answers were worked out by hand (see the comments)."""
 import pytest
 
-from eval import metrics
+from summarizer import metrics
 
 
 # ------------------------------------------------------------------------------------------ ROUGE

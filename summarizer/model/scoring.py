@@ -1,6 +1,6 @@
 """Per-cable scores of a prediction against the cable's own summary and TAGS (SPEC `scores` field).
 
-Uses the scoring script's metric functions (`eval/metrics.py`: ROUGE with stemming over the project's
+Uses the scoring script's metric functions (`summarizer/metrics.py`: ROUGE with stemming over the project's
 sentence split, tag F1) when they are importable, and the same definitions via `rouge-score` otherwise.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,5}$")
 
 def _metrics():
     try:
-        from eval import metrics
+        from summarizer import metrics
         return metrics
     except Exception:  # noqa: BLE001 - eval/ is not part of every install
         return None

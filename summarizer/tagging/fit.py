@@ -178,7 +178,7 @@ def _batch(docs, ids: list[int], n_features: int) -> _Batch:
 def evaluate(predict, cables: list[Cable]) -> dict:
     """TAGS scores of `predict(cable) -> codes` as `eval.score` computes them: cables with own TAGS,
     each seen without its own summary, codes normalised, micro/macro F1 overall and by kind."""
-    from eval import metrics
+    from summarizer import metrics
     from eval.systems import strip_summary
 
     pairs = []
