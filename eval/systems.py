@@ -19,7 +19,6 @@ the body.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections import Counter, defaultdict
@@ -27,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from summarizer.cable import Cable
+from summarizer.cable import Cable, strip_summary  # noqa: F401 - the scoring script's name for it
 from summarizer.sentences import split_sentences
 from summarizer.tagging.features import station
 
 from summarizer import metrics
+from summarizer.metrics import greedy_oracle
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TRAIN = REPO_ROOT.parent / "shared" / "data" / "cables-train.jsonl.gz"
@@ -58,21 +58,6 @@ class Output:
     tags: list[str] | None = None
     topics: list[str] | None = None
     extra: dict = field(default_factory=dict)
-
-
-def strip_summary(cable: Cable) -> Cable:
-    """A copy of `cable` that holds nothing of its own summary (the leakage rule)."""
-    skip = set(cable.summary_paragraphs)
-    return dataclasses.replace(
-        cable,
-        summary=None,
-        paragraphs=[p for i, p in enumerate(cable.paragraphs) if i not in skip],
-        summary_paragraphs=[],
-        tags=list(cable.tags),
-        references=list(cable.references),
-        classification_reasons=list(cable.classification_reasons),
-        warnings=list(cable.warnings),
-    )
 
 
 def make_item(cable: Cable, system: "System") -> Item:
@@ -180,32 +165,6 @@ class Oracle(System):
             return Output(summary=None if not sents else "\n".join(sents[:3]), extra={"oracle": "no reference"})
         idx = greedy_oracle(sents, item.reference)
         return Output(summary="\n".join(sents[i] for i in idx))
-
-
-def greedy_oracle(sentences: Sequence[str], reference: str, max_sentences: int = 30) -> list[int]:
-    ref_tok = metrics.rouge_tokens(reference)
-    ref1, ref2 = metrics.ngrams(ref_tok, 1), metrics.ngrams(ref_tok, 2)
-    sent_tok = [metrics.rouge_tokens(s) for s in sentences]
-    s1 = [metrics.ngrams(t, 1) for t in sent_tok]
-    s2 = [metrics.ngrams(t, 2) for t in sent_tok]
-    chosen: list[int] = []
-    cur1, cur2 = Counter(), Counter()
-    best = 0.0
-    while len(chosen) < max_sentences:
-        pick, pick_score = None, best
-        for i in range(len(sentences)):
-            if i in chosen or not sent_tok[i]:
-                continue
-            score = metrics.ngram_f1(cur1 + s1[i], ref1) + metrics.ngram_f1(cur2 + s2[i], ref2)
-            if score > pick_score + 1e-12:
-                pick, pick_score = i, score
-        if pick is None:
-            break
-        chosen.append(pick)
-        cur1 += s1[pick]
-        cur2 += s2[pick]
-        best = pick_score
-    return sorted(chosen)
 
 
 class _WordTokenizer:

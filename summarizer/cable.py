@@ -1,6 +1,7 @@
 """The parsed-cable record: what `parse` returns and `summarizer parse` prints."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 
@@ -73,3 +74,18 @@ class Cable:
             "signer": self.signer,
             "warnings": self.warnings,
         }
+
+
+def strip_summary(cable: Cable) -> Cable:
+    """A copy of `cable` that holds nothing of its own summary (the leakage rule)."""
+    skip = set(cable.summary_paragraphs)
+    return dataclasses.replace(
+        cable,
+        summary=None,
+        paragraphs=[p for i, p in enumerate(cable.paragraphs) if i not in skip],
+        summary_paragraphs=[],
+        tags=list(cable.tags),
+        references=list(cable.references),
+        classification_reasons=list(cable.classification_reasons),
+        warnings=list(cable.warnings),
+    )

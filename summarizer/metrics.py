@@ -230,3 +230,29 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     if not vals:
         return None
     return float(np.percentile(np.asarray(vals), q))
+
+
+def greedy_oracle(sentences: Sequence[str], reference: str, max_sentences: int = 30) -> list[int]:
+    ref_tok = rouge_tokens(reference)
+    ref1, ref2 = ngrams(ref_tok, 1), ngrams(ref_tok, 2)
+    sent_tok = [rouge_tokens(s) for s in sentences]
+    s1 = [ngrams(t, 1) for t in sent_tok]
+    s2 = [ngrams(t, 2) for t in sent_tok]
+    chosen: list[int] = []
+    cur1, cur2 = Counter(), Counter()
+    best = 0.0
+    while len(chosen) < max_sentences:
+        pick, pick_score = None, best
+        for i in range(len(sentences)):
+            if i in chosen or not sent_tok[i]:
+                continue
+            score = ngram_f1(cur1 + s1[i], ref1) + ngram_f1(cur2 + s2[i], ref2)
+            if score > pick_score + 1e-12:
+                pick, pick_score = i, score
+        if pick is None:
+            break
+        chosen.append(pick)
+        cur1 += s1[pick]
+        cur2 += s2[pick]
+        best = pick_score
+    return sorted(chosen)

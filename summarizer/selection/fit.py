@@ -40,7 +40,7 @@ def summary_likeness(cables: list[Cable], min_df: int = 3, smoothing: float = 5.
 
 def fit_scorer(cables: list[Cable], l2: float = 1.0, steps: int = 300) -> SentenceScorer:
     """`cables` must have an own summary; labels come from the greedy ROUGE oracle."""
-    from eval.systems import greedy_oracle  # training-time only: the oracle lives with the scorers
+    from summarizer.metrics import greedy_oracle  # training-time only: the oracle lives with the scorers
 
     idf, default_idf = document_frequencies(cables)
     likeness, default_likeness = summary_likeness(cables)

@@ -179,7 +179,7 @@ def evaluate(predict, cables: list[Cable]) -> dict:
     """TAGS scores of `predict(cable) -> codes` as `eval.score` computes them: cables with own TAGS,
     each seen without its own summary, codes normalised, micro/macro F1 overall and by kind."""
     from summarizer import metrics
-    from eval.systems import strip_summary
+    from summarizer.cable import strip_summary
 
     pairs = []
     for c in cables:
