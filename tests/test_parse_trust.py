@@ -23,7 +23,7 @@ def real(cid: str) -> dict:
 
 REAL_IDS = {"09TRIPOLI293", "08BAKU768", "09THEHAGUE668", "07HARARE1073", "09TRIPOLI221",
             "04NEWDELHI6983", "05DUBLIN286", "06AMMAN3564", "08JEDDAH84", "10TRIPOLI112", "05SANAA1352",
-            "03THEHAGUE1865", "88BAGHDAD28", "00HARARE5461"}
+            "03THEHAGUE1865", "88BAGHDAD28", "00HARARE5461", "09MOSCOW2353", "09BUENOSAIRES1147", "06MANAGUA1002"}
 
 
 def texts(c) -> list[str]:
@@ -221,9 +221,38 @@ def test_page_table_id_when_it_matches_the_classification_line() -> None:
     assert parse(other).id is None
 
 
+@pytest.mark.parametrize(("line", "cls", "station", "serial"), [
+    ("C O N F I D E N T I A L TOKYO 003797", "CONFIDENTIAL", "TOKYO", "3797"),
+    ("O N F I D E N T I A L SECTION 01 OF 04 LAGOS 000014", "CONFIDENTIAL", "LAGOS", "14"),  # first letter lost
+    ("C C O N F I D E N T I A L SECTION 01 OF 02 MADRID 000779", "CONFIDENTIAL", "MADRID", "779"),  # doubled
+    ("SS E C R E T TUNIS 000679", "SECRET", "TUNIS", "679"),
+    ("C O N F I D E N T I A LCAIRO 000079", "CONFIDENTIAL", "CAIRO", "79"),  # run into the station
+    ("UUNCLAS MANAGUA 001002", "UNCLASSIFIED", "MANAGUA", "1002"),
+    ("NCLAS SECTION 01 OF 02 BRASILIA 001017", "UNCLASSIFIED", "BRASILIA", "1017"),
+    ("LIMITED OFFICIAL USE PARIS 000001", "LIMITED OFFICIAL USE", "PARIS", "1"),
+])
+def test_damaged_classification_lines(line: str, cls: str, station: str, serial: str) -> None:
+    assert (h.parse_classification(line), h.parse_station_serial(line)) == (cls, (station, serial))
+
+
+@pytest.mark.parametrize("line", ["SECRETARY 001234", "CONFIDENTIALLY 0012"])
+def test_words_that_open_like_a_classification_are_no_classification_line(line: str) -> None:
+    assert h.parse_classification(line) is None
+
+
+@pytest.mark.parametrize("glued", ["MOSCOW 002353SIPDISDEPT FOR EUR/RUS E.O. 12958: DECL: 09/14/2019TAGS: EPET RS",
+                                   "MOSCOW 002353 C O R R E C T E D C O P Y - ADDED SIPDIS E.O. 12958: N/A TAGS: EPET RS"])
+def test_serial_with_the_next_lines_run_onto_it(glued: str) -> None:
+    raw = ("Cable dated:2009-09-14T13:52:00C O N F I D E N T I A L SECTION 01 OF 03 " + glued
+           + "\n\nSUBJECT: X\n\n1. (C) Text.\n")
+    c = parse(raw)
+    assert (c.id, c.classification, [t.code for t in c.tags]) == ("09MOSCOW2353", "CONFIDENTIAL", ["EPET", "RS"])
+
+
 @pytest.mark.parametrize(("cid", "date"), [("05DUBLIN286", "2005-03-08T14:11"),
                                            ("06AMMAN3564", "2006-05-21T08:53"), ("08JEDDAH84", "2008-02-19T06:18"),
-                                           ("03THEHAGUE1865", "2003-07-23")])
+                                           ("03THEHAGUE1865", "2003-07-23"), ("09MOSCOW2353", "2009-09-14T13:52"),
+                                           ("09BUENOSAIRES1147", "2009-10-21T14:34"), ("06MANAGUA1002", "2006-05-05T15:56")])
 def test_real_ids_from_raw_alone(cid: str, date: str) -> None:
     c = parse(real(cid)["raw"])
     assert (c.id, c.date) == (cid, date)

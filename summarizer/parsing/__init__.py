@@ -121,10 +121,13 @@ def header_end(lines: list[Line]) -> int:
             field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
         elif field == "tags" and not h.is_tag_line(text):
             field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
-        elif field == "routing" or (c.isupper() and (not seen_fields or i == end) and h.is_distribution_line(text)):
+        elif field == "routing" or (c.isupper() and (not seen_fields or i == end)
+                                    and (h.is_distribution_line(text) or h.holds_classification_line(text))):
             # A distribution line ("STATE FOR NEA/MAG, COMMERCE FOR ..."), or its wrapped continuation,
-            # before the fields or right after a header line: routing, not body. Fields glued onto it
-            # ("... FOR NEA WATCHER E.O. 12958: N/A TAGS: ECON LY") are read there (h.header_lines).
+            # or a line with the classification line run into it ("Cable dated:...C O N F I D E N T I A L
+            # ... MOSCOW 002353SIPDIS..."), before the fields or right after a header line: routing,
+            # not body. The glued fields ("... FOR NEA WATCHER E.O. 12958: N/A TAGS: ECON LY") are
+            # read there (h.header_lines).
             end, field = i + 1, "routing"
             if h.first_glued_label(text) >= 0:
                 glued = h.glued_labels(text)

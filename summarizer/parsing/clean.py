@@ -95,6 +95,7 @@ _INLINE_PAGE = re.compile(r"(?<!\s)\s++\d{8}\s{1,3}\d{3}(?:\.\d)?\s+OF\s+\d{3}\b
 _PAGE_TAIL = re.compile(r"OF\s+\d{3}\b")
 _WORD = re.compile(r"\S+")
 _STATION_WORDS = 4  # "IRAN RPO DUBAI", "PORT AU PRINCE"
+_PAGE_STATION = 10  # characters of the station that a page header keeps
 
 
 def strip_inline_page_headers(text: str, station: str | None = None) -> str:
@@ -144,11 +145,14 @@ def _station_start(text: str, at: int, station: str | None) -> int:
     all-capitals text (so that prose is not eaten)."""
     words = list(_WORD.finditer(text, max(0, at - 80), at))[-_STATION_WORDS - 1:]
     if station:
-        names = station.split()
-        k = 0
-        while k < min(len(names), len(words)) and words[-1 - k].group() == names[-1 - k]:
-            k += 1
-        return words[-k].start() if k else at
+        # The page header cuts the station to ten characters: "BUENOS AIR 00000118 002 OF 006".
+        for names in (station.split(), station[:_PAGE_STATION].split()):
+            k = 0
+            while k < min(len(names), len(words)) and words[-1 - k].group() == names[-1 - k]:
+                k += 1
+            if k:
+                return words[-k].start()
+        return at
     caps = 0
     while caps < min(_STATION_WORDS, len(words)) and _is_caps_word(words[-1 - caps].group()):
         caps += 1

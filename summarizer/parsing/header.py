@@ -26,10 +26,15 @@ LABEL = re.compile(
     )""",
     re.X | re.I,
 )
-# "C O N F I D E N T I A L SECTION 01 OF 03 TOKYO 003797", "UNCLAS STATE 012345", "SECRET NEW DELHI 5135"
+# "C O N F I D E N T I A L SECTION 01 OF 03 TOKYO 003797", "UNCLAS STATE 012345", "SECRET NEW DELHI 5135".
+# A classification may have lost or doubled its first letter ("O N F I D E N T I A L", "SS E C R E T",
+# "UUNCLAS"); a spaced one may run into the station ("C O N F I D E N T I A LCAIRO 000079").
+_WORDS = ("CONFIDENTIAL", "SECRET", "UNCLASSIFIED")
+_SPACED = "|".join(f"(?:{w[0]}\\s?){{0,2}}" + r"\s".join(w[1:]) for w in _WORDS)
+_DAMAGED_WORD = re.compile(r"C{0,2}(ONFIDENTIAL)|S{0,2}(ECRET)|U{0,2}(NCLAS)(?:SIFIED)?")
 CLASSIFICATION_LINE = re.compile(
-    SHORT_LINE + r"""^\s*(?P<cls>(?:[A-Z]\s){3,}[A-Z]|UNCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)
-        (?:\s*//?\s*[A-Z]+)*\s+
+    SHORT_LINE + r"""^\s*(?P<cls>""" + _SPACED + r"""|U{0,2}NCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)
+        (?:\s*//?\s*[A-Z]+)*(?:\s+|(?<=\s[A-Z]))
         (?:SECTION\s+(?P<section>\d{1,2})\s+OF\s+\d{1,2}\s+)?  # (a station is never "SECTION": "SECTION 01" / "OF 02 JEDDAH 000084" wraps)
         (?![A-Z .'-]*SECTION\b)(?P<station>[A-Z][A-Z .'-]{1,28}?)\s+(?P<serial>\d{1,8})\s*$""",
     re.X | re.I,
@@ -48,7 +53,7 @@ def classification_line(line: str) -> re.Match | None:
 # The first two characters of UNCLAS, CONFIDENTIAL, SECRET and LIMITED in capitals. The regex
 # ignores case and also takes "ı" and "İ" for "I", "ſ" for "S": upper-cased, all but "İ" are the
 # letter itself, so "Lİ" is listed too.
-_CLASSIFICATION_STARTS = frozenset({"UN", "CO", "SE", "LI", "L\u0130"})
+_CLASSIFICATION_STARTS = frozenset({"UN", "CO", "SE", "LI", "L\u0130", "UU", "NC", "SS", "CC"})
 
 
 def _may_open_classification(s: str) -> bool:
@@ -104,6 +109,9 @@ _GLUED_FIELD = re.compile(
     r"(?<=\S)(?<!\(U\))\s*+(?:\.\.\.\s*+)?"
     r"(?=(?:REFS?|TAGS?|SUBJECT|CLASSIFIED\s+BY|Classified\s+By|E\.\s?O\.\s?1\d{4})\s?:"
     r"|(?:C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)\b)"
+    # The classification line's serial with the next line run onto it: "MOSCOW 002353SIPDISDEPT FOR
+    # ...", "BUENOS AIRES 001147 C O R R E C T E D C O P Y - ...".
+    r"|(?<=\d)\s*+(?=SIPDIS|C O R R E C T E D\b)"
 )
 
 
@@ -137,7 +145,7 @@ def _glued_candidates(lines: list[str]) -> set[int]:
 
 # The literal text each label in _GLUED_FIELD's look-ahead starts with.
 _GLUED_LABELS = ("REF", "TAG", "SUBJECT", "CLASSIFIED", "Classified", "E.", "C O N F I D E N T I A L",
-                 "S E C R E T", "U N C L A S S I F I E D")
+                 "S E C R E T", "U N C L A S S I F I E D", "SIPDIS", "C O R R E C T E D")
 
 
 def _split_glued_fields(text: str) -> list[str]:
@@ -159,6 +167,12 @@ def glued_labels(text: str) -> list[str]:
     """The fields that start on the line after its first character, in order ("STATE FOR NEA/MAG
     E.O. 12958: N/A TAGS: ECON LY" → ['eo', 'tags'])."""
     return [lab for piece in _split_glued_fields(text)[1:] if (lab := label_of(piece))]
+
+
+def holds_classification_line(text: str) -> bool:
+    """Whether the classification line is one of the fields run together on the line."""
+    pieces = _split_glued_fields(text)
+    return len(pieces) > 1 and any(classification_line(piece) for piece in pieces)
 
 
 def first_glued_label(text: str) -> int:
@@ -467,9 +481,11 @@ def parse_classification(header: str) -> str | None:
     m = classification_match(header)
     if not m:
         return None
-    cls = re.sub(r"\s", "", m.group("cls")) if re.fullmatch(r"(?:[A-Za-z]\s)+[A-Za-z]", m.group("cls")) else m.group("cls")
-    cls = " ".join(cls.upper().split())
-    return {"UNCLAS": "UNCLASSIFIED"}.get(cls, cls)
+    cls = m.group("cls").upper()
+    word = _DAMAGED_WORD.fullmatch(re.sub(r"\s", "", cls))
+    if word:
+        return {"ONFIDENTIAL": "CONFIDENTIAL", "ECRET": "SECRET", "NCLAS": "UNCLASSIFIED"}[word.group(word.lastindex)]
+    return " ".join(cls.split())
 
 
 def parse_station_serial(header: str) -> tuple[str | None, str | None]:
