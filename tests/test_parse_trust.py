@@ -11,6 +11,7 @@ import pytest
 from shared_data import DATA, SPLITS, records
 from summarizer.parsing import parse
 from summarizer.parsing import header as h
+from summarizer.parsing.clean import strip_inline_page_headers
 
 
 def real(cid: str) -> dict:
@@ -233,6 +234,12 @@ def test_page_table_id_when_it_matches_the_classification_line() -> None:
 ])
 def test_damaged_classification_lines(line: str, cls: str, station: str, serial: str) -> None:
     assert (h.parse_classification(line), h.parse_station_serial(line)) == (cls, (station, serial))
+
+
+@pytest.mark.parametrize("header", ["BUENOS AIR 00000118  002 OF 006", "BUENOS AIRES 00000118  002 OF 006"])
+def test_inline_page_header_with_the_station_cut_to_ten_characters(header: str) -> None:
+    text = f"the Central Bank to accumulate a strong reserve {header} position. The ADDIS team"
+    assert strip_inline_page_headers(text, "BUENOS AIRES") == "the Central Bank to accumulate a strong reserve position. The ADDIS team"
 
 
 @pytest.mark.parametrize("line", ["SECRETARY 001234", "CONFIDENTIALLY 0012"])
