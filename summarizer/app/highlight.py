@@ -16,7 +16,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from summarizer.metrics import rouge_tokens
 
 MIN_SCORE = 0.25  # least overlap for a paragraph to count as support
 SECOND_RATIO = 0.75  # another paragraph also supports when it scores at least this share of the best
@@ -53,17 +54,10 @@ class Support:
         return bool(self.paragraphs)
 
 
-@lru_cache(maxsize=1)
-def _tokenizer():
-    from rouge_score import tokenizers
-
-    return tokenizers.DefaultTokenizer(use_stemmer=True)
-
-
 def _stopwords() -> frozenset[str]:
     global _STEMMED_STOPWORDS
     if _STEMMED_STOPWORDS is None:
-        stemmed = {t for w in STOPWORDS for t in _tokenizer().tokenize(w)}
+        stemmed = {t for w in STOPWORDS for t in rouge_tokens(w)}
         _STEMMED_STOPWORDS = frozenset(stemmed | STOPWORDS)
     return _STEMMED_STOPWORDS
 
@@ -71,7 +65,7 @@ def _stopwords() -> frozenset[str]:
 def content_tokens(text: str) -> list[str]:
     """The text's content words as ROUGE sees them (stemmed), in order, function words left out."""
     stop = _stopwords()
-    return [t for t in _tokenizer().tokenize(text or "") if t not in stop and not re.fullmatch(r"\d", t)]
+    return [t for t in rouge_tokens(text) if t not in stop and not re.fullmatch(r"\d", t)]
 
 
 def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
