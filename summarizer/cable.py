@@ -54,6 +54,18 @@ class Cable:
         skip = set(self.summary_paragraphs)
         return [p.text for i, p in enumerate(self.paragraphs) if i not in skip and p.text]
 
+    @property
+    def model_input(self) -> list[str]:
+        """What a model reads: the body paragraphs (own summary left out); for a cable with nothing but
+        a summary (or nothing parsed), whatever text it has."""
+        paras = [p for p in self.body_paragraphs if p.strip()]
+        if paras:
+            return paras
+        fallback = [p.text for p in self.paragraphs if p.text and p.text.strip()]
+        if fallback:
+            return fallback
+        return [self.subject] if self.subject else []
+
     def to_json(self) -> dict:
         """The record of the SPEC's `summarizer parse` contract (plus a few extra fields)."""
         return {

@@ -71,9 +71,7 @@ def count_chunks(model, cable) -> int | None:
         return None
     if getattr(model, "selector", None) is not None:
         return None
-    from summarizer.model.inference import input_paragraphs
-
-    return len(chunk(input_paragraphs(cable), "summarize"))
+    return len(chunk(cable.model_input, "summarize"))
 
 
 def check_cable(cable, model=None) -> None:

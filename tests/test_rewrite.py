@@ -112,12 +112,12 @@ def test_training_batch_marks_where_the_copy_bonus_applies():
 
 def test_a_model_directory_with_a_tags_classifier_takes_its_tags(tmp_path):
     from summarizer.model import load_model
-    from summarizer.tagging.classifier import TagClassifier
+    from summarizer.tagging.fit import FitConfig, fit_classifier
     from test_model_support import make_cable, train_tiny
 
     out = fast_decoding(train_tiny(tmp_path / "m", steps=2))
     cables = [make_cable(i) for i in range(40)]
-    tagger = TagClassifier.fit(cables)
+    tagger = fit_classifier(cables, FitConfig())
     tagger.save(out)
     model = load_model(str(out))
     assert model.tagger is not None

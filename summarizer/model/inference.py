@@ -103,7 +103,7 @@ class CableSummarizer:
         jobs: list[_Job] = []
         n_chunks = [0] * len(cables)
         rewrite = "rewrite" in self.settings.tasks
-        inputs = [input_paragraphs(c) for c in cables]
+        inputs = [c.model_input for c in cables]
         written = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size) if rewrite else None
         for i, (cable, paragraphs) in enumerate(zip(cables, inputs)):
             for task in self.tasks:
@@ -298,18 +298,6 @@ def _load_tagger(path):
 def _is_wordpiece(tokenizer) -> bool:
     model = getattr(getattr(tokenizer, "backend_tokenizer", None), "model", None)
     return type(model).__name__ == "WordPiece"
-
-
-def input_paragraphs(cable: Cable) -> list[str]:
-    """What the model reads: the body paragraphs (own summary left out), else any text the cable has."""
-    paras = [p for p in (cable.body_paragraphs or []) if p and p.strip()]
-    if paras:
-        return paras
-    # nothing but a summary (or nothing parsed): fall back to whatever text the cable has
-    fallback = [p.text for p in cable.paragraphs if p.text and p.text.strip()]
-    if fallback:
-        return fallback
-    return [cable.subject] if cable.subject else []
 
 
 def _unique(sentences) -> list[str]:

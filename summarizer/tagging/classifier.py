@@ -94,14 +94,6 @@ class TagClassifier:
     def with_decode(self, decode: DecodeConfig) -> "TagClassifier":
         return dataclasses.replace(self, decode=decode)
 
-    # ------------------------------------------------------------------------------ training
-    @classmethod
-    def fit(cls, cables: list[Cable], config: "FitConfig | None" = None, log=None) -> "TagClassifier":
-        """Fit on `cables` (their own TAGS are the labels). See `summarizer.tagging.fit`."""
-        from summarizer.tagging.fit import FitConfig, fit_classifier
-
-        return fit_classifier(cables, config or FitConfig(), log=log)
-
     # ------------------------------------------------------------------------------ files
     def save(self, directory: str | Path) -> list[Path]:
         """Write the two files into `directory` (created if needed); returns their paths."""
