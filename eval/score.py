@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from summarizer import metrics
+from summarizer.pipeline import parse_record
 from summarizer.reading import READING_SETTINGS, check_summary, reading_rates, sentence_row
 
 from . import fluency
@@ -63,10 +64,6 @@ def main(argv: list[str] | None = None, registry: dict | None = None) -> int:
     known = set(SYSTEM_NAMES) | set(registry or {})
     if args.system not in known:
         return _fail(f"unknown system {args.system!r}; choose one of: {', '.join(sorted(known))}")
-    try:
-        from summarizer.parsing import parse
-    except ImportError as e:
-        return _fail(f"the parser (summarizer.parsing.parse) is not available: {e}")
 
     args.previous = None
     if args.resume:
@@ -90,7 +87,7 @@ def main(argv: list[str] | None = None, registry: dict | None = None) -> int:
     setup_seconds = time.perf_counter() - t_setup
 
     try:
-        result = run(args, system, parse)
+        result = run(args, system)
     except Exception as e:  # noqa: BLE001 - corpus unreadable as a whole
         from summarizer.inputs import InputError
 
@@ -166,7 +163,7 @@ def load_previous(out: Path, args) -> dict | None:
     return {"report": report, "rows": rows}
 
 
-def run(args, system: System, parse) -> dict:
+def run(args, system: System) -> dict:
     """Parse, predict and score every record; return {"report": dict, "rows": [per-cable dicts]}."""
     from tqdm import tqdm
 
@@ -226,17 +223,11 @@ def run(args, system: System, parse) -> dict:
                   f"{len(records)} records", file=sys.stderr)
             break
         row = {"line": rec.line, "id": rec.id, "record_id": rec.id}
-        if rec.error or rec.raw is None:
-            row["error"] = rec.error or "no raw text"
-            print(f"line {rec.line} id {rec.id}: {row['error']}", file=sys.stderr)
-            rows.append(row)
-            bar.update(1)
-            continue
         t0 = time.perf_counter()
-        try:
-            cable = parse(rec.raw, rec.hints)
-        except Exception as e:  # noqa: BLE001
-            row["error"] = f"parse failed: {type(e).__name__}: {e}"
+        # The pipeline's reading and parsing (its errors), without the limits: every cable is scored.
+        cable, error = parse_record(rec, check=lambda cable: None)
+        if error:
+            row["error"] = error
             print(f"line {rec.line} id {rec.id}: {row['error']}", file=sys.stderr)
             rows.append(row)
             bar.update(1)

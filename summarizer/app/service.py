@@ -26,6 +26,7 @@ from summarizer.cable import Cable
 from summarizer.inputs import MAX_INPUT_BYTES, InputError, decode_text, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 from summarizer.parsing import NOT_A_CABLE, parse
+from summarizer.pipeline import Result, process_records, summary_row
 from summarizer.sentences import split_sentences
 
 from summarizer.app.highlight import Support, find_support
@@ -285,37 +286,12 @@ class SummaryService:
         if all(r.error for r in records) and records[0].error.startswith("invalid JSON"):
             raise InputError(f"{name} is not JSON Lines: line {records[0].line}: {records[0].error}.")
 
-        rows: list[dict] = [None] * len(records)  # type: ignore[list-item]
-        pending: list[tuple[int, Cable]] = []
-        done = 0
+        rows: list[dict] = []
         n = len(records)
-        for k, rec in enumerate(records):
-            if rec.error:
-                rows[k] = _error_row(rec.line, rec.id, rec.error)
-                done += 1
-                continue
-            try:
-                cable = parse(rec.raw, rec.hints)
-            except Exception as e:  # noqa: BLE001 - one bad record never stops the batch
-                rows[k] = _error_row(rec.line, rec.id, f"parse failed: {type(e).__name__}: {e}")
-                done += 1
-                continue
-            if NOT_A_CABLE in cable.warnings:
-                rows[k] = _error_row(rec.line, rec.id or cable.id, NOT_A_CABLE)
-                done += 1
-                continue
-            too_big = self.limit_error(cable)
-            if too_big:
-                rows[k] = _error_row(rec.line, rec.id or cable.id, too_big)
-                done += 1
-                continue
-            pending.append((k, cable))
-            if len(pending) >= self.batch_size:
-                done += self._batch_chunk(pending, records, rows)
-                pending = []
-                report(done, n, "summarizing")
-        if pending:
-            done += self._batch_chunk(pending, records, rows)
+        for result in process_records(records, self.predict, self.batch_size, check=self.limit_error):
+            rows.append(_batch_row(result))
+            if len(rows) % self.batch_size == 0:
+                report(len(rows), n, "summarizing")
         report(n, n, "writing results")
         averages = batch_averages(rows)
         out = Path(out_dir) if out_dir else _new_batch_dir()
@@ -323,37 +299,15 @@ class SummaryService:
         files = write_batch_files(rows, averages, out, stem)
         return BatchResult(rows=rows, averages=averages, files=[str(f) for f in files], total_records=total)
 
-    def _batch_chunk(self, pending: list[tuple[int, Cable]], records, rows: list[dict]) -> int:
-        cables = [c for _, c in pending]
-        t0 = time.perf_counter()
-        try:
-            preds = self.predict(cables)
-        except Exception:  # noqa: BLE001 - isolate the cable that fails
-            log.exception("batch prediction failed; retrying one cable at a time")
-            preds = []
-            for c in cables:
-                try:
-                    preds.append(self.predict([c])[0])
-                except Exception as e:  # noqa: BLE001
-                    preds.append(e)
-        each = (time.perf_counter() - t0) / max(1, len(cables))
-        for (k, cable), pred in zip(pending, preds):
-            rec = records[k]
-            if isinstance(pred, Exception):
-                rows[k] = _error_row(rec.line, cable.id or rec.id, f"summarizing failed: {type(pred).__name__}: {pred}")
-                continue
-            a = self._analysis(cable, pred, each)
-            rows[k] = {
-                "line": rec.line, "id": cable.id or rec.id, "summary": a.summary, "topics": a.topics, "tags": a.tags,
-                "reference_summary": cable.summary, "reference_tags": cable.tag_codes, "scores": a.scores,
-                "seconds": round(each, 3), "error": None,
-            }
-        return len(pending)
+# The Batch tab's row: every key in every row (the preview table and the CSV have fixed columns).
+_EMPTY_ROW = {"line": None, "id": None, "summary": None, "topics": [], "tags": [], "reference_summary": None,
+              "reference_tags": [], "scores": None, "seconds": None, "error": None}
 
 
-def _error_row(line: int, rid: str | None, error: str) -> dict:
-    return {"line": line, "id": rid, "summary": None, "topics": [], "tags": [], "reference_summary": None,
-            "reference_tags": [], "scores": None, "seconds": None, "error": error}
+def _batch_row(result: Result) -> dict:
+    if result.error:
+        return {**_EMPTY_ROW, "line": result.record.line, "id": result.id, "error": result.error}
+    return {**_EMPTY_ROW, **summary_row(result), "reference_tags": result.cable.tag_codes}
 
 
 def batch_averages(rows: list[dict]) -> dict:

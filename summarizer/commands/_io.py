@@ -25,11 +25,6 @@ def write_json(out: IO[str], obj: dict) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def model_failed(e: Exception) -> str:
-    """One line for a prediction that raised (torch's allocator and generate's checks can write several)."""
-    return " ".join(f"model failed: {type(e).__name__}: {e}".split())
-
-
 def progress(items: Iterable[T], desc: str, enabled: bool) -> Iterable[T]:
     """A progress bar on stderr, only for corpora and only when a person is watching."""
     if not enabled or not sys.stderr.isatty():

@@ -13,7 +13,8 @@ import socket
 import sys
 import time
 
-from summarizer.commands._io import load_with_progress, model_failed
+from summarizer.commands._io import load_with_progress
+from summarizer.pipeline import model_failed
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
