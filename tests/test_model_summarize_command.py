@@ -9,7 +9,6 @@ import pytest
 
 from test_model_support import fast_decoding, one_thread, run_command, train_tiny
 
-parsing = pytest.importorskip("summarizer.parsing")
 
 SEED = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "examples" / "06TOKYO3797.txt"
 ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds"}

@@ -145,15 +145,6 @@ def test_normalise_code():
 
 
 # ---------------------------------------------------------------------------------- tags-prior
-def _parser_available():
-    try:
-        from summarizer.parsing import parse  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _parser_available(), reason="summarizer.parsing.parse not written yet")
 def test_tags_prior_by_station_and_global_fallback():
     # Train = the fixture: TESTVILLE has 3 cables (TV×3, PREL×2, PGOV×2, ECON, KTFN, PHUM; 10 tags),
     # OTHERTOWN 1. k = round(10/3) = 3; ties broken alphabetically -> TV, PGOV, PREL.
