@@ -21,11 +21,12 @@ import time
 from pathlib import Path
 
 from summarizer import metrics
+from summarizer.metrics import normalise_code
 from summarizer.pipeline import parse_record
 from summarizer.reading import READING_SETTINGS, check_summary, reading_rates, sentence_row
 
 from . import fluency
-from .systems import SYSTEM_NAMES, Item, Output, System, SystemUnavailable, iter_records, make_item, make_system, normalise_code
+from .systems import SYSTEM_NAMES, Item, Output, System, SystemUnavailable, iter_records, make_item, make_system
 
 BOOTSTRAP_RESAMPLES = 1000
 

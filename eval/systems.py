@@ -31,7 +31,7 @@ from summarizer.sentences import split_sentences
 from summarizer.tagging.features import station
 
 from summarizer import metrics
-from summarizer.metrics import greedy_oracle
+from summarizer.metrics import greedy_oracle, normalise_code
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TRAIN = REPO_ROOT.parent / "shared" / "data" / "cables-train.jsonl.gz"
@@ -68,10 +68,6 @@ def make_item(cable: Cable, system: "System") -> Item:
         target_words=target if system.length_matched else None,
         reference=ref if system.uses_reference else None,
     )
-
-
-def normalise_code(code: str) -> str:
-    return " ".join(str(code).split()).upper()
 
 
 def iter_records(path: str, limit: int | None = None):

@@ -128,6 +128,33 @@ def tag_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
     return _prf(len(pred & ref), len(pred - ref), len(ref - pred))[2]
 
 
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,5}$")
+
+
+def normalise_code(code: str) -> str:
+    """A TAGS code as the scorer compares it: upper case, single spaces."""
+    return " ".join(str(code).split()).upper()
+
+
+def predictable_codes(codes: Sequence[str]) -> list[str]:
+    """The TAGS codes a model is asked to predict, upper-cased (person tags such as "OVIP (BIDEN, JOSEPH)"
+    left out)."""
+    return [c.strip().upper() for c in codes if _CODE.match(c.strip())]
+
+
+def cable_scores(summary: str | None, tags: Sequence[str], cable) -> dict | None:
+    """One cable's `scores` (the SPEC's row): ROUGE-1/2/L/Lsum against its own summary and `tags_f1`
+    against its own TAGS, ×100 and rounded to 2 places; a key is absent where the cable has no such
+    reference, and the whole is None when it has neither."""
+    out: dict = {}
+    if cable.summary and cable.summary.strip():
+        out.update({k: round(v, 2) for k, v in rouge(summary or "", cable.summary).items()})
+    gold = predictable_codes(cable.tag_codes)
+    if gold:
+        out["tags_f1"] = round(100 * tag_f1([c.upper() for c in tags], gold), 2)
+    return out or None
+
+
 def tag_scores(
     pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
     kind_of: Callable[[str], str] | None = None,

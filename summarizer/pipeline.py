@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 from summarizer.cable import Cable
 from summarizer.inputs import Record
 from summarizer.limits import cable_limit_error
+from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
 
 Predict = Callable[[list[Cable]], list]  # cables → one prediction each (`CableSummarizer.predict`)
@@ -102,8 +103,6 @@ def summary_row(result: Result) -> dict:
     """The SPEC's `summarize` row for a result (`line` included), or its error row."""
     if result.error:
         return {"id": result.id, "line": result.record.line, "error": result.error}
-    from summarizer.model.scoring import cable_scores
-
     cable, pred = result.cable, result.prediction
     return {
         "id": cable.id,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer import metrics
 from summarizer.cable import Cable, Paragraph, Tag
 from summarizer.sentences import split_sentences
 
@@ -140,8 +141,8 @@ def test_station_of():
 
 
 def test_normalise_code():
-    assert systems.normalise_code(" prel ") == "PREL"
-    assert systems.normalise_code("OVIP (BIDEN,  JOSEPH)") == "OVIP (BIDEN, JOSEPH)"
+    assert metrics.normalise_code(" prel ") == "PREL"
+    assert metrics.normalise_code("OVIP (BIDEN,  JOSEPH)") == "OVIP (BIDEN, JOSEPH)"
 
 
 # ---------------------------------------------------------------------------------- tags-prior

@@ -25,6 +25,7 @@ from typing import Callable
 from summarizer.cable import Cable
 from summarizer.inputs import MAX_INPUT_BYTES, InputError, decode_text, is_corpus, read_records
 from summarizer.limits import cable_limit_error
+from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
 from summarizer.pipeline import Result, process_records, summary_row
 from summarizer.sentences import split_sentences
@@ -243,8 +244,6 @@ class SummaryService:
         return parse_cable(text).to_json()
 
     def _analysis(self, cable: Cable, pred, seconds: float) -> Analysis:
-        from summarizer.model.scoring import cable_scores
-
         summary = (pred.summary or "").strip()
         skip = set(cable.summary_paragraphs)
         body_index = [i for i, p in enumerate(cable.paragraphs) if i not in skip and p.text.strip()]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from summarizer.cable import Cable
+from summarizer.metrics import normalise_code
 from summarizer.tagging.classifier import DecodeConfig, TagClassifier
 from summarizer.tagging.features import FeatureConfig, build_vocabulary, raw_features
 
@@ -39,11 +40,6 @@ class FitConfig:
     seed: int = 0
     tune_threshold: bool = True  # choose decode.threshold on a held-out slice of the training cables
     holdout: float = 0.15
-
-
-def normalise_code(code: str) -> str:
-    """As the scorer compares codes: upper case, single spaces."""
-    return " ".join(str(code).split()).upper()
 
 
 def gold_codes(cable: Cable) -> list[str]:

@@ -1,8 +1,8 @@
 """Scoring a written model directory on dev cables, next to the lead-words baseline on the same cables.
 
 The model is loaded exactly as the product loads it (`summarizer.model.load_model`), so the figures are
-those of what ships. ROUGE and tag F1 come from `summarizer.model.scoring` (the scoring script's metric
-functions where available). `python -m eval.score` remains the reference measurement.
+those of what ships. ROUGE and tag F1 come from `summarizer.metrics`, as in the scoring script;
+`python -m eval.score` remains the reference measurement.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def lead_words(cable, target_words: int) -> str:
 
 def evaluate_dir(model_dir: str | Path, dev_cables, n: int, log=print, batch_size: int = 8) -> dict:
     from summarizer.model import load_model
-    from summarizer.model.scoring import gold_codes, rouge
+    from summarizer.metrics import predictable_codes, rouge
 
     cables = [c for c in dev_cables if c.summary and c.summary.strip() and c.body.strip()][:n]
     if not cables:
@@ -44,7 +44,7 @@ def evaluate_dir(model_dir: str | Path, dev_cables, n: int, log=print, batch_siz
     tp = fp = fn = 0
     n_tags = 0
     for p, c in zip(preds, cables):
-        gold = set(gold_codes(c.tag_codes))
+        gold = set(predictable_codes(c.tag_codes))
         if not gold:
             continue
         n_tags += 1
