@@ -100,49 +100,62 @@ class CableSummarizer:
         return {"model_dir": str(self.path), "device": self.device, **self.settings.to_json()}
 
     def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
-        jobs: list[_Job] = []
-        n_chunks = [0] * len(cables)
-        rewrite = "rewrite" in self.settings.tasks
         inputs = [c.model_input for c in cables]
-        written = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size) if rewrite else None
-        for i, (cable, paragraphs) in enumerate(zip(cables, inputs)):
-            for task in self.tasks:
-                if task == "rewrite" or (task == "summarize" and (rewrite or self.selector is not None)) \
-                        or (task == "tags" and self.tagger is not None):
-                    continue
-                chunks = self.chunk(paragraphs, task)
-                if not chunks:
-                    continue
-                if task == "summarize":
-                    n_chunks[i] = len(chunks)
-                    max_new, min_new = self._chunk_lengths(len(chunks))
-                    jobs.extend(_Job(i, task, k, c, max_new, min_new) for k, c in enumerate(chunks))
-                else:
-                    jobs.append(_Job(i, task, 0, chunks[0]))
         sources = ["\n".join(paras + ([c.subject] if c.subject else [])) for c, paras in zip(cables, inputs)]
+        summaries, chunks = self._summaries(cables, inputs, sources, batch_size)
+        tags = self._tag_codes(cables, inputs, sources, batch_size)
+        subjects = self._subjects(inputs, sources, batch_size)
+        return [Prediction(summary=s, tags=t, topics=_topics(t, subject), subject=subject, chunks=n)
+                for s, t, subject, n in zip(summaries, tags, subjects, chunks)]
+
+    def _summaries(self, cables: list[Cable], inputs: list[list[str]], sources: list[str],
+                   batch_size: int) -> tuple[list[str], list[int]]:
+        """Each cable's summary and the number of chunks it was read in, by the directory's strategy: the
+        deletion writer over the selector's (or the lead) sentences; the selector's sentences as they
+        are; or the seq2seq summary task, chunk by chunk."""
+        if "rewrite" in self.settings.tasks:
+            written = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size)
+            return ["\n".join(_unique(w)) for w in written], [0] * len(cables)
+        if self.selector is not None:
+            return ["\n".join(s.text for s in self.selector.select(c)) for c in cables], [0] * len(cables)
+        if "summarize" not in self.settings.tasks:
+            return [""] * len(cables), [0] * len(cables)
+        jobs, chunks = [], []
+        for i, paragraphs in enumerate(inputs):
+            texts = self.chunk(paragraphs, "summarize")
+            max_new, min_new = self._chunk_lengths(len(texts))
+            jobs.extend(_Job(i, "summarize", k, text, max_new, min_new) for k, text in enumerate(texts))
+            chunks.append(len(texts))
         self._run(jobs, batch_size, sources)
-        by_cable: dict[int, list[_Job]] = {}
+        return [_join_summaries([j.output for j in jobs if j.cable == i]) for i in range(len(cables))], chunks
+
+    def _tag_codes(self, cables: list[Cable], inputs: list[list[str]], sources: list[str], batch_size: int) -> list[list[str]]:
+        """Each cable's TAGS codes: the directory's TAGS classifier, else the seq2seq tags task."""
+        if self.tagger is not None:
+            return [self.tagger.predict(c)[: self.settings.max_tags] for c in cables]
+        outputs = self._first_chunk_outputs("tags", inputs, sources, batch_size)
+        return [self._tags(text) for text in outputs]
+
+    def _subjects(self, inputs: list[list[str]], sources: list[str], batch_size: int) -> list[str | None]:
+        """The subject task's free-text label, where the directory has the task and the label names
+        nothing the cable does not (one that does misleads the reader)."""
+        outputs = self._first_chunk_outputs("subject", inputs, sources, batch_size)
+        return [text if text and not _unsupported(text, source) else None for text, source in zip(outputs, sources)]
+
+    def _first_chunk_outputs(self, task: str, inputs: list[list[str]], sources: list[str], batch_size: int) -> list[str]:
+        """What the seq2seq `task` writes from each cable's first chunk ("" without the task or a chunk)."""
+        if task not in self.settings.tasks:
+            return [""] * len(inputs)
+        jobs = []
+        for i, paragraphs in enumerate(inputs):
+            texts = self.chunk(paragraphs, task)
+            if texts:
+                jobs.append(_Job(i, task, 0, texts[0]))
+        self._run(jobs, batch_size, sources)
+        outputs = [""] * len(inputs)
         for j in jobs:
-            by_cable.setdefault(j.cable, []).append(j)
-        preds = []
-        for i, cable in enumerate(cables):
-            mine = sorted(by_cable.get(i, []), key=lambda j: (j.task, j.order))
-            if written is not None:
-                summary = "\n".join(_unique(written[i]))
-            elif self.selector is not None:
-                summary = "\n".join(s.text for s in self.selector.select(cable))
-            else:
-                summary = _join_summaries([j.output for j in mine if j.task == "summarize"])
-            if self.tagger is not None:
-                tags = self.tagger.predict(cable)[: self.settings.max_tags]
-            else:
-                tags = self._tags(" ".join(j.output for j in mine if j.task == "tags"))
-            subject = next((j.output for j in mine if j.task == "subject" and j.output), None)
-            if subject and _unsupported(subject, sources[i]):
-                subject = None  # a topic label naming what the cable never mentions misleads the reader
-            preds.append(Prediction(summary=summary, tags=tags, topics=_topics(tags, subject),
-                                    subject=subject, chunks=n_chunks[i]))
-        return preds
+            outputs[j.cable] = j.output
+        return outputs
 
     def predict_one(self, cable: Cable) -> Prediction:
         return self.predict([cable], batch_size=8)[0]
