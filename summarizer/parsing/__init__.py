@@ -7,7 +7,7 @@ from dataclasses import replace
 from summarizer.cable import Cable
 from summarizer.parsing import header as h
 from summarizer.parsing.body import parse_body, split_flat_signer
-from summarizer.parsing.clean import RULE, find_trailer, is_noise, strip_inline_page_headers
+from summarizer.parsing.clean import find_trailer, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
 from summarizer.parsing.normalize import Normalized, normalize
@@ -16,12 +16,7 @@ from summarizer.tags import describe
 
 __all__ = ["parse", "NOT_A_CABLE"]
 
-_PARA_FIRST = frozenset("¶0123456789")
-# The first characters with which a line can start a label (label_of's own first test, done here
-# without the call: most header lines are routing lines, blank, or SIPDIS).
-_LABEL_GATE = h.LABEL_FIRST | {"¶"}
 NOT_A_CABLE = "no cable header, paragraph markings or numbered paragraphs found: this does not look like a cable"
-_FIRST_PARA = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.(?!\d)|\d{1,2}\s?\.(?!\d)\s*\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\))")
 _MARKED = re.compile(r"\(\s*(?:U|C|S|SBU|S\s*//?\s*NF|C\s*//?\s*NF)\s*\)")
 
 
@@ -50,7 +45,7 @@ def _parse(raw: str, hints: dict) -> Cable:
     cut = len(lines) >= MAX_LINES
     if export.body_start or trailer < len(raw):
         lines = [_clip(ln, trailer) for ln in lines if export.body_start <= ln.start < trailer]
-    end = header_end(lines)
+    end = h.header_end(lines)
     head_lines = h.header_lines([ln.text for ln in lines[:end]])
     head = "\n".join(head_lines)
     station, serial = h.parse_station_serial(head)
@@ -93,60 +88,6 @@ def _parse(raw: str, hints: dict) -> Cable:
     if cut:
         cable.warnings.append(f"text cut after {MAX_LINES:,} lines (real cables have under 1,600): the rest was not parsed")
     return cable
-
-
-def header_end(lines: list[Line]) -> int:
-    """Index of the first body line: after the last header field (and its continuation lines) that
-    comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
-    end, field, seen_fields, seen_label = 0, None, False, False
-    # Whether a numbered paragraph follows: looked for only when an unnumbered cable's fields may have
-    # ended (a separate pass over the lines to find the first one cost a pass over every header line).
-    paragraph_ahead: bool | None = None
-    for i, ln in enumerate(lines):
-        text = ln[0]  # (ln[0] for ln.text: this runs for every header line)
-        c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
-        if c in _PARA_FIRST and _FIRST_PARA.match(text):
-            break  # the first numbered paragraph: the header ends before it at the latest
-        label = h.label_of(text) if c in _LABEL_GATE else None
-        # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
-        # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
-        # start with a letter, routing lines with a capital.)
-        if label or (c.isalpha() and h.classification_line(text)) or (not seen_label and c.isupper() and h.ROUTING.match(text)):
-            end, field = i + 1, label
-            seen_label = seen_label or label is not None
-            seen_fields = seen_fields or label in ("tags", "subject")
-        elif not text.strip():
-            field = "tags" if field == "tags" else None
-        elif c in "-=_*" and RULE.match(text):
-            field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
-        elif field == "tags" and not h.is_tag_line(text):
-            field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
-        elif field == "routing" or (c.isupper() and (not seen_fields or i == end)
-                                    and (h.is_distribution_line(text) or h.holds_classification_line(text))):
-            # A distribution line ("STATE FOR NEA/MAG, COMMERCE FOR ..."), or its wrapped continuation,
-            # or a line with the classification line run into it ("Cable dated:...C O N F I D E N T I A L
-            # ... MOSCOW 002353SIPDIS..."), before the fields or right after a header line: routing,
-            # not body. The glued fields ("... FOR NEA WATCHER E.O. 12958: N/A TAGS: ECON LY") are
-            # read there (h.header_lines).
-            end, field = i + 1, "routing"
-            if h.first_glued_label(text) >= 0:
-                glued = h.glued_labels(text)
-                field = glued[-1] if glued else "routing"
-                seen_label = seen_label or bool(glued)
-                seen_fields = seen_fields or "tags" in glued or "subject" in glued
-        elif field in ("tags", "subject", "ref", "classified_by") or (is_noise(text) and not RULE.match(text)):
-            end = i + 1
-        elif seen_fields:
-            if paragraph_ahead is None:
-                paragraph_ahead = _opens_paragraph(lines[i + 1:])
-            if not paragraph_ahead:
-                break
-    return end
-
-
-def _opens_paragraph(lines: list[Line]) -> bool:
-    """Whether one of the lines opens a numbered paragraph."""
-    return any(ln[0].lstrip()[:1] in _PARA_FIRST and _FIRST_PARA.match(ln[0]) for ln in lines)
 
 
 def _clean_hints(hints) -> dict:

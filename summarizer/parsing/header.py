@@ -12,7 +12,8 @@ from functools import lru_cache
 from itertools import chain, islice
 from typing import Iterator
 
-from summarizer.parsing.clean import SHORT_LINE
+from summarizer.parsing.clean import RULE, SHORT_LINE, is_noise
+from summarizer.parsing.lines import Line
 from summarizer.tags import is_known_code
 
 # Field labels at the start of a line; the group names are the field names.
@@ -173,10 +174,6 @@ def holds_classification_line(text: str) -> bool:
     """Whether the classification line is one of the fields run together on the line."""
     pieces = _split_glued_fields(text)
     return len(pieces) > 1 and any(classification_line(piece) for piece in pieces)
-
-
-def first_glued_label(text: str) -> int:
-    return _first_glued_label(text)
 
 
 def _first_glued_label(text: str) -> int:
@@ -670,3 +667,56 @@ def written_serial(header: str) -> str | None:
     """The classification line's serial as written ("00011")."""
     m = classification_match(header)
     return m.group("serial") if m else None
+
+
+# --------------------------------------------------------------------------- where the header ends
+# The first numbered paragraph: "¶1.", "1. (C)", "2. (SBU/NF)".
+FIRST_PARAGRAPH = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.(?!\d)|\d{1,2}\s?\.(?!\d)\s*\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\))")
+
+
+def header_end(lines: list[Line]) -> int:
+    """Index of the first body line: after the last header field (and its continuation lines) that
+    comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
+    end, field, seen_fields, seen_label = 0, None, False, False
+    # Whether a numbered paragraph follows: looked for only when an unnumbered cable's fields may have
+    # ended (a separate pass over the lines to find the first one cost a pass over every header line).
+    paragraph_ahead: bool | None = None
+    for i, ln in enumerate(lines):
+        text = ln.text
+        c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
+        if FIRST_PARAGRAPH.match(text):
+            break  # the first numbered paragraph: the header ends before it at the latest
+        label = label_of(text)
+        # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
+        # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
+        # start with a letter, routing lines with a capital.)
+        if label or classification_line(text) or (not seen_label and c.isupper() and ROUTING.match(text)):
+            end, field = i + 1, label
+            seen_label = seen_label or label is not None
+            seen_fields = seen_fields or label in ("tags", "subject")
+        elif not c:
+            field = "tags" if field == "tags" else None
+        elif RULE.match(text):
+            field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
+        elif field == "tags" and not is_tag_line(text):
+            field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
+        elif field == "routing" or (c.isupper() and (not seen_fields or i == end)
+                                    and (is_distribution_line(text) or holds_classification_line(text))):
+            # A distribution line ("STATE FOR NEA/MAG, COMMERCE FOR ..."), or its wrapped continuation,
+            # or a line with the classification line run into it ("Cable dated:...C O N F I D E N T I A L
+            # ... MOSCOW 002353SIPDIS..."), before the fields or right after a header line: routing,
+            # not body. The glued fields ("... FOR NEA WATCHER E.O. 12958: N/A TAGS: ECON LY") are
+            # read there (header_lines).
+            end = i + 1
+            glued = glued_labels(text)
+            field = glued[-1] if glued else "routing"
+            seen_label = seen_label or bool(glued)
+            seen_fields = seen_fields or "tags" in glued or "subject" in glued
+        elif field in ("tags", "subject", "ref", "classified_by") or is_noise(text):
+            end = i + 1
+        elif seen_fields:
+            if paragraph_ahead is None:
+                paragraph_ahead = any(FIRST_PARAGRAPH.match(later.text) for later in lines[i + 1:])
+            if not paragraph_ahead:
+                break
+    return end
