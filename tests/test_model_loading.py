@@ -131,3 +131,17 @@ def test_no_tokenizer(tmp_path, t5_dir):
         if "token" in f.name or "special" in f.name:
             f.unlink()
     _expect(d, "tokenizer")
+
+
+def test_builtin_prompts_are_the_repository_prompt_files(tmp_path) -> None:
+    # Inference reads a model directory's own prompts/ or the built-in prefixes, never the repository's
+    # files: the two must say the same, so an installed package reads what a checkout reads.
+    from summarizer.model.settings import DEFAULT_PROMPTS, read_prompt
+    from summarizer.training.config import DEFAULT_PROMPTS_DIR
+
+    for task, prefix in DEFAULT_PROMPTS.items():
+        assert (DEFAULT_PROMPTS_DIR / f"{task}.txt").read_text(encoding="utf-8").rstrip("\n") == prefix
+        assert read_prompt(f"{task}.txt", tmp_path) == prefix  # a model directory without prompts/
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "tags.txt").write_text("codes: \n", encoding="utf-8")
+    assert read_prompt("tags.txt", tmp_path) == "codes: "  # its own copy first

@@ -5,9 +5,8 @@ Hugging Face seq2seq directory (T5, BART, PEGASUS...) gets `foreign_settings()`:
 with the model's own summarization prefix (T5's "summarize: ") and deterministic beam search.
 
 Task prompts (prefixes put in front of the encoder input) are text files: the model directory's own
-`prompts/` copy comes first, because those are the prefixes the model was trained with and editing the
-repository's files must not silently change a shipped model; then the repository's top-level
-`prompts/` (used by training and when a model directory has no copy); then built-in defaults.
+`prompts/` copy, the prefixes the model was trained with (training reads the repository's top-level
+`prompts/` and copies them there), else the built-in defaults, which are the repository's files.
 """
 from __future__ import annotations
 
@@ -19,7 +18,6 @@ from pathlib import Path
 from summarizer.model.errors import ModelError
 
 SETTINGS_FILE = "summarizer_config.json"
-REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 DEFAULT_PROMPTS = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: ", "rewrite": "rewrite: "}
 TASKS = ("summarize", "tags", "subject")
 MAX_PROMPT_BYTES = 10_000  # a prompt is a short prefix ("summarize: "); the longest shipped one is 178 bytes
@@ -75,11 +73,12 @@ class SummarizerSettings:
 
 
 def read_prompt(name: str, model_dir: str | Path | None = None, prompts_dir: str | Path | None = None) -> str:
-    """The text of prompt file `name` (e.g. "summarize.txt"): explicit dir, model dir, repo, built-in."""
+    """The text of prompt file `name` (e.g. "summarize.txt"): from `prompts_dir`, else the model directory's
+    `prompts/`, else the built-in prefix. Nothing is read from the repository: an installed package reads
+    the same prompts as a checkout."""
     bases = [] if prompts_dir is None else [Path(prompts_dir)]
     if model_dir is not None:
         bases.append(Path(model_dir) / "prompts")
-    bases.append(REPO_PROMPTS)
     candidates = [_inside(base, name) for base in bases]
     for p in candidates:
         if p.is_file():
@@ -130,14 +129,14 @@ def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | N
 
 def default_settings(max_source_tokens: int = 512, tasks=TASKS, uncased: bool = True,
                      shared_embeddings: bool = False, aux_source_tokens: int = 256,
-                     rewrite_source_tokens: int = 128) -> SummarizerSettings:
-    """What `summarizer train` writes for a model trained on the cable tasks."""
+                     rewrite_source_tokens: int = 128, prompts_dir: str | Path | None = None) -> SummarizerSettings:
+    """What `summarizer train` writes for a model trained on the cable tasks (prompts from `prompts_dir`)."""
     # A selected sentence is read whole at inference, even where training cut its pairs shorter: a sentence
     # cut at 128 tokens came out cut ("... to forge a mutually agreeable way out").
     sizes = {"summarize": max_source_tokens, "rewrite": min(max_source_tokens, max(rewrite_source_tokens, 256))}
     return SummarizerSettings(
         tasks={
-            name: TaskSettings(prompt=read_prompt(f"{name}.txt"), prompt_file=f"{name}.txt",
+            name: TaskSettings(prompt=read_prompt(f"{name}.txt", prompts_dir=prompts_dir), prompt_file=f"{name}.txt",
                                max_source_tokens=sizes.get(name, min(max_source_tokens, aux_source_tokens)),
                                generation=copy.deepcopy(DEFAULT_GENERATION[name]))
             for name in tasks

@@ -8,6 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"  # training runs from a checkout; inference never reads it
 
 
 @dataclass
@@ -15,7 +16,8 @@ class TrainConfig:
     # data
     data: str = str(DEFAULT_DATA)  # directory with cables-train.jsonl.gz and cables-dev.jsonl.gz
     out: str = "runs/model"  # the model directory to write
-    tasks: str = "summarize,tags,subject"  # comma-separated (also: rewrite); each has a prompt file prompts/<task>.txt
+    tasks: str = "summarize,tags,subject"  # comma-separated (also: rewrite); each has a prompt file <prompts>/<task>.txt
+    prompts: str = str(DEFAULT_PROMPTS_DIR)  # the task prompt files trained with (copied into the model directory)
     prompt_side: str = "encoder"  # encoder: "summarize: " + body (T5 style) | decoder: forced decoder prefix
     src_len: int = 256  # encoder tokens seen in training (prompt + start of the body + special tokens)
     aux_src_len: int = 192  # encoder tokens for the tags / subject tasks (train and inference)

@@ -68,7 +68,7 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
     uncased = bool(getattr(tokenizer, "do_lower_case", False))
     settings = default_settings(max_source_tokens=max_src, tasks=tasks, uncased=uncased,
                                 shared_embeddings=bool(shared), aux_source_tokens=cfg.aux_src_len,
-                                rewrite_source_tokens=cfg.rewrite_src_len)
+                                rewrite_source_tokens=cfg.rewrite_src_len, prompts_dir=cfg.prompts)
     settings.prompt_side = cfg.prompt_side
     if "rewrite" in settings.tasks and cfg.constrain_rewrite:
         settings.tasks["rewrite"].copy_bonus = copy_bonus
@@ -89,7 +89,7 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
     settings.save(out)
     (out / "prompts").mkdir(exist_ok=True)
     for t in tasks:
-        (out / "prompts" / f"{t}.txt").write_text(read_prompt(f"{t}.txt"), encoding="utf-8")
+        (out / "prompts" / f"{t}.txt").write_text(read_prompt(f"{t}.txt", prompts_dir=cfg.prompts), encoding="utf-8")
     if uncased and train_cables:
         texts = [t for c in train_cables for t in (c.body, c.summary or "")]
         table = CasingTable.from_texts(texts, min_count=2)

@@ -240,7 +240,7 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    prompts = {t: read_prompt(f"{t}.txt") for t in tasks}
+    prompts = {t: read_prompt(f"{t}.txt", prompts_dir=cfg.prompts) for t in tasks}
     tokenizer, kept_ids = build_tokenizer(
         cfg, texts=[t for c in train_cables for t in (c.body, c.summary or "", c.subject or "", " ".join(c.tag_codes))])
     def examples(cables):
