@@ -99,7 +99,7 @@ class System:
         raise NotImplementedError
 
 
-def body_sentences(cable: Cable) -> list[str]:
+def body_sentence_texts(cable: Cable) -> list[str]:
     return split_sentences(cable.body)
 
 
@@ -126,7 +126,7 @@ class Lead3(System):
         return {"sentences": 3}
 
     def predict_one(self, item):
-        return Output(summary="\n".join(body_sentences(item.cable)[:3]))
+        return Output(summary="\n".join(body_sentence_texts(item.cable)[:3]))
 
 
 class LeadWords(System):
@@ -140,7 +140,7 @@ class LeadWords(System):
         }
 
     def predict_one(self, item):
-        sents = body_sentences(item.cable)
+        sents = body_sentence_texts(item.cable)
         idx = take_to_budget(sents, item.target_words or DEFAULT_TARGET_WORDS)
         return Output(summary="\n".join(sents[i] for i in idx))
 
@@ -156,7 +156,7 @@ class Oracle(System):
         return {"objective": "ROUGE-1 F1 + ROUGE-2 F1 (stemmed tokens of rouge-score)", "search": "greedy"}
 
     def predict_one(self, item):
-        sents = body_sentences(item.cable)
+        sents = body_sentence_texts(item.cable)
         if not item.reference or not sents:
             return Output(summary=None if not sents else "\n".join(sents[:3]), extra={"oracle": "no reference"})
         idx = greedy_oracle(sents, item.reference)
