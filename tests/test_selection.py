@@ -121,3 +121,16 @@ def test_only_whole_prose_is_offered(scorer: SentenceScorer) -> None:
     assert "The minister said the dispute would be settled by talks next year." in chosen
     assert "Officials said the visa talks would open in Tokyo next month." in chosen
     assert not {"Next Steps", "Participants:", "End Note.)", "MULFORD", junk[-1]} & set(chosen)
+
+
+def test_train_stage_selector_fits_into_the_directory(tmp_path) -> None:
+    from summarizer.training import TrainConfig
+    from summarizer.training.stages import fit_selector
+
+    cables = [parse(synthetic(n)) for n in range(40)]
+    fit_selector(TrainConfig(out=str(tmp_path), selector_length_scale=1.5), cables, log=lambda *_: None)
+    loaded = SentenceScorer.load(tmp_path)
+    assert loaded is not None and loaded.length_scale == 1.5
+    cable = cables[3]
+    assert np.allclose(loaded.scores(cable, body_sentences(cable)), fit_scorer(cables).scores(cable, body_sentences(cable)),
+                       atol=1e-4)

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from eval.systems import TagsPrior, make_item, station_of
+from summarizer.cli import main as cli_main
 from summarizer.parsing import parse
 from summarizer.tagging import DecodeConfig, FeatureConfig, TagClassifier
 from summarizer.tagging.classifier import SETTINGS_FILE, WEIGHTS_FILE
 from summarizer.tagging.features import build_vocabulary, raw_features, station, words
-from summarizer.tagging.fit import FitConfig, evaluate, fit_classifier, gold_codes, main, micro_f1
+from summarizer.tagging.fit import FitConfig, evaluate, fit_classifier, gold_codes, micro_f1
 from summarizer.training.pairs import load_cables
 
 # Topic words decide the subject code; the station decides the country code.
@@ -190,16 +191,20 @@ def test_predicting_one_cable_is_fast(classifier: TagClassifier) -> None:
     assert (time.perf_counter() - t0) / 10 < 0.05
 
 
-def test_fit_command_writes_the_files_and_reports_dev(tmp_path: Path, capsys) -> None:
+def test_train_stage_tagger_writes_the_files_and_reports_dev(tmp_path: Path, capsys) -> None:
     data = tmp_path / "data"
     data.mkdir()
     rows = [{"raw": raw, **hints} for raw, hints in corpus(42)]
     for name, part in (("train", rows[:33]), ("dev", rows[33:])):
         with gzip.open(data / f"cables-{name}.jsonl.gz", "wt", encoding="utf-8") as f:
             f.writelines(json.dumps(r) + "\n" for r in part)
-    assert main(["--data", str(data), "--out", str(tmp_path / "out"), "--limit", "30"]) == 0
-    out = capsys.readouterr().out
-    assert "tag-classifier" in out
+    argv = ["train", "--data", str(data), "--out", str(tmp_path / "out"), "limit_train=30"]
+    assert cli_main([*argv, "stages=tagger"]) == 0
+    assert "tag-classifier" in capsys.readouterr().err
+    assert not list((tmp_path / "out").glob("model*.safetensors"))  # no seq2seq stage: no weights
+    # these synthetic cables have no own summaries: the selector stage says so in one line
+    assert cli_main([*argv, "stages=selector"]) == 2
+    assert "needs train cables with an own summary" in capsys.readouterr().err
     assert TagClassifier.load(tmp_path / "out") is not None
     report = json.loads((tmp_path / "out" / "tagger_dev_report.json").read_text())
     prior = TagsPrior(data / "cables-train.jsonl.gz")

@@ -159,3 +159,10 @@ def test_decoder_prefix_collate_masks_the_prompt():
                 device="cpu")
     assert b["decoder_input_ids"].tolist() == [[2, 20, 21, 11, 12]]
     assert b["labels"].tolist() == [[-100, -100, 11, 12, 3]]
+
+
+def test_stages_are_checked_and_kept_in_order():
+    assert TrainConfig(stages="tagger, seq2seq").stage_list() == ["seq2seq", "tagger"]
+    for bad in ("", "seq2seq,oracle"):
+        with pytest.raises(ConfigError):
+            TrainConfig(stages=bad).stage_list()

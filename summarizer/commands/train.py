@@ -1,5 +1,8 @@
-"""`summarizer train [--data DIR] [--out DIR] [key=value ...]`: train a model directory on the corpus.
+"""`summarizer train [--data DIR] [--out DIR] [key=value ...]`: build a model directory from the corpus.
 
+`stages=seq2seq,selector,tagger` says what to build into --out (default: seq2seq, the weights): the
+sentence selector and the TAGS classifier are fitted on train into the same directory, so one command
+makes a complete directory, and `stages=selector,tagger` adds them to one that has weights.
 Every setting of `summarizer.training.TrainConfig` can be overridden as `key=value`
 (`summarizer train --out runs/m max_steps=2000 lr=3e-4 decoder_layers=3`); unknown keys are refused.
 `--list` prints the settings and their defaults.
@@ -11,7 +14,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train or fine-tune a seq2seq model and write a model directory",
+    p = sub.add_parser("train", help="train a model directory: the seq2seq weights, the sentence selector, the TAGS classifier",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", help="directory holding cables-train.jsonl.gz and cables-dev.jsonl.gz "
                                   "(default: ../shared/data next to the repository)")
@@ -30,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = apply_overrides(TrainConfig(), list(args.overrides or []))
+        cfg.stage_list()
     except ConfigError as e:
         raise InputError(str(e)) from None
     if args.data:
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         if not (data / name).is_file():
             raise InputError(f"{data / name}: no such file (pass --data DIR)")
     from summarizer.model.errors import ModelError
-    from summarizer.training.loop import train
+    from summarizer.training.stages import train
     from summarizer.training.modeling import TrainError
 
     try:

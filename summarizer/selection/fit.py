@@ -83,31 +83,3 @@ def _length_model(cables: list[Cable]) -> tuple[float, float]:
     sy = np.array([math.log1p(len(words(c.summary))) for c in cables])
     slope, intercept = np.polyfit(bx, sy, 1)
     return float(slope), float(intercept)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m summarizer.selection.fit --out MODEL_DIR`: fit on train, save into MODEL_DIR."""
-    import argparse
-    from pathlib import Path
-
-    from summarizer.training.config import DEFAULT_DATA
-    from summarizer.training.pairs import load_cables
-
-    ap = argparse.ArgumentParser(description="Fit the sentence selector on the train split.")
-    ap.add_argument("--data", default=str(DEFAULT_DATA), help="directory with cables-train.jsonl.gz")
-    ap.add_argument("--out", required=True, help="model directory to save the selector into")
-    ap.add_argument("--limit", type=int, default=0, help="use only the first N train cables")
-    ap.add_argument("--length-scale", type=float, default=1.2,
-                    help="multiply the fitted summary length by this (1.2, chosen on dev; see scorer.py)")
-    args = ap.parse_args(argv)
-    cables = [c for c in load_cables(Path(args.data) / "cables-train.jsonl.gz", args.limit) if c.summary and c.body]
-    scorer = fit_scorer(cables)
-    scorer.length_scale = args.length_scale
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    scorer.save(args.out)
-    print(f"selector fitted on {len(cables)} train cables with own summaries; saved in {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,15 +1,15 @@
-"""Fitting the TAGS classifier on the train split, and `python -m summarizer.tagging.fit`.
+"""Fitting the TAGS classifier on the train split (the `tagger` stage of `summarizer train`).
 
 One-vs-rest logistic regression over every label at once (torch, mini-batch Adam, L2 penalty; the
 constant step and ten epochs regularise as well: a cosine decay scored 0.7 lower on dev). The decision
 threshold is chosen on a slice of train held out from a first fit, then the classifier is refitted on
 all of train, so the dev split is only ever used to report.
 
-    python -m summarizer.tagging.fit --out runs/tagger
+    summarizer train --out runs/tagger stages=tagger
 
 fits on train (about a minute on 2 shared cores), writes `tagger.safetensors` and `tagger.json` into
---out, and prints dev TAGS scores computed as `eval.score` does (micro-F1 69.7 when written; the
-`tags-prior` baseline, `python -m eval.score --system tags-prior`, scores 50.1).
+--out, and writes dev TAGS scores computed as `eval.score` does to `tagger_dev_report.json` (micro-F1
+69.7 when written; the `tags-prior` baseline, `python -m eval.score --system tags-prior`, scores 50.1).
 """
 from __future__ import annotations
 
@@ -191,51 +191,3 @@ def format_scores(name: str, s: dict) -> str:
     parts = [f"{name:<16} micro-F1 {s['micro_f1']:6.2f}  P {s['micro_p']:5.2f}  R {s['micro_r']:5.2f}  macro {s['macro_f1']:5.2f}"]
     parts += [f"{k} {kinds[k]['micro_f1']:.2f}" for k in ("subject", "geographic", "program", "organisation") if k in kinds]
     return "  |  ".join(parts)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m summarizer.tagging.fit --out DIR`: fit on train, report dev, save into DIR."""
-    import argparse
-    import json
-    from pathlib import Path
-
-    from summarizer.training.config import DEFAULT_DATA
-    from summarizer.training.pairs import load_cables
-
-    ap = argparse.ArgumentParser(description="Fit the TAGS classifier on the train split and score it on dev.")
-    ap.add_argument("--data", default=str(DEFAULT_DATA), help="directory with cables-train.jsonl.gz and cables-dev.jsonl.gz")
-    ap.add_argument("--out", required=True, help="directory to save tagger.safetensors and tagger.json into")
-    ap.add_argument("--limit", type=int, default=0, help="use only the first N train cables")
-    ap.add_argument("--no-dev", action="store_true", help="skip the dev report")
-    args = ap.parse_args(argv)
-
-    data = Path(args.data)
-    t0 = time.perf_counter()
-    train = load_cables(data / "cables-train.jsonl.gz", args.limit)
-    t_parse = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    clf = fit_classifier(train, FitConfig(), log=print)
-    t_fit = time.perf_counter() - t0
-    files = clf.save(args.out)
-    print(f"parsed {len(train)} train cables in {t_parse:.1f}s; fitted in {t_fit:.1f}s")
-    for f in files:
-        print(f"wrote {f} ({f.stat().st_size / 1e6:.2f} MB)")
-
-    dev_path = data / "cables-dev.jsonl.gz"
-    if args.no_dev or not dev_path.exists():
-        return 0
-    dev = load_cables(dev_path)
-    t0 = time.perf_counter()
-    ours = evaluate(clf.predict, dev)
-    per_cable = (time.perf_counter() - t0) / max(1, len(dev))
-    print(f"dev ({ours['n']} cables with TAGS; classifier {1000 * per_cable:.1f} ms a cable):")
-    print(format_scores("tag-classifier", ours))
-    report = {"classifier": ours, "fit_seconds": round(t_fit, 1),
-              "ms_per_cable": round(1000 * per_cable, 2), "threshold": clf.decode.threshold,
-              "labels": len(clf.labels), "features": len(clf.vocabulary)}
-    (Path(args.out) / "tagger_dev_report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -11,8 +11,15 @@ DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"  # training runs from a checkout; inference never reads it
 
 
+STAGES = ("seq2seq", "selector", "tagger")
+
+
 @dataclass
 class TrainConfig:
+    # what to build into `out`, in this order: the seq2seq weights, then the sentence selector and the TAGS
+    # classifier (both fitted on train; a directory that already has weights can get just those two)
+    stages: str = "seq2seq"
+    selector_length_scale: float = 1.2  # selector: the fitted summary length times this (chosen on dev)
     # data
     data: str = str(DEFAULT_DATA)  # directory with cables-train.jsonl.gz and cables-dev.jsonl.gz
     out: str = "runs/model"  # the model directory to write
@@ -72,6 +79,13 @@ class TrainConfig:
 
     def task_list(self) -> list[str]:
         return [t.strip() for t in self.tasks.split(",") if t.strip()]
+
+    def stage_list(self) -> list[str]:
+        stages = [s.strip() for s in self.stages.split(",") if s.strip()]
+        unknown = [s for s in stages if s not in STAGES]
+        if unknown or not stages:
+            raise ConfigError(f"stages={self.stages}: expected some of {', '.join(STAGES)} (comma-separated)")
+        return [s for s in STAGES if s in stages]
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

@@ -1,7 +1,7 @@
 """The training loop: short and readable (nanoGPT-style).
 
     cfg = apply_overrides(TrainConfig(), ["max_steps=500"])
-    out_dir = train(cfg)
+    out_dir = train_on(cfg, train_cables, dev_cables)   # `summarizer train` parses them (stages.py)
 
 AdamW (no decay on biases, LayerNorms and embeddings), linear warmup then cosine decay, gradient
 clipping, bf16 autocast on CUDA, length-bucketed batches mixing the three tasks, dev loss every
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from summarizer.training.config import TrainConfig
-from summarizer.training.pairs import Example, build_examples, build_rewrite_examples, load_cables
+from summarizer.training.pairs import Example, build_examples, build_rewrite_examples
 
 
 def lr_at(cfg: TrainConfig, step: int, progress: float) -> float:
@@ -210,18 +210,8 @@ class _autocast:
         return self.ctx.__exit__(*exc) if self.ctx else False
 
 
-def train(cfg: TrainConfig, log=print) -> Path:
-    """Parse the corpus in `cfg.data`, train, write and score the model directory `cfg.out`."""
-    t_start = time.time()
-    data = Path(cfg.data)
-    train_cables = load_cables(data / "cables-train.jsonl.gz", cfg.limit_train, log)
-    dev_cables = load_cables(data / "cables-dev.jsonl.gz", cfg.limit_dev, log)
-    log(f"parsed {len(train_cables)} train / {len(dev_cables)} dev cables in {time.time() - t_start:.1f}s")
-    return train_on(cfg, train_cables, dev_cables, log=log, t_start=t_start)
-
-
 def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: float | None = None) -> Path:
-    """Train on already-parsed cables (what `train` does after parsing; tests call it directly)."""
+    """The seq2seq stage on already-parsed cables (`stages.train` parses them; tests call this directly)."""
     import torch
 
     from summarizer.model.settings import read_prompt
