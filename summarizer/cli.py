@@ -20,8 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, **injected) -> int:
+    """The command line; `injected` sets what a program (not a user) hands a command, e.g. batch's
+    `after_chunk` callback."""
     args = build_parser().parse_args(argv)
+    for key, value in injected.items():
+        setattr(args, key, value)
     try:
         return args.run(args)
     except InputError as e:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import slow_batch
 from test_model_support import WORDS, fast_decoding, run_command, train_tiny
 
 ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "input", "line"}
@@ -148,9 +149,9 @@ def test_killed_run_resumes_with_every_record_once(corpus, model_dir, tmp_path):
     with gzip.open(second, "wt", encoding="utf-8") as f:
         f.write("\n".join(json.dumps({"id": f"09SECOND{i}", "raw": synthetic_raw(50 + i)}) for i in range(3)) + "\n")
     inputs = [str(corpus), str(second)]
-    cmd = [sys.executable, "-m", "summarizer.batch", *inputs, "--out", str(out), "--model", str(model_dir),
+    cmd = [sys.executable, "-c", slow_batch.COMMAND, *inputs, "--out", str(out), "--model", str(model_dir),
            "--shard-size", "2", "--batch-size", "1", "--workers", "1"]
-    env = dict(os.environ, SUMMARIZER_BATCH_TEST_DELAY="1.0")  # every chunk takes a second
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     shards = out / "shards"

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import psutil
 import pytest
+import slow_batch
 from app_helpers import free_port, tiny_model_dir, tiny_service
 from test_batch import ROOT, synthetic_raw
 from test_model_support import run_command
@@ -136,10 +137,10 @@ def test_killed_batch_leaves_no_process_behind(tmp_path):
                       encoding="utf-8")
     out, model = tmp_path / "out", tiny_model_dir()
     argv = [str(corpus), "--out", str(out), "--model", str(model), "--shard-size", "2", "--batch-size", "1"]
-    env = dict(os.environ, SUMMARIZER_BATCH_TEST_DELAY="1.0")  # every chunk takes a second
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
     log = tmp_path / "stderr.txt"
     with log.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "summarizer.batch", *argv], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-c", slow_batch.COMMAND, *argv], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
     children: list[psutil.Process] = []
     try:

@@ -27,6 +27,7 @@ from summarizer.batch.work import EngineOptions, load, summarize_records
 from summarizer.inputs import InputError
 
 _MODEL = None
+_AFTER_CHUNK = None
 _LOAD_ERROR: str | None = None
 IN_FLIGHT_PER_WORKER = 4
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -59,8 +60,10 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init_worker(model_dir: str | None, device: str | None, threads: int, parent: int | None = None) -> None:
-    global _MODEL, _LOAD_ERROR
+def _init_worker(model_dir: str | None, device: str | None, threads: int, parent: int | None = None,
+                 after_chunk: Callable[[], None] | None = None) -> None:
+    global _MODEL, _LOAD_ERROR, _AFTER_CHUNK
+    _AFTER_CHUNK = after_chunk
     if parent is not None:
         _die_with_parent(parent)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -74,7 +77,10 @@ def _init_worker(model_dir: str | None, device: str | None, threads: int, parent
 def _work(records, batch_size: int, source: str) -> list[dict]:
     if _MODEL is None:
         raise InputError(_LOAD_ERROR or "the model did not load in a worker")
-    return summarize_records(_MODEL, records, batch_size, source)
+    rows = summarize_records(_MODEL, records, batch_size, source)
+    if _AFTER_CHUNK is not None:
+        _AFTER_CHUNK()
+    return rows
 
 
 def run_local(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWriter,
@@ -83,7 +89,7 @@ def run_local(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWri
     threads = max(1, int(opts.cpus_per_worker))
     device = opts.device or ("cuda" if opts.gpus_per_worker > 0 else None)
     ex = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(opts.model_dir, device, threads, os.getpid()))
+                             initializer=_init_worker, initargs=(opts.model_dir, device, threads, os.getpid(), opts.after_chunk))
     inflight: deque = deque()
 
     def drain_one() -> None:

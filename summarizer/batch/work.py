@@ -6,9 +6,8 @@ knows about processes or Ray.
 """
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
+from typing import Callable
 
 from summarizer.inputs import Record
 from summarizer.limits import cable_limit_error
@@ -27,6 +26,7 @@ class EngineOptions:
     gpus_per_worker: float
     batch_size: int
     address: str | None = None  # ray only: the cluster to join
+    after_chunk: Callable[[], None] | None = None  # local only: each worker calls it after every chunk
 
 
 def load(model_dir: str | None, device: str | None, threads: int | None = None):
@@ -43,19 +43,9 @@ def load(model_dir: str | None, device: str | None, threads: int | None = None):
 def summarize_records(model, records: list[Record], batch_size: int, source: str) -> list[dict]:
     """Rows for `records` (in order), as `summarizer summarize` writes them (`summarizer.pipeline`), each
     with the shard it came from as `input`."""
-    rows = [summary_row(result) | {"input": source} for result in process_records(
+    return [summary_row(result) | {"input": source} for result in process_records(
         records, lambda cables: model.predict(cables, batch_size=batch_size), batch_size,
         check=lambda cable: cable_limit_error(cable, model))]
-    _test_delay()
-    return rows
-
-
-def _test_delay() -> None:
-    """Testing aid: SUMMARIZER_BATCH_TEST_DELAY=SECONDS slows every chunk down, so a test can kill a run
-    half way through reliably. Unset (the normal case) it costs nothing."""
-    delay = os.environ.get("SUMMARIZER_BATCH_TEST_DELAY")
-    if delay:
-        time.sleep(float(delay))
 
 
 def record_to_json(rec: Record) -> dict:

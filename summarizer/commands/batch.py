@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="records per output shard, the unit of resumption (default 1000; a rerun keeps the first run's)")
     p.add_argument("--model", help="model directory (default: the model shipped in the package)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a worker has a GPU)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, after_chunk=None)
 
 
 def _cpus() -> int:
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
         opts = EngineOptions(model_dir=args.model, model_sha256=model["sha256"], device=args.device,
                              workers=args.workers, cpus_per_worker=cpus, gpus_per_worker=args.gpus_per_worker,
-                             batch_size=args.batch_size, address=args.address)
+                             batch_size=args.batch_size, address=args.address, after_chunk=args.after_chunk)
         writer = ShardWriter(out, plan)
         t1 = time.perf_counter()
         bar = _Bar(todo_records)
@@ -230,8 +230,9 @@ class _Bar:
             self.t.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m summarizer.batch ...`: the same command without the `summarizer` entry point."""
+def main(argv: list[str] | None = None, after_chunk=None) -> int:
+    """`python -m summarizer.batch ...`: the same command without the `summarizer` entry point.
+    `after_chunk` (local engine): a picklable function each worker calls after every chunk."""
     from summarizer.cli import main as cli_main
 
-    return cli_main(["batch", *(sys.argv[1:] if argv is None else argv)])
+    return cli_main(["batch", *(sys.argv[1:] if argv is None else argv)], after_chunk=after_chunk)
