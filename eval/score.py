@@ -21,9 +21,11 @@ import time
 from pathlib import Path
 
 from summarizer import metrics
+from summarizer.inputs import InputError
 from summarizer.metrics import normalise_code
 from summarizer.pipeline import parse_record
 from summarizer.reading import READING_SETTINGS, check_summary, reading_rates, sentence_row
+from summarizer.tags import tag_kind
 
 from . import fluency
 from .systems import SYSTEM_NAMES, Item, Output, System, SystemUnavailable, iter_records, make_item, make_system
@@ -90,8 +92,6 @@ def main(argv: list[str] | None = None, registry: dict | None = None) -> int:
     try:
         result = run(args, system)
     except Exception as e:  # noqa: BLE001 - corpus unreadable as a whole
-        from summarizer.inputs import InputError
-
         if isinstance(e, InputError):
             return _fail(str(e))
         raise
@@ -170,7 +170,7 @@ def run(args, system: System) -> dict:
 
     from .systems import station_of
 
-    kind_of = metrics.default_tag_kind()
+    kind_of = tag_kind
     records = list(iter_records(args.data, args.limit))
     rows: list[dict] = []
     pending: list[tuple[dict, object, Item]] = []
@@ -317,7 +317,7 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
     tag_rows = [r for r in ok if "tags" in r and r.get("gold_tags")]
     rep["n_tags"] = sum(1 for r in ok if r.get("gold_tags"))  # cables with own TAGS
     if system.produces_tags and tag_rows:
-        ts = metrics.tag_scores([(r["tags"], r["gold_tags"]) for r in tag_rows], kind_of=metrics.default_tag_kind())
+        ts = metrics.tag_scores([(r["tags"], r["gold_tags"]) for r in tag_rows], kind_of=tag_kind)
         rep["tags_f1_micro"] = ts["micro_f1"]
         rep["tags_f1_macro"] = ts["macro_f1"]
         rep["tags_f1_micro_ci95"] = _micro_ci(tag_rows, args)

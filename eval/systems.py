@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from summarizer import metrics
 from summarizer.cable import Cable, strip_summary  # noqa: F401 - the scoring script's name for it
+from summarizer.inputs import read_records
+from summarizer.metrics import greedy_oracle, normalise_code
+from summarizer.model import load_model
+from summarizer.parsing import parse
 from summarizer.sentences import split_sentences
 from summarizer.tagging.features import station
-
-from summarizer import metrics
-from summarizer.metrics import greedy_oracle, normalise_code
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TRAIN = REPO_ROOT.parent / "shared" / "data" / "cables-train.jsonl.gz"
@@ -72,8 +74,6 @@ def make_item(cable: Cable, system: "System") -> Item:
 
 def iter_records(path: str, limit: int | None = None):
     """Corpus records (`summarizer.inputs.read_records`), at most `limit` of them."""
-    from summarizer.inputs import read_records
-
     for n, rec in enumerate(read_records(path)):
         if limit is not None and n >= limit:
             return
@@ -278,8 +278,6 @@ class TagsPrior(System):
 
 def fit_tag_prior(train_path: Path):
     """station -> (Counter of codes, cables, total tags); plus the global triple."""
-    from summarizer.parsing import parse
-
     by_station: dict[str, list] = defaultdict(lambda: [Counter(), 0, 0])
     glob = [Counter(), 0, 0]
     n = errors = 0
@@ -304,7 +302,7 @@ def fit_tag_prior(train_path: Path):
 
 
 class ModelSystem(System):
-    """The project's seq2seq model. Imported lazily: where it is missing, say so (exit 2)."""
+    """The project's model (`--model DIR`, else the shipped one); one that does not load is exit 2."""
 
     name = "model"
     produces_tags = True
@@ -312,12 +310,6 @@ class ModelSystem(System):
 
     def __init__(self, model_dir: str | None = None):
         self.model_dir = model_dir
-        try:
-            from summarizer.model import load_model
-        except Exception as e:  # noqa: BLE001
-            raise SystemUnavailable(
-                f"no model is installed: summarizer.model.load_model is not available ({type(e).__name__}: {e})"
-            ) from e
         try:
             self.model = load_model(model_dir)
         except Exception as e:  # noqa: BLE001

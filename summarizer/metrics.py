@@ -213,39 +213,6 @@ def _tag_block(pairs) -> dict:
 
 
 _GEO = re.compile(r"^[A-Z]{2}$")
-_PROGRAM = re.compile(r"^K[A-Z]{3}$")
-_SUBJECT = re.compile(r"^[A-JL-Z][A-Z]{3}$")
-
-
-def fallback_tag_kind(code: str) -> str:
-    """Shape-only kind of a TAGS code, used when `summarizer.tags.tag_kind` is not available."""
-    code = code.strip().upper()
-    if _GEO.match(code):
-        return "geographic"
-    if _PROGRAM.match(code):
-        return "program"
-    if _SUBJECT.match(code):
-        return "subject"
-    if code.startswith("O") or " " in code or not code.isalpha():
-        return "person" if " " in code or "," in code else "organisation"
-    return "subject"
-
-
-def default_tag_kind() -> Callable[[str], str]:
-    try:
-        from summarizer.tags import tag_kind
-    except Exception:  # noqa: BLE001 - the helper may not exist yet
-        return fallback_tag_kind
-
-    def safe(code: str) -> str:
-        try:
-            return tag_kind(code) or fallback_tag_kind(code)
-        except Exception:  # noqa: BLE001
-            return fallback_tag_kind(code)
-
-    return safe
-
-
 # ------------------------------------------------------------------------------- length / speed
 _WORD = re.compile(r"\S+")
 

@@ -98,8 +98,9 @@ def test_tag_f1_single_cable_and_empty():
     assert metrics.tag_scores([])["micro_f1"] is None
 
 
-def test_fallback_tag_kind_shapes():
-    k = metrics.fallback_tag_kind
+def test_tag_kinds_the_scorer_groups_by():
+    from summarizer.tags import tag_kind as k
+
     assert (k("PREL"), k("JA"), k("KNNP"), k("prel")) == ("subject", "geographic", "program", "subject")
 
 

@@ -2,7 +2,6 @@
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 from eval import compare, score, systems
@@ -132,8 +131,11 @@ def test_limit(tmp_path):
     assert json.loads((out / "report.json").read_text())["n"] == 2
 
 
-def test_model_missing_exits_2_with_clear_message(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "summarizer.model", types.ModuleType("summarizer.model"))
+def test_model_that_does_not_load_exits_2_with_clear_message(tmp_path, monkeypatch, capsys):
+    def load_model(path):
+        raise FileNotFoundError("no weights")
+
+    monkeypatch.setattr(systems, "load_model", load_model)
     rc, out = run_score(tmp_path, "model")
     assert rc == 2
     assert "no model is installed" in capsys.readouterr().err

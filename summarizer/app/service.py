@@ -22,15 +22,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from summarizer.app.highlight import Support, find_support
 from summarizer.cable import Cable
-from summarizer.inputs import MAX_INPUT_BYTES, InputError, decode_text, is_corpus, read_records
+from summarizer.inputs import InputError, MAX_INPUT_BYTES, decode_text, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
 from summarizer.pipeline import Result, process_records, summary_row
 from summarizer.sentences import split_sentences
-
-from summarizer.app.highlight import Support, find_support
+from summarizer.tags import tag_name
 
 log = logging.getLogger("summarizer.app")
 
@@ -170,8 +170,6 @@ class BatchResult:
 
 
 def tag_label(code: str) -> str | None:
-    from summarizer.tags import tag_name
-
     try:
         return tag_name(code)
     except Exception:  # noqa: BLE001 - a readable name is a nicety

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from summarizer.batch.shards import Plan
 from summarizer.inputs import InputError
+from summarizer.model.loading import resolve_model_dir, weight_files
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -24,8 +25,6 @@ SCORE_KEYS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
 def model_fingerprint(model_dir: str | None) -> dict:
     """`{"dir", "sha256", "files"}` for a model directory (None: the shipped default); ModelError when
     the directory is missing or holds no usable weights (checked before any worker starts)."""
-    from summarizer.model.loading import resolve_model_dir, weight_files
-
     d = resolve_model_dir(model_dir)
     weight_files(d)
     h = hashlib.sha256()

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from summarizer.sentences import split_sentences
+
 CountFn = Callable[[list[str]], list[int]]  # texts -> token counts (no special tokens)
 
 
 def _sentences(text: str) -> list[str]:
     try:
-        from summarizer.sentences import split_sentences
         out = split_sentences(text)
         if out:
             return out

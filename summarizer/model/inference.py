@@ -33,11 +33,15 @@ from summarizer.facts import faithfulness
 from summarizer.limits import cap_generation
 from summarizer.model import deletion
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
+from summarizer.model.errors import ModelError
 from summarizer.model.loading import LoadedModel, load_model_dir
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.reading import readable
 from summarizer.selection import SentenceScorer
 from summarizer.selection.features import body_sentences
+from summarizer.sentences import split_sentences
+from summarizer.tagging.classifier import TagClassifier
+from summarizer.tags import tag_name
 
 TRUECASE_FILE = "truecase.json"
 LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
@@ -299,9 +303,6 @@ def load_model(path: str | None = None, device: str | None = None, prompts_dir: 
 
 
 def _load_tagger(path):
-    from summarizer.model.errors import ModelError
-    from summarizer.tagging.classifier import TagClassifier
-
     try:
         return TagClassifier.load(path)
     except (ValueError, KeyError, OSError) as e:
@@ -325,15 +326,7 @@ def _unique(sentences) -> list[str]:
 
 
 def _join_summaries(parts: list[str]) -> str:
-    return " ".join(_unique(sent for part in parts for sent in _split(part)))
-
-
-def _split(text: str) -> list[str]:
-    try:
-        from summarizer.sentences import split_sentences
-        return split_sentences(text)
-    except Exception:  # noqa: BLE001
-        return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    return " ".join(_unique(sent for part in parts for sent in split_sentences(part)))
 
 
 def _unsupported(text: str, source: str) -> list[str]:
@@ -343,17 +336,8 @@ def _unsupported(text: str, source: str) -> list[str]:
 
 def _topics(tags: list[str], subject: str | None) -> list[str]:
     labels: list[str] = []
-    try:
-        from summarizer.tags import tag_name
-    except Exception:  # noqa: BLE001 - the TAGS table is optional for the model
-        tag_name = None
     for code in tags:
-        name = None
-        if tag_name is not None:
-            try:
-                name = tag_name(code)
-            except Exception:  # noqa: BLE001
-                name = None
+        name = tag_name(code)
         if name and name.lower() not in {l.lower() for l in labels}:
             labels.append(name)
     if subject and subject.lower() not in {l.lower() for l in labels}:

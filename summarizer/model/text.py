@@ -16,6 +16,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from summarizer.sentences import ABBREVIATIONS
+
 _WORD = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
 _LETTER = re.compile(r"[^\W\d_]")
 _SENT_END = re.compile(r"[.!?]['\")\]]*$")
@@ -24,7 +26,6 @@ _DOTTED = re.compile(r"^\W*(?:[^\W\d_]\.)+$")  # "U.S." "u.n."
 
 def _abbreviations() -> frozenset[str]:
     try:
-        from summarizer.sentences import ABBREVIATIONS
         return ABBREVIATIONS
     except Exception:  # pragma: no cover - the splitter module is optional here
         return frozenset({"mr", "mrs", "ms", "dr", "amb", "gen", "no", "u.s", "u.n", "e.g", "i.e"})

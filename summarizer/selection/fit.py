@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from summarizer.cable import Cable
+from summarizer.metrics import greedy_oracle
 from summarizer.selection.features import body_sentences, sentence_features, words
 from summarizer.selection.scorer import SentenceScorer
 
@@ -40,8 +41,6 @@ def summary_likeness(cables: list[Cable], min_df: int = 3, smoothing: float = 5.
 
 def fit_scorer(cables: list[Cable], l2: float = 1.0, steps: int = 300) -> SentenceScorer:
     """`cables` must have an own summary; labels come from the greedy ROUGE oracle."""
-    from summarizer.metrics import greedy_oracle  # training-time only: the oracle lives with the scorers
-
     idf, default_idf = document_frequencies(cables)
     likeness, default_likeness = summary_likeness(cables)
     xs, ys = [], []

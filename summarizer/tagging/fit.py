@@ -19,10 +19,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from summarizer.cable import Cable
+from summarizer import metrics
+from summarizer.cable import Cable, strip_summary
 from summarizer.metrics import normalise_code
 from summarizer.tagging.classifier import DecodeConfig, TagClassifier
 from summarizer.tagging.features import FeatureConfig, build_vocabulary, raw_features
+from summarizer.tags import tag_kind
 
 THRESHOLDS = tuple(round(float(t), 3) for t in np.arange(0.1, 0.61, 0.025))
 
@@ -174,16 +176,13 @@ def _batch(docs, ids: list[int], n_features: int) -> _Batch:
 def evaluate(predict, cables: list[Cable]) -> dict:
     """TAGS scores of `predict(cable) -> codes` as `eval.score` computes them: cables with own TAGS,
     each seen without its own summary, codes normalised, micro/macro F1 overall and by kind."""
-    from summarizer import metrics
-    from summarizer.cable import strip_summary
-
     pairs = []
     for c in cables:
         gold = gold_codes(c)
         if gold:
             pred = list(dict.fromkeys(normalise_code(t) for t in predict(strip_summary(c))))
             pairs.append((pred, gold))
-    return metrics.tag_scores(pairs, kind_of=metrics.default_tag_kind())
+    return metrics.tag_scores(pairs, kind_of=tag_kind)
 
 
 def format_scores(name: str, s: dict) -> str:

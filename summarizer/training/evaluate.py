@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from summarizer.metrics import predictable_codes, rouge
+from summarizer.model import load_model
+from summarizer.sentences import split_sentences
+
 
 def lead_words(cable, target_words: int) -> str:
-    from summarizer.sentences import split_sentences
-
     out, n = [], 0
     for s in split_sentences(cable.body):
         w = len(s.split())
@@ -24,9 +26,6 @@ def lead_words(cable, target_words: int) -> str:
 
 
 def evaluate_dir(model_dir: str | Path, dev_cables, n: int, log=print, batch_size: int = 8) -> dict:
-    from summarizer.model import load_model
-    from summarizer.metrics import predictable_codes, rouge
-
     cables = [c for c in dev_cables if c.summary and c.summary.strip() and c.body.strip()][:n]
     if not cables:
         return {}

@@ -14,6 +14,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from summarizer.model.loading import quiet_transformers, shared_embedding_keys
+from summarizer.model.settings import default_settings, read_prompt
+from summarizer.model.text import CasingTable
+from summarizer.selection import scorer
+from summarizer.tagging import classifier
 from summarizer.training.config import TrainConfig
 
 DTYPES = {"float16": "float16", "fp16": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16",
@@ -36,9 +41,6 @@ def _carry_sidecars(init: str, out: Path, log) -> None:
     sentence selector, the TAGS classifier)."""
     import shutil
 
-    from summarizer.selection import scorer
-    from summarizer.tagging import classifier
-
     src = Path(init)
     if init in ("minilm", "random") or not src.is_dir() or src.resolve() == out.resolve():
         return
@@ -50,10 +52,6 @@ def _carry_sidecars(init: str, out: Path, log) -> None:
 
 def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, log, copy_bonus: float | None = None) -> None:
     import torch
-
-    from summarizer.model.loading import shared_embedding_keys
-    from summarizer.model.settings import default_settings, read_prompt
-    from summarizer.model.text import CasingTable
 
     dtype = getattr(torch, DTYPES.get(cfg.save_dtype, "float16"))
     shared = shared_embedding_keys(model)
@@ -80,8 +78,6 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
         v = getattr(model.config, k, None)
         if v is not None:
             setattr(gc, k, v)
-    from summarizer.model.loading import quiet_transformers
-
     with quiet_transformers():
         model.save_pretrained(str(out), state_dict=state, max_shard_size=cfg.max_shard_size)
         tokenizer.model_max_length = max_src

@@ -15,7 +15,12 @@ import random
 import time
 from pathlib import Path
 
+from summarizer.model.constrain import continuations, positions
+from summarizer.model.settings import read_prompt
 from summarizer.training.config import TrainConfig
+from summarizer.training.evaluate import evaluate_dir
+from summarizer.training.export import export_model_dir
+from summarizer.training.modeling import build_model, build_tokenizer, count_parameters, freeze_encoder, init_output_bias
 from summarizer.training.pairs import Example, build_examples, build_rewrite_examples
 
 
@@ -77,8 +82,6 @@ def _copy_positions(batch: list[Example], dec_in, labels):
     """(example, position, token) where `token` continues the source from where the target's tokens
     so far were copied: the places the copy bonus applies (as `summarizer.model.constrain` does when decoding)."""
     import torch
-
-    from summarizer.model.constrain import continuations, positions
 
     rows = []
     for i, e in enumerate(batch):
@@ -214,10 +217,6 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
     """The seq2seq stage on already-parsed cables (`stages.train` parses them; tests call this directly)."""
     import torch
 
-    from summarizer.model.settings import read_prompt
-    from summarizer.training.export import export_model_dir
-    from summarizer.training.modeling import build_model, build_tokenizer, count_parameters, freeze_encoder, init_output_bias
-
     t_start = t_start or time.time()
     random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -343,8 +342,6 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         summary["copy_bonus"] = round(copy_bonus.item(), 4)
     export_model_dir(model, tokenizer, cfg, out, train_cables, summary, log=log)
     if cfg.dev_rouge > 0 and dev_cables:
-        from summarizer.training.evaluate import evaluate_dir
-
         scores = evaluate_dir(out, dev_cables, cfg.dev_rouge, log=log)
         summary["dev_scores"] = scores
         export_model_dir(None, None, cfg, out, None, summary, log=log, card_only=True)

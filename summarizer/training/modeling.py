@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from summarizer.model.loading import load_model_dir, tie_shared_embeddings
 from summarizer.training.config import TrainConfig
 
 
@@ -133,8 +134,6 @@ def build_model(cfg: TrainConfig, tokenizer, kept_ids: list[int] | None = None):
     from transformers import BertConfig, BertLMHeadModel, BertModel, EncoderDecoderModel
 
     if cfg.init not in ("minilm", "random"):
-        from summarizer.model.loading import load_model_dir
-
         loaded = load_model_dir(cfg.init, device="cpu")
         return loaded.model
     if cfg.init == "minilm":
@@ -163,8 +162,6 @@ def build_model(cfg: TrainConfig, tokenizer, kept_ids: list[int] | None = None):
         _copy_encoder_into_decoder(encoder, decoder)
     model = EncoderDecoderModel(encoder=encoder, decoder=decoder)
     if cfg.share_embeddings:
-        from summarizer.model.loading import tie_shared_embeddings
-
         tie_shared_embeddings(model)
     set_special_ids(model, tokenizer)
     return model

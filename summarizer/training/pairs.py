@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarizer.cable import Cable
-from summarizer.model.chunking import special_wrap  # noqa: F401 - re-exported for callers
+from summarizer.inputs import read_records
+from summarizer.model.chunking import special_wrap
+from summarizer.model.constrain import allowed_token_ids
+from summarizer.parsing import parse
+from summarizer.training.rewrite_pairs import rewrite_pairs
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,5}$")
 
@@ -36,9 +40,6 @@ class Example:
 
 def load_cables(path: str | Path, limit: int = 0, log=print) -> list[Cable]:
     """Parse every readable record of a corpus file; unreadable/unparsable ones are counted and skipped."""
-    from summarizer.inputs import read_records
-    from summarizer.parsing import parse
-
     cables: list[Cable] = []
     bad = 0
     for rec in read_records(str(path)):
@@ -122,9 +123,6 @@ def build_rewrite_examples(cables: list[Cable], tokenizer, prompt: str, src_len:
 
     With `constrain`, each example may only write its source's tokens and the function words, as the
     constrained decoder will (`summarizer.model.constrain`): the softmax learns to point into the source."""
-    from summarizer.model.constrain import allowed_token_ids
-    from summarizer.training.rewrite_pairs import rewrite_pairs
-
     pairs = [p for c in cables for p in rewrite_pairs(c, min_coverage)]
     if not pairs:
         return []

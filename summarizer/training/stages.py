@@ -13,7 +13,10 @@ import json
 import time
 from pathlib import Path
 
+from summarizer.selection.fit import fit_scorer
+from summarizer.tagging.fit import FitConfig, evaluate, fit_classifier, format_scores
 from summarizer.training.config import TrainConfig
+from summarizer.training.loop import train_on
 from summarizer.training.modeling import TrainError
 from summarizer.training.pairs import load_cables
 
@@ -28,8 +31,6 @@ def train(cfg: TrainConfig, log=print) -> Path:
     log(f"parsed {len(train_cables)} train / {len(dev_cables)} dev cables in {time.time() - t_start:.1f}s")
     out = Path(cfg.out)
     if "seq2seq" in stages:
-        from summarizer.training.loop import train_on
-
         train_on(cfg, train_cables, dev_cables, log=log, t_start=t_start)
     out.mkdir(parents=True, exist_ok=True)
     if "selector" in stages:
@@ -40,8 +41,6 @@ def train(cfg: TrainConfig, log=print) -> Path:
 
 
 def fit_selector(cfg: TrainConfig, train_cables, log=print) -> None:
-    from summarizer.selection.fit import fit_scorer
-
     cables = [c for c in train_cables if c.summary and c.body]
     if not cables:
         raise TrainError("the selector stage needs train cables with an own summary; none has one")
@@ -53,8 +52,6 @@ def fit_selector(cfg: TrainConfig, train_cables, log=print) -> None:
 
 def fit_tagger(cfg: TrainConfig, train_cables, dev_cables, log=print) -> None:
     """Fit the classifier, save it, and write its dev scores (as `eval.score` computes them) beside it."""
-    from summarizer.tagging.fit import FitConfig, evaluate, fit_classifier, format_scores
-
     t0 = time.perf_counter()
     try:
         clf = fit_classifier(train_cables, FitConfig(), log=log)
