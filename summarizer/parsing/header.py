@@ -119,29 +119,14 @@ _GLUED_FIELD = re.compile(
 def header_lines(lines: list[str]) -> list[str]:
     """The header's lines with fields that were run together put back on lines of their own."""
     out = list(lines)
-    for i in sorted(_glued_candidates(lines), reverse=True):  # from the end: the indexes stay right
+    for i in reversed(_glued_candidates(lines)):  # from the end: the indexes stay right
         out[i:i + 1] = _split_glued_fields(lines[i])
     return out
 
 
-def _glued_candidates(lines: list[str]) -> set[int]:
-    """Indexes of the lines that hold a label's literal text after their first character: only
-    those can be cut (see _first_glued_label). Found with str.find over the joined lines, not by
-    a test of each line in Python, which cost more."""
-    joined = "\n".join(lines)
-    if joined.count("\n") != len(lines) - 1:  # a line holds a line break (split_lines cuts there)
-        return {i for i, text in enumerate(lines) if any(text.find(lit, 1) > 0 for lit in _GLUED_LABELS)}
-    found: set[int] = set()
-    for lit in _GLUED_LABELS:
-        i, counted = 0, 0  # the line that `counted`, an offset in `joined`, is in
-        k = joined.find(lit, 1)
-        while k >= 0:
-            if joined[k - 1] != "\n":  # not at a line start (most finds: the labels' own lines)
-                i += joined.count("\n", counted, k)
-                counted = k
-                found.add(i)
-            k = joined.find(lit, k + 1)
-    return found
+def _glued_candidates(lines: list[str]) -> list[int]:
+    """Indexes of the lines that may hold a field after their first character (see _first_glued_label)."""
+    return [i for i, text in enumerate(lines) if _first_glued_label(text) >= 0]
 
 
 # The literal text each label in _GLUED_FIELD's look-ahead starts with.
@@ -224,32 +209,13 @@ _NUMBERED = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\.\s")
 
 
 @lru_cache(maxsize=8)  # parse reads five fields of the same header
-def _read(header: str) -> tuple[list[str], str]:
-    """The header's lines, and its text in capitals where the fields' labels are looked for."""
-    return header.split("\n"), header.upper()
+def _lines(header: str) -> list[str]:
+    return header.split("\n")
 
 
-# A literal that every line with the field's label holds in capitals (LABEL ignores case, and the
-# characters it takes for these letters, "ſ" for "S" too, all upper-case to them).
-_LABEL_LITERAL = {"tags": "TAG", "subject": "SUBJ", "ref": "REF", "classified_by": "CLASS"}
-
-
-def _first_labelled(lines: list[str], upper: str, field: str) -> int:
-    """Index of the first line that starts the field (-1: none). Only the lines that hold the
-    label's literal are labelled: found with str.find, not by a test of each line in Python. (A line
-    of `upper` is the upper case of the same line of `lines`: upper-casing makes no line breaks.)"""
-    lit = _LABEL_LITERAL[field]
-    i, counted = 0, 0  # the line that `counted`, an offset in `upper`, is in
-    k = upper.find(lit)
-    while k >= 0:
-        i += upper.count("\n", counted, k)
-        if label_of(lines[i]) == field:
-            return i
-        counted = upper.find("\n", k)  # on to the next line: this one is labelled otherwise
-        if counted < 0:
-            return -1
-        k = upper.find(lit, counted)
-    return -1
+def _first_labelled(lines: list[str], field: str) -> int:
+    """Index of the first line that starts the field (-1: none)."""
+    return next((i for i, line in enumerate(lines) if label_of(line) == field), -1)
 
 
 def field_text(header: str, field: str) -> str | None:
@@ -258,8 +224,8 @@ def field_text(header: str, field: str) -> str | None:
     TAGS in some PDF-derived cables put each tag on its own line between blank lines, so blank
     lines end only fields other than TAGS.
     """
-    lines, upper = _read(header)
-    i = _first_labelled(lines, upper, field)
+    lines = _lines(header)
+    i = _first_labelled(lines, field)
     if i < 0:
         return None
     line = lines[i]
@@ -391,8 +357,8 @@ _AWAITS_REASON = re.compile(r"(?i)\breasons?\s*+(?::\s*+)?$")
 def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tuple[str | None, list[str]]:
     """('Political Minister Counselor W. Michael Meserve', ['1.4(b)', '1.4(d)']) from the whole cable
     head: the header, then each of `paragraphs` after a blank line (the line may be wrapped into them)."""
-    lines, upper = _read(header)
-    i = _first_labelled(lines, upper, "classified_by")
+    lines = _lines(header)
+    i = _first_labelled(lines, "classified_by")
     # The lines of header + "\n\n" + "\n\n".join(paragraphs), made only as far as they are read:
     # the label's line and up to five after it (the loop below mostly stops at the blank line).
     if i >= 0:
@@ -458,13 +424,10 @@ def _reason_codes(text: str) -> list[str]:
 def classification_match(header: str) -> re.Match | None:
     """The classification line, also when its station wrapped onto the next line
     ("C O N F I D E N T I A L SECTION 01 OF 04 THE" / "HAGUE 002047")."""
-    lines = _read(header)[0]
+    lines = _lines(header)
     for i, line in enumerate(lines):
-        # Neither the line nor it joined to the next can match: most lines, decided by two characters
-        # (_may_open_classification, inlined: this runs for every line up to the classification's).
-        s = line.lstrip()
-        if len(s) >= 2 and not s[1].isspace() and s[:2].upper() not in _CLASSIFICATION_STARTS:
-            continue
+        if not _may_open_classification(line.lstrip()):
+            continue  # neither the line nor it joined to the next can match
         m = classification_line(line)
         # A wrapped station: only when the next line ends with the serial.
         if not m and i + 1 < len(lines) and lines[i + 1].rstrip()[-1:].isdigit():
