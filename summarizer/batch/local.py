@@ -88,8 +88,8 @@ def run_local(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWri
     shard_input = {s.name: s.input for s in plan.shards}
     threads = max(1, int(opts.cpus_per_worker))
     device = opts.device or ("cuda" if opts.gpus_per_worker > 0 else None)
-    ex = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(opts.model_dir, device, threads, os.getpid(), opts.after_chunk))
+    ex = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                             initargs=(opts.model_dir, device, threads, os.getpid(), opts.after_chunk))
     inflight: deque = deque()
 
     def drain_one() -> None:
