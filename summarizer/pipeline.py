@@ -7,6 +7,7 @@ that fails is retried cable by cable so that only the cable that fails loses its
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
@@ -16,6 +17,8 @@ from summarizer.inputs import Record
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
+
+log = logging.getLogger("summarizer.pipeline")
 
 Predict = Callable[[list[Cable]], list]  # cables → one prediction each (`CableSummarizer.predict`)
 Check = Callable[[Cable], "str | None"]  # why a parsed cable cannot be summarized, or None
@@ -64,7 +67,9 @@ def predict_each(predict: Predict, cables: list[Cable]) -> list[tuple]:
         preds = predict(cables)
         each = (time.perf_counter() - t) / len(cables)
         return [(p, each, None) for p in preds]
-    except Exception:  # noqa: BLE001 - find the cable that failed
+    except Exception as e:  # noqa: BLE001 - find the cable that failed
+        if len(cables) > 1:
+            log.warning("a batch of %d cables failed (%s); retrying them one at a time", len(cables), model_failed(e))
         results = []
         for c in cables:
             t1 = time.perf_counter()
