@@ -136,10 +136,14 @@ def normalise_code(code: str) -> str:
     return " ".join(str(code).split()).upper()
 
 
+def is_predictable_code(code: str) -> bool:
+    """Whether a TAGS code is one a model is asked to predict (not a person tag such as "OVIP (BIDEN, JOSEPH)")."""
+    return bool(_CODE.match(code.strip()))
+
+
 def predictable_codes(codes: Sequence[str]) -> list[str]:
-    """The TAGS codes a model is asked to predict, upper-cased (person tags such as "OVIP (BIDEN, JOSEPH)"
-    left out)."""
-    return [c.strip().upper() for c in codes if _CODE.match(c.strip())]
+    """The predictable TAGS codes (`is_predictable_code`), upper-cased."""
+    return [c.strip().upper() for c in codes if is_predictable_code(c)]
 
 
 def cable_scores(summary: str | None, tags: Sequence[str], cable) -> dict | None:
@@ -212,7 +216,6 @@ def _tag_block(pairs) -> dict:
     }
 
 
-_GEO = re.compile(r"^[A-Z]{2}$")
 # ------------------------------------------------------------------------------- length / speed
 _WORD = re.compile(r"\S+")
 

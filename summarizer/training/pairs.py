@@ -12,18 +12,16 @@ The body never contains the own summary (the parser removes it), so a summary ta
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarizer.cable import Cable
 from summarizer.inputs import read_records
+from summarizer.metrics import is_predictable_code
 from summarizer.model.chunking import special_wrap
 from summarizer.model.constrain import allowed_token_ids
 from summarizer.parsing import parse
 from summarizer.training.rewrite_pairs import rewrite_pairs
-
-CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,5}$")
 
 
 @dataclass
@@ -58,7 +56,7 @@ def load_cables(path: str | Path, limit: int = 0, log=print) -> list[Cable]:
 
 
 def tag_target(cable: Cable) -> str:
-    return " ".join(c for c in cable.tag_codes if CODE_RE.match(c.strip()))
+    return " ".join(c for c in cable.tag_codes if is_predictable_code(c))
 
 
 def targets(cable: Cable, tasks: list[str]) -> dict[str, str]:
