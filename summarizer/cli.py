@@ -8,7 +8,7 @@ import sys
 from summarizer import __version__
 from summarizer.inputs import InputError
 
-COMMANDS = ["parse", "summarize", "train", "serve", "batch"]
+COMMANDS = ["parse", "summarize", "train", "serve", "batch", "index"]
 
 
 def build_parser() -> argparse.ArgumentParser:

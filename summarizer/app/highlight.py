@@ -8,7 +8,8 @@ alphanumeric, Porter-stemmed), minus common function words. The best paragraph s
 when it reaches `MIN_SCORE`; a second one does when it comes close to the best. A sentence no paragraph
 supports is flagged: a reader should check it (it may be made up).
 
-Pure functions, no model and no Gradio: the page turns the result into `HighlightedText` values.
+Pure functions, no model and no Gradio: the page turns the result into `HighlightedText` values, and the
+corpus index (`summarizer.corpus`) stores the same evidence for every cable of a batch run.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from summarizer.cable import Cable, Paragraph
 from summarizer.metrics import rouge_tokens
+from summarizer.sentences import split_sentences
 
 MIN_SCORE = 0.25  # least overlap for a paragraph to count as support
 SECOND_RATIO = 0.75  # another paragraph also supports when it scores at least this share of the best
@@ -121,3 +124,39 @@ def paragraph_labels(supports: list[Support], n_paragraphs: int) -> list[str | N
             if 0 <= j < n_paragraphs and sup.label not in labels[j]:
                 labels[j].append(sup.label)
     return ["+".join(ls) if ls else None for ls in labels]
+
+
+@dataclass
+class Evidence:
+    """A summary against its cable: the summary's sentences, the paragraphs the model read and which of
+    them back each sentence."""
+
+    sentences: list[str]
+    body_index: list[int]  # indexes into cable.paragraphs of the paragraphs the model read
+    supports: list[Support]
+
+
+def cable_evidence(cable: Cable, summary: str) -> Evidence:
+    """Which paragraphs of `cable` the model read (all but the own summary) and which back each sentence."""
+    skip = set(cable.summary_paragraphs)
+    body_index = [i for i, p in enumerate(cable.paragraphs) if i not in skip and p.text.strip()]
+    if not body_index:  # nothing but a summary: the model read whatever text there was
+        body_index = [i for i, p in enumerate(cable.paragraphs) if p.text.strip()]
+    sentences = split_sentences(summary)
+    supports = find_support(sentences, [cable.paragraphs[i].text for i in body_index])
+    return Evidence(sentences=sentences, body_index=body_index, supports=supports)
+
+
+def paragraph_number(paragraphs: list[Paragraph], i: int) -> int:
+    """The cable's own number of paragraph i, or its 1-based position when it has none."""
+    p = paragraphs[i]
+    return p.number if p.number is not None else i + 1
+
+
+def evidence_json(cable: Cable, evidence: Evidence) -> list[dict]:
+    """Per summary sentence: whether it is supported, by which paragraphs (the cable's numbers) and how well."""
+    paras = cable.paragraphs
+    return [{"sentence": s.sentence, "supported": s.supported,
+             "paragraphs": [paragraph_number(paras, evidence.body_index[j]) for j, _ in s.paragraphs],
+             "scores": [score for _, score in s.paragraphs]}
+            for s in evidence.supports]

@@ -22,14 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from summarizer.app.highlight import Support, find_support
+from summarizer.app.highlight import Evidence, Support, cable_evidence, evidence_json
 from summarizer.cable import Cable
 from summarizer.inputs import InputError, MAX_INPUT_BYTES, decode_text, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
 from summarizer.pipeline import Result, process_records, summary_row
-from summarizer.sentences import split_sentences
 from summarizer.tags import tag_name
 
 log = logging.getLogger("summarizer.app")
@@ -136,9 +135,12 @@ class Analysis:
     seconds: float
     model: str
 
+    @property
+    def evidence(self) -> Evidence:
+        return Evidence(sentences=self.sentences, body_index=self.body_index, supports=self.supports)
+
     def to_json(self) -> dict:
         """The `/summarize` answer (the SPEC's `summarize` record, plus support and warnings)."""
-        paras = self.cable.paragraphs
         return {
             "id": self.cable.id,
             "subject": self.cable.subject,
@@ -149,12 +151,7 @@ class Analysis:
             "reference_summary": self.cable.summary,
             "reference_tags": self.cable.tag_codes,
             "scores": self.scores,
-            "support": [
-                {"sentence": s.sentence, "supported": s.supported,
-                 "paragraphs": [paragraph_number(paras, self.body_index[j]) for j, _ in s.paragraphs],
-                 "scores": [sc for _, sc in s.paragraphs]}
-                for s in self.supports
-            ],
+            "support": evidence_json(self.cable, self.evidence),
             "warnings": self.cable.warnings,
             "model": self.model,
             "seconds": round(self.seconds, 3),
@@ -176,10 +173,13 @@ def tag_label(code: str) -> str | None:
         return None
 
 
-def paragraph_number(paragraphs, i: int) -> int:
-    """The cable's own number of paragraph i, or its 1-based position when it has none."""
-    p = paragraphs[i]
-    return p.number if p.number is not None else i + 1
+def analysis_of(cable: Cable, summary: str | None, tags, topics, seconds: float, model: str) -> Analysis:
+    """What the page shows for `cable` and a prediction of it (just made, or read back from a corpus index)."""
+    summary = (summary or "").strip()
+    tags, evidence = list(tags or []), cable_evidence(cable, summary)
+    return Analysis(cable=cable, summary=summary, tags=tags, topics=list(topics or []),
+                    scores=cable_scores(summary, tags, cable), sentences=evidence.sentences,
+                    body_index=evidence.body_index, supports=evidence.supports, seconds=seconds, model=model)
 
 
 # --------------------------------------------------------------------------------------- service
@@ -242,18 +242,7 @@ class SummaryService:
         return parse_cable(text).to_json()
 
     def _analysis(self, cable: Cable, pred, seconds: float) -> Analysis:
-        summary = (pred.summary or "").strip()
-        skip = set(cable.summary_paragraphs)
-        body_index = [i for i, p in enumerate(cable.paragraphs) if i not in skip and p.text.strip()]
-        if not body_index:  # nothing but a summary: the model read whatever text there was
-            body_index = [i for i, p in enumerate(cable.paragraphs) if p.text.strip()]
-        sentences = split_sentences(summary)
-        supports = find_support(sentences, [cable.paragraphs[i].text for i in body_index])
-        return Analysis(
-            cable=cable, summary=summary, tags=list(pred.tags or []), topics=list(pred.topics or []),
-            scores=cable_scores(summary, list(pred.tags or []), cable), sentences=sentences,
-            body_index=body_index, supports=supports, seconds=seconds, model=self.model_name,
-        )
+        return analysis_of(cable, pred.summary, pred.tags, pred.topics, seconds, self.model_name)
 
     # ---------------------------------------------------------------- batch
     def run_batch(self, path: str | os.PathLike | None, limit: int = 500, progress: Progress | None = None,

@@ -5,7 +5,9 @@ record, in input order: the `summarizer summarize` row plus `input` and `line`, 
 error}` for a record that could not be read, parsed or summarized) and `manifest.json` (inputs with
 sha256, model, settings, counts, timings, averages). Each shard is written under a temporary name and
 renamed when complete, so a run that is stopped or killed can be rerun with the same command: finished
-shards are kept, the others redone, and every record appears exactly once.
+shards are kept, the others redone, and every record appears exactly once. At the end of every run the
+shards are indexed into DIR/index.sqlite for `summarizer serve --corpus DIR` (`summarizer index`; not
+with --no-index).
 
 Engines: `local` (default) runs --workers processes on this machine, each loading the model once; `ray`
 runs Ray Data with --workers model-holding actors (--gpus-per-worker GPUs and --cpus-per-worker CPUs
@@ -45,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="records per output shard, the unit of resumption (default 1000; a rerun keeps the first run's)")
     p.add_argument("--model", help="model directory (default: the model shipped in the package)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a worker has a GPU)")
+    p.add_argument("--no-index", dest="index", action="store_false",
+                   help="do not build DIR/index.sqlite at the end (`summarizer index DIR` builds it later)")
     p.set_defaults(run=run, after_chunk=None)
 
 
@@ -171,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
                              "engine_seconds_total": round(sum(r.get("engine_seconds", 0) for r in data["runs"]), 3),
                              "cables_per_second_last_run": run_entry["cables_per_second"]})
         manifest.write(out, data)
+        indexed = _index(out, list(args.input)) if args.index else None
 
     tally = Tally("batch", ok=counts["ok"])
     for r in bad:
@@ -182,7 +187,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"summarizer batch: {counts['records']} record(s) in {len(plan.shards)} shard(s) under {out} "
           f"({len(writer.committed)} written now, {len(done)} kept){rate}" + (f"; mean {avg}" if avg else ""),
           file=sys.stderr)
+    if indexed:
+        print(f"summarizer batch: index: {indexed}", file=sys.stderr)
     return tally.finish()
+
+
+def _index(out: Path, inputs: list[str]) -> str:
+    """Index the run's shards (`summarizer index`); one line on what was done."""
+    from summarizer.commands.index import index_summary
+    from summarizer.corpus.index import update_index
+
+    return index_summary(update_index(out, paths=inputs))
 
 
 def _resume_or_plan(out: Path, inputs: list, model: dict, shard_size: int | None):

@@ -1,0 +1,313 @@
+"""Searching the index: a typed `Query` in, one page of results with its counts per month and top TAGS out.
+
+Every value a user gives is bound as an SQL parameter; the SQL text is put together only from the fixed
+fragments below (a sort order is chosen from `SORTS`, a score from `SCORE_COLUMNS`, and a list filter
+gets one `?` per value). The search text is FTS5 query syntax (words are all required, "double quotes"
+make a phrase, OR, NOT, NEAR(...), a trailing * for a prefix); text FTS5 cannot parse, dates outside
+`YEARS`, over-long texts, too many terms, huge pages and queries that run past `TIME_LIMIT_S` are refused
+with one line, `QueryError`, that starts "Bad query:".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import time
+import zlib
+from dataclasses import dataclass, field
+
+from summarizer.corpus.schema import SCORE_COLUMNS
+
+MAX_TEXT_CHARS = 300
+MAX_TERMS = 32
+MAX_FILTER_VALUES = 50  # stations, classifications or TAGS codes in one query
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
+YEARS = (1900, 2100)
+TIME_LIMIT_S = 3.0  # one query's SQL; the page's figures are far below (README: Corpus search)
+TOP_TAGS = 10
+PROGRESS_STEPS = 2000  # SQLite virtual-machine steps between two looks at the clock
+
+# ORDER BY fragments; {d} is ASC or DESC, {score} a name from SCORE_COLUMNS.
+SORTS = {
+    "date": "c.date {d} NULLS LAST, c.rowid {d}",
+    "score": "c.{score} {d} NULLS LAST, c.rowid",
+    "relevance": "f.rank, c.rowid",  # bm25, best first; only with a search text
+}
+SYNTAX_HELP = ('words are all required; "double quotes" make a phrase (and hold punctuation such as "U.S."), '
+               "OR between alternatives, NOT before a word to leave out, a trailing * for a prefix")
+_DATE = re.compile(r"(\d{4,})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_SHORT_PREFIX = re.compile(r"(?<![\w\"])\w{0,2}\*")
+_WORD = re.compile(r"\w+")
+
+
+class QueryError(ValueError):
+    """A query the index cannot answer: one line for the user, starting "Bad query:"."""
+
+    def __init__(self, message: str):
+        super().__init__(f"Bad query: {message}")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""  # FTS5 syntax over subject, own summary, model summary and body
+    stations: tuple[str, ...] = ()  # any of them
+    classifications: tuple[str, ...] = ()  # any of them
+    tags: tuple[str, ...] = ()  # own TAGS codes: all of them
+    date_from: str = ""  # YYYY, YYYY-MM or YYYY-MM-DD, inclusive
+    date_to: str = ""
+    sort: str = "date"  # a key of SORTS
+    descending: bool = True
+    score: str = "rouge2"  # the score "score" sorts by
+    page: int = 1
+    page_size: int = 25
+
+
+@dataclass
+class Hit:
+    """One row of the results table."""
+
+    rowid: int
+    id: str | None
+    date: str | None
+    station: str | None
+    classification: str | None
+    subject: str | None
+    tags: str
+    score: float | None  # the query's score column
+    model_summary: str | None
+    error: str | None
+
+
+@dataclass
+class Answer:
+    query: Query
+    total: int
+    hits: list[Hit]
+    months: list[tuple[str, int]]  # (YYYY-MM, matching cables), in time order
+    top_tags: list[tuple[str, int]]  # (code, matching cables with it), most first
+    seconds: float
+    note: str | None = None  # e.g. a page past the last one
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+
+@dataclass
+class Facets:
+    """What the filters can offer: every station, classification and TAGS code, with their counts."""
+
+    cables: int
+    stations: list[tuple[str, int]] = field(default_factory=list)
+    classifications: list[tuple[str, int]] = field(default_factory=list)
+    tags: list[tuple[str, int]] = field(default_factory=list)
+    first_date: str | None = None
+    last_date: str | None = None
+
+
+@dataclass
+class StoredCable:
+    """What the one-cable view needs of an indexed cable: its text (to parse again) and its prediction."""
+
+    rowid: int
+    id: str | None
+    raw: str | None
+    hints: dict
+    model_summary: str | None
+    predicted_tags: list[str]
+    topics: list[str]
+    seconds: float | None
+    error: str | None
+
+
+# ----------------------------------------------------------------------------------- checking
+def _clean_text(text: str) -> str:
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in (text or "")).split())
+    if len(text) > MAX_TEXT_CHARS:
+        raise QueryError(f"the search text is {len(text):,} characters; at most {MAX_TEXT_CHARS} are searched")
+    if len(_WORD.findall(text)) > MAX_TERMS:
+        raise QueryError(f"the search text has more than {MAX_TERMS} words; leave some out")
+    if _SHORT_PREFIX.search(text):
+        raise QueryError("a prefix search needs at least 3 letters before the * (e.g. nucl*)")
+    return text
+
+
+def _day(text: str, end: bool) -> str:
+    """A bound on the ISO date column for a date the user typed: the first moment it covers, or (`end`)
+    the first one after it, at the precision given."""
+    m = _DATE.fullmatch(text.strip())
+    if not m:
+        raise QueryError(f"date {text.strip()[:40]!r}: write YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(m[1]), int(m[2] or 1), int(m[3] or 1)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise QueryError(f"date {text.strip()[:40]!r}: years run from {YEARS[0]} to {YEARS[1]}")
+    try:
+        d = dt.date(year, month, day)
+    except ValueError as e:
+        raise QueryError(f"date {text.strip()[:40]!r}: {e}") from None
+    if m[3]:
+        return (d + dt.timedelta(days=1) if end else d).isoformat()
+    if m[2]:
+        if end:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return f"{year:04d}-{month:02d}"
+    return f"{year + 1 if end else year:04d}"
+
+
+def _values(name: str, values, upper: bool = False) -> list[str]:
+    out = [" ".join(str(v).split()) for v in values or () if str(v).strip()]
+    if len(out) > MAX_FILTER_VALUES:
+        raise QueryError(f"{len(out)} {name} chosen; at most {MAX_FILTER_VALUES}")
+    if any(len(v) > 200 for v in out):
+        raise QueryError(f"a {name[:-1]} name is over 200 characters")
+    return [v.upper() for v in out] if upper else out
+
+
+@dataclass
+class _Sql:
+    """The FROM and WHERE of a checked query, with their parameters."""
+
+    source: str
+    where: str
+    params: list
+    order: str
+    limit: int
+    offset: int
+
+
+def plan(q: Query) -> _Sql:
+    """The SQL for `q`, or QueryError. Only fixed fragments go into the text; the values are parameters."""
+    if q.sort not in SORTS:
+        raise QueryError(f"sort by one of {', '.join(SORTS)}")
+    if q.score not in SCORE_COLUMNS:
+        raise QueryError(f"score is one of {', '.join(SCORE_COLUMNS)}")
+    if not isinstance(q.page_size, int) or not 1 <= q.page_size <= MAX_PAGE_SIZE:
+        raise QueryError(f"page size runs from 1 to {MAX_PAGE_SIZE}")
+    if not isinstance(q.page, int) or not 1 <= q.page <= MAX_PAGE:
+        raise QueryError(f"page numbers run from 1 to {MAX_PAGE:,}")
+    text = _clean_text(q.text)
+    where, params = ["1"], []
+    if text:
+        source = "cable_text f JOIN cables c ON c.rowid = f.rowid"
+        where.append("cable_text MATCH ?")
+        params.append(text)
+    else:
+        source = "cables c"
+    for column, values in (("station", _values("stations", q.stations)),
+                           ("classification", _values("classifications", q.classifications))):
+        if values:
+            where.append(f"c.{column} IN ({', '.join('?' * len(values))})")
+            params += values
+    for code in _values("tags", q.tags, upper=True):
+        where.append("c.rowid IN (SELECT cable FROM cable_tags WHERE code = ?)")
+        params.append(code)
+    start = _day(q.date_from, end=False) if q.date_from and q.date_from.strip() else None
+    stop = _day(q.date_to, end=True) if q.date_to and q.date_to.strip() else None
+    if start and stop and stop <= start:
+        raise QueryError(f"the date range ends ({q.date_to.strip()}) before it starts ({q.date_from.strip()})")
+    if start:
+        where.append("c.date >= ?")
+        params.append(start)
+    if stop:
+        where.append("c.date < ?")
+        params.append(stop)
+    sort = q.sort if text or q.sort != "relevance" else "date"
+    order = SORTS[sort].format(d="DESC" if q.descending else "ASC", score=q.score)
+    return _Sql(source, " AND ".join(where), params, order, q.page_size, (q.page - 1) * q.page_size)
+
+
+# ----------------------------------------------------------------------------------- running
+class _Deadline:
+    """Stops the connection's statement once `seconds` have passed (SQLite's progress handler)."""
+
+    def __init__(self, conn: sqlite3.Connection, seconds: float):
+        self.conn, self.end = conn, time.monotonic() + seconds
+
+    def __enter__(self):
+        self.conn.set_progress_handler(lambda: time.monotonic() > self.end, PROGRESS_STEPS)
+        return self
+
+    def __exit__(self, *exc):
+        self.conn.set_progress_handler(None, PROGRESS_STEPS)
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: list) -> list[tuple]:
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as e:
+        msg = str(e)
+        if "interrupted" in msg:
+            raise QueryError(f"the search took over {TIME_LIMIT_S:.0f} s; use rarer words or narrow the filters") from None
+        raise QueryError(f"the search text: {msg.removeprefix('fts5: ')} ({SYNTAX_HELP})") from None
+
+
+def search(conn: sqlite3.Connection, q: Query) -> Answer:
+    """One page of the cables matching `q`, their total, counts per month and top TAGS; QueryError for a
+    query the index cannot answer."""
+    t0 = time.perf_counter()
+    s = plan(q)
+    matching = f"SELECT c.rowid FROM {s.source} WHERE {s.where}"
+    with _Deadline(conn, TIME_LIMIT_S):
+        # The matching rowids once, for the count, the months and the TAGS (a temporary table lives in
+        # the connection's own temp database, so this works on an index opened read-only).
+        conn.execute("DROP TABLE IF EXISTS temp.hits")
+        try:
+            conn.execute("CREATE TEMP TABLE hits (rowid INTEGER PRIMARY KEY)")
+            _run(conn, f"INSERT INTO temp.hits {matching}", s.params)
+            total = conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+            rows = _run(conn, f"SELECT c.rowid, c.id, c.date, c.station, c.classification, c.subject, c.tags, "
+                              f"c.{q.score}, c.model_summary, c.error FROM {s.source} "
+                              f"WHERE {s.where} ORDER BY {s.order} LIMIT ? OFFSET ?", [*s.params, s.limit, s.offset])
+            months = conn.execute("SELECT c.month, count(*) FROM temp.hits h JOIN cables c ON c.rowid = h.rowid "
+                                  "WHERE c.month IS NOT NULL GROUP BY c.month ORDER BY c.month").fetchall()
+            tags = conn.execute("SELECT t.code, count(*) AS n FROM temp.hits h JOIN cable_tags t "
+                                "ON t.cable = h.rowid GROUP BY t.code ORDER BY n DESC, t.code LIMIT ?",
+                                (TOP_TAGS,)).fetchall()
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.hits")
+    answer = Answer(query=q, total=total, hits=[Hit(*r) for r in rows], months=months, top_tags=tags,
+                    seconds=time.perf_counter() - t0)
+    if not rows and total:
+        answer.note = f"page {q.page:,} is past the last page ({answer.pages:,})"
+    return answer
+
+
+def matching_rows(conn: sqlite3.Connection, q: Query, columns: list[str], chunk: int = 1000):
+    """Every row matching `q` (all pages), in the query's order, as dicts of `columns` (names of the cables
+    table, checked by the caller against its own list)."""
+    s = plan(q)
+    sql = (f"SELECT {', '.join('c.' + c for c in columns)} FROM {s.source} WHERE {s.where} "
+           f"ORDER BY {s.order}")
+    try:
+        cursor = conn.execute(sql, s.params)
+    except sqlite3.OperationalError as e:
+        raise QueryError(f"the search text: {str(e).removeprefix('fts5: ')} ({SYNTAX_HELP})") from None
+    while batch := cursor.fetchmany(chunk):
+        yield from (dict(zip(columns, r)) for r in batch)
+
+
+def facets(conn: sqlite3.Connection, top_tags: int = 300) -> Facets:
+    """The choices the page's filters offer."""
+    first, last = conn.execute("SELECT min(date), max(date) FROM cables").fetchone()
+    return Facets(
+        cables=conn.execute("SELECT count(*) FROM cables").fetchone()[0],
+        stations=conn.execute("SELECT station, count(*) FROM cables WHERE station IS NOT NULL "
+                              "GROUP BY station ORDER BY station").fetchall(),
+        classifications=conn.execute("SELECT classification, count(*) FROM cables WHERE classification IS NOT NULL "
+                                     "GROUP BY classification ORDER BY 2 DESC").fetchall(),
+        tags=conn.execute("SELECT code, count(*) AS n FROM cable_tags GROUP BY code ORDER BY n DESC, code LIMIT ?",
+                          (top_tags,)).fetchall(),
+        first_date=first, last_date=last)
+
+
+def stored_cable(conn: sqlite3.Connection, rowid: int) -> StoredCable | None:
+    row = conn.execute("SELECT rowid, id, raw, hints, model_summary, predicted_tags, topics, seconds, error "
+                       "FROM cables WHERE rowid = ?", (int(rowid),)).fetchone()
+    if row is None:
+        return None
+    rowid, cid, raw, hints, summary, tags, topics, seconds, error = row
+    return StoredCable(rowid=rowid, id=cid, raw=zlib.decompress(raw).decode("utf-8") if raw is not None else None,
+                       hints=json.loads(hints or "{}"), model_summary=summary, predicted_tags=(tags or "").split(),
+                       topics=[t for t in (topics or "").split("; ") if t], seconds=seconds, error=error)

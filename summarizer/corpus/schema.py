@@ -1,0 +1,111 @@
+"""The index file's tables, and how it is opened: for writing (the index builder) or read-only (the page).
+
+SQLite with FTS5 rather than DuckDB over Parquet: the page's queries are a full-text match plus a few
+selective filters and one page of rows, which FTS5's inverted index and B-tree indexes answer by lookup;
+DuckDB scans columns (fast for aggregates over all rows, but it has no ranked phrase search comparable to
+FTS5's, and it is one more dependency where `sqlite3` is in the standard library). One file also updates
+in place, a shard at a time, in a transaction: a killed indexer leaves the last complete shard indexed.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.request import pathname2url
+
+from summarizer.inputs import InputError
+
+INDEX_FILE = "index.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0  # a reader waits this long for a writer's transaction (a batch run updating the index)
+
+SCORE_COLUMNS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shards (
+    name TEXT PRIMARY KEY,          -- the shard file under OUT_DIR/shards
+    bytes INTEGER NOT NULL,         -- its size and modification time when indexed: a redone shard differs
+    mtime_ns INTEGER NOT NULL,
+    rows INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cables (
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: cable_text may still hold a replaced row's
+    record TEXT NOT NULL UNIQUE,    -- input sha256 ':' line: the record's identity across runs
+    id TEXT,
+    input TEXT,
+    line INTEGER NOT NULL,
+    date TEXT,                      -- ISO 8601, as the parser gives it
+    month TEXT,                     -- YYYY-MM
+    station TEXT,                   -- the cable's origin, e.g. "Embassy Tokyo"
+    classification TEXT,
+    subject TEXT,
+    tags TEXT,                      -- own TAGS codes, space-separated, in order
+    tag_names TEXT,                 -- "CODE name; CODE name", for readers and exports
+    summary TEXT,                   -- the cable's own summary paragraph(s)
+    model_summary TEXT,
+    predicted_tags TEXT,
+    topics TEXT,
+    rouge1 REAL, rouge2 REAL, rougeL REAL, rougeLsum REAL, tags_f1 REAL,
+    seconds REAL,
+    error TEXT,                     -- why the record has no summary
+    evidence TEXT,                  -- JSON: per summary sentence, the paragraphs that back it
+    hints TEXT,                     -- JSON: the corpus record's other fields (the parser reads them)
+    raw BLOB                        -- zlib-compressed raw text: the page parses it again to show the cable
+);
+CREATE INDEX IF NOT EXISTS cables_date ON cables(date);
+CREATE INDEX IF NOT EXISTS cables_station ON cables(station, date);
+CREATE INDEX IF NOT EXISTS cables_classification ON cables(classification, date);
+CREATE INDEX IF NOT EXISTS cables_month ON cables(month);
+CREATE INDEX IF NOT EXISTS cables_rouge2 ON cables(rouge2);
+CREATE TABLE IF NOT EXISTS cable_tags (
+    code TEXT NOT NULL,
+    cable INTEGER NOT NULL,
+    PRIMARY KEY (code, cable)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cable_tags_cable ON cable_tags(cable, code);
+-- Contentless: the words are indexed, the text itself is not stored twice (the raw text is in cables). A
+-- contentless table cannot delete a row without its old text, so a replaced record's entry stays and matches
+-- no row of cables (queries join on rowid).
+CREATE VIRTUAL TABLE IF NOT EXISTS cable_text USING fts5(
+    subject, summary, model_summary, body, content = '', tokenize = 'porter unicode61'
+);
+"""
+
+
+def index_file(where: Path) -> Path:
+    """The index of a batch OUT_DIR, or `where` itself when it names the file."""
+    return where if where.suffix == ".sqlite" else where / INDEX_FILE
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    """The index at `path`, created when missing; InputError when the file is something else."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.executescript(TABLES)
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version is None:
+            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif version[0] != str(SCHEMA_VERSION):
+            raise InputError(f"{path} is an index of another version (schema {version[0]}); delete it to rebuild")
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise InputError(f"{path} is not a corpus index ({e}); move it away to rebuild it") from None
+    return conn
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The index at `path`, opened so that nothing can write to it (`mode=ro`); InputError when it is
+    missing or not an index of this version."""
+    if not path.is_file():
+        raise InputError(f"{path}: no corpus index there; build it with `summarizer index OUT_DIR`")
+    conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                           check_same_thread=False)
+    try:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise InputError(f"{path} is not a corpus index ({e})") from None
+    if version is None or version[0] != str(SCHEMA_VERSION):
+        conn.close()
+        raise InputError(f"{path} is an index of another version; rebuild it with `summarizer index`")
+    return conn
