@@ -52,6 +52,7 @@ def assert_once(out: Path, expected: list[tuple[str, int]]) -> None:
         assert c.execute("SELECT count(DISTINCT record) FROM cables").fetchone()[0] == len(expected)
         assert c.execute("SELECT count(*) FROM cable_tags t LEFT JOIN cables c ON c.rowid = t.cable "
                          "WHERE c.rowid IS NULL").fetchone()[0] == 0
+        assert c.execute("SELECT count(*) FROM cable_docs").fetchone()[0] == len(expected)
     conn = open_read_only(out / "index.sqlite")
     try:
         hits = search(conn, Query(text="summary OR minister", page_size=200))
@@ -69,7 +70,8 @@ def test_batch_indexes_every_record_with_its_fields(corpus, model_dir, tmp_path,
     assert_once(out, [(str(corpus), n) for n in lines])
     with sqlite3.connect(out / "index.sqlite") as c:
         c.row_factory = sqlite3.Row
-        rows = {r["line"]: r for r in c.execute("SELECT * FROM cables")}
+        rows = {r["line"]: r for r in c.execute("SELECT c.*, d.summary, d.model_summary, d.evidence FROM cables c "
+                                                "JOIN cable_docs d ON d.rowid = c.rowid")}
     good = rows[1]
     assert good["id"] == "08TESTVILLE100" and good["classification"] == "CONFIDENTIAL"
     assert good["tags"] == "PREL ECON JA" and "PREL External political relations" in good["tag_names"]

@@ -27,9 +27,10 @@ from summarizer.parsing import parse
 Say = Callable[[str], None]
 
 CABLE_COLUMNS = ("record", "id", "input", "line", "date", "month", "station", "classification", "subject", "tags",
-                 "tag_names", "summary", "model_summary", "predicted_tags", "topics", *SCORE_COLUMNS, "seconds",
-                 "error", "evidence", "hints", "raw")
+                 "tag_names", "predicted_tags", "topics", *SCORE_COLUMNS, "seconds", "error")
+DOC_COLUMNS = ("rowid", "summary", "model_summary", "evidence", "hints", "raw")
 _INSERT = f"INSERT INTO cables ({', '.join(CABLE_COLUMNS)}) VALUES ({', '.join('?' * len(CABLE_COLUMNS))})"
+_INSERT_DOC = f"INSERT INTO cable_docs ({', '.join(DOC_COLUMNS)}) VALUES ({', '.join('?' * len(DOC_COLUMNS))})"
 
 
 @dataclass
@@ -59,11 +60,16 @@ class IndexRow:
     body: str = ""  # what the full-text search reads besides subject and summaries
 
     def values(self) -> tuple:
+        """The `cables` row (CABLE_COLUMNS)."""
         return (self.record, self.id, self.input, self.line, self.date, self.date[:7] if self.date else None,
                 self.station, self.classification, self.subject, " ".join(self.tags), "; ".join(self.tag_names),
-                self.summary, self.model_summary, " ".join(self.predicted_tags), "; ".join(self.topics),
-                *[self.scores.get(k) for k in SCORE_COLUMNS], self.seconds, self.error,
-                json.dumps(self.evidence, ensure_ascii=False), json.dumps(self.hints, ensure_ascii=False),
+                " ".join(self.predicted_tags), "; ".join(self.topics),
+                *[self.scores.get(k) for k in SCORE_COLUMNS], self.seconds, self.error)
+
+    def doc_values(self, rowid: int) -> tuple:
+        """The `cable_docs` row (DOC_COLUMNS)."""
+        return (rowid, self.summary, self.model_summary, json.dumps(self.evidence, ensure_ascii=False),
+                json.dumps(self.hints, ensure_ascii=False),
                 zlib.compress(self.raw.encode("utf-8")) if self.raw is not None else None)
 
 
@@ -114,8 +120,10 @@ def write_rows(conn, rows: Iterable[IndexRow]) -> int:
         old = conn.execute("SELECT rowid FROM cables WHERE record = ?", (r.record,)).fetchone()
         if old:
             conn.execute("DELETE FROM cables WHERE rowid = ?", old)
+            conn.execute("DELETE FROM cable_docs WHERE rowid = ?", old)
             conn.execute("DELETE FROM cable_tags WHERE cable = ?", old)
         rowid = conn.execute(_INSERT, r.values()).lastrowid
+        conn.execute(_INSERT_DOC, r.doc_values(rowid))
         conn.executemany("INSERT OR IGNORE INTO cable_tags (code, cable) VALUES (?, ?)",
                          [(code, rowid) for code in dict.fromkeys(r.tags)])
         conn.execute("INSERT INTO cable_text (rowid, subject, summary, model_summary, body) VALUES (?, ?, ?, ?, ?)",
@@ -150,6 +158,7 @@ def update_index(out: Path, paths: list[str] | None = None, say: Say | None = No
     conn = open_for_writing(report.path)
     try:
         _forget_another_job(conn, plan, say)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (data["model"]["dir"],))
         known = {name: (size, mtime) for name, size, mtime in conn.execute("SELECT name, bytes, mtime_ns FROM shards")}
         todo: dict[int, list[Shard]] = {}
         for s in plan.shards:
@@ -208,7 +217,7 @@ def _forget_another_job(conn, plan: Plan, say: Say) -> None:
     conn.execute("BEGIN IMMEDIATE")
     if row:
         say("the index held another run's cables: starting it again")
-        for table in ("cables", "cable_tags", "cable_text", "shards"):
+        for table in ("cables", "cable_docs", "cable_tags", "cable_text", "shards"):
             conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('inputs', ?)", (inputs,))
     conn.execute("COMMIT")

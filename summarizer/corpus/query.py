@@ -10,11 +10,13 @@ with one line, `QueryError`, that starts "Bad query:".
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import re
 import sqlite3
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.corpus.schema import SCORE_COLUMNS
@@ -27,14 +29,24 @@ MAX_PAGE = 100_000
 YEARS = (1900, 2100)
 TIME_LIMIT_S = 3.0  # one query's SQL; the page's figures are far below (README: Corpus search)
 TOP_TAGS = 10
+TAG_SAMPLE = 20_000  # above this many matches, the top TAGS are counted on evenly spaced matches and scaled
 PROGRESS_STEPS = 2000  # SQLite virtual-machine steps between two looks at the clock
 
-# ORDER BY fragments; {d} is ASC or DESC, {score} a name from SCORE_COLUMNS.
+# ORDER BY fragments over the matching rows (temp.hits); {d} is ASC or DESC.
 SORTS = {
-    "date": "c.date {d} NULLS LAST, c.rowid {d}",
-    "score": "c.{score} {d} NULLS LAST, c.rowid",
-    "relevance": "f.rank, c.rowid",  # bm25, best first; only with a search text
+    "date": "h.date {d} NULLS LAST, h.rowid {d}",
+    "score": "h.score {d} NULLS LAST, h.rowid",
+    "relevance": "h.rank, h.rowid",  # bm25, best first; only with a search text
 }
+# The same orders over the cables table itself, for a query without text or filters (the date index serves
+# the newest first without reading every row; SQLite sorts NULL first, so DESC puts missing dates last).
+BROWSE_ORDERS = {
+    ("date", True): "c.date DESC, c.rowid DESC",
+    ("date", False): "c.date IS NULL, c.date, c.rowid",
+    ("score", True): "c.{score} IS NULL, c.{score} DESC, c.rowid",
+    ("score", False): "c.{score} IS NULL, c.{score}, c.rowid",
+}
+DOC_COLUMNS = {"summary", "model_summary", "evidence", "hints", "raw"}  # in cable_docs, the rest in cables
 SYNTAX_HELP = ('words are all required; "double quotes" make a phrase (and hold punctuation such as "U.S."), '
                "OR between alternatives, NOT before a word to leave out, a trailing * for a prefix")
 _DATE = re.compile(r"(\d{4,})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -89,6 +101,7 @@ class Answer:
     top_tags: list[tuple[str, int]]  # (code, matching cables with it), most first
     seconds: float
     note: str | None = None  # e.g. a page past the last one
+    tags_sampled: int | None = None  # the top TAGS were estimated from this many of the matches
 
     @property
     def pages(self) -> int:
@@ -172,7 +185,8 @@ class _Sql:
     source: str
     where: str
     params: list
-    order: str
+    order: str  # over temp.hits (SORTS)
+    rank: str  # what temp.hits.rank holds
     limit: int
     offset: int
 
@@ -214,8 +228,10 @@ def plan(q: Query) -> _Sql:
         where.append("c.date < ?")
         params.append(stop)
     sort = q.sort if text or q.sort != "relevance" else "date"
-    order = SORTS[sort].format(d="DESC" if q.descending else "ASC", score=q.score)
-    return _Sql(source, " AND ".join(where), params, order, q.page_size, (q.page - 1) * q.page_size)
+    order = SORTS[sort].format(d="DESC" if q.descending else "ASC")
+    # bm25 costs more than the match itself on common words: only for a relevance sort
+    return _Sql(source, " AND ".join(where), params, order, "f.rank" if sort == "relevance" else "0", q.page_size,
+                (q.page - 1) * q.page_size)
 
 
 # ----------------------------------------------------------------------------------- running
@@ -243,43 +259,96 @@ def _run(conn: sqlite3.Connection, sql: str, params: list) -> list[tuple]:
         raise QueryError(f"the search text: {msg.removeprefix('fts5: ')} ({SYNTAX_HELP})") from None
 
 
+def _sort_key(q: Query, sort: str):
+    """The Python sort key over (rowid, date, month, score, tags, rank) rows that SORTS gives in SQL
+    (missing dates and scores last in both directions); (key, reverse)."""
+    if sort == "relevance":
+        return (lambda r: (r[5], r[0])), False
+    if sort == "date":
+        if q.descending:
+            return (lambda r: (r[1] is not None, r[1] or "", r[0])), True
+        return (lambda r: (r[1] is None, r[1] or "", r[0])), False
+    if q.descending:
+        return (lambda r: (r[3] is None, -(r[3] or 0.0), r[0])), False
+    return (lambda r: (r[3] is None, r[3] or 0.0, r[0])), False
+
+
+def _texts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
+    """What the results table shows of each cable in `ids` (one page: at most MAX_PAGE_SIZE)."""
+    if not ids:
+        return {}
+    return {r[0]: r for r in conn.execute(
+        "SELECT c.rowid, c.id, c.station, c.classification, c.subject, c.tags, d.model_summary, c.error "
+        f"FROM cables c JOIN cable_docs d ON d.rowid = c.rowid WHERE c.rowid IN ({', '.join('?' * len(ids))})", ids)}
+
+
+def _hits(page: list[tuple], texts: dict[int, tuple]) -> list[Hit]:
+    return [Hit(rowid=r[0], id=texts[r[0]][1], date=r[1], station=texts[r[0]][2], classification=texts[r[0]][3],
+                subject=texts[r[0]][4], tags=texts[r[0]][5] or "", score=r[3], model_summary=texts[r[0]][6],
+                error=texts[r[0]][7]) for r in page]
+
+
+def _browse(conn: sqlite3.Connection, q: Query, t0: float) -> Answer:
+    """The whole corpus (no text, no filter): counts from the indexes, the page by ORDER BY ... LIMIT."""
+    sort = "date" if q.sort == "relevance" else q.sort
+    order = BROWSE_ORDERS[(sort, q.descending)].format(score=q.score)
+    page = conn.execute(f"SELECT c.rowid, c.date, c.month, c.{q.score} FROM cables c ORDER BY {order} "
+                        "LIMIT ? OFFSET ?", (q.page_size, (q.page - 1) * q.page_size)).fetchall()
+    answer = Answer(
+        query=q, total=conn.execute("SELECT count(*) FROM cables").fetchone()[0],
+        hits=_hits(page, _texts(conn, [r[0] for r in page])),
+        months=conn.execute("SELECT month, count(*) FROM cables WHERE month IS NOT NULL GROUP BY month "
+                            "ORDER BY month").fetchall(),
+        top_tags=conn.execute("SELECT code, count(*) AS n FROM cable_tags GROUP BY code ORDER BY n DESC, code "
+                              "LIMIT ?", (TOP_TAGS,)).fetchall(),
+        seconds=0.0)
+    answer.seconds = time.perf_counter() - t0
+    if not answer.hits and answer.total:
+        answer.note = f"page {q.page:,} is past the last page ({answer.pages:,})"
+    return answer
+
+
 def search(conn: sqlite3.Connection, q: Query) -> Answer:
     """One page of the cables matching `q`, their total, counts per month and top TAGS; QueryError for a
     query the index cannot answer."""
     t0 = time.perf_counter()
     s = plan(q)
-    matching = f"SELECT c.rowid FROM {s.source} WHERE {s.where}"
     with _Deadline(conn, TIME_LIMIT_S):
-        # The matching rowids once, for the count, the months and the TAGS (a temporary table lives in
-        # the connection's own temp database, so this works on an index opened read-only).
-        conn.execute("DROP TABLE IF EXISTS temp.hits")
-        try:
-            conn.execute("CREATE TEMP TABLE hits (rowid INTEGER PRIMARY KEY)")
-            _run(conn, f"INSERT INTO temp.hits {matching}", s.params)
-            total = conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-            rows = _run(conn, f"SELECT c.rowid, c.id, c.date, c.station, c.classification, c.subject, c.tags, "
-                              f"c.{q.score}, c.model_summary, c.error FROM {s.source} "
-                              f"WHERE {s.where} ORDER BY {s.order} LIMIT ? OFFSET ?", [*s.params, s.limit, s.offset])
-            months = conn.execute("SELECT c.month, count(*) FROM temp.hits h JOIN cables c ON c.rowid = h.rowid "
-                                  "WHERE c.month IS NOT NULL GROUP BY c.month ORDER BY c.month").fetchall()
-            tags = conn.execute("SELECT t.code, count(*) AS n FROM temp.hits h JOIN cable_tags t "
-                                "ON t.cable = h.rowid GROUP BY t.code ORDER BY n DESC, t.code LIMIT ?",
-                                (TOP_TAGS,)).fetchall()
-        finally:
-            conn.execute("DROP TABLE IF EXISTS temp.hits")
-    answer = Answer(query=q, total=total, hits=[Hit(*r) for r in rows], months=months, top_tags=tags,
-                    seconds=time.perf_counter() - t0)
-    if not rows and total:
+        if s.where == "1":
+            return _browse(conn, q, t0)
+        # One pass over the matches reads what the count, the months, the TAGS and the sort need from the
+        # narrow cables table; then only the page's rows are read from cable_docs.
+        matches = _run(conn, f"SELECT c.rowid, c.date, c.month, c.{q.score}, c.tags, {s.rank} "
+                             f"FROM {s.source} WHERE {s.where}", s.params)
+        key, reverse = _sort_key(q, "relevance" if s.rank != "0" else ("date" if q.sort == "relevance" else q.sort))
+        end = s.offset + s.limit
+        if end * 8 < len(matches):  # a heap for the first pages, a sort for deep ones
+            page = (heapq.nlargest if reverse else heapq.nsmallest)(end, matches, key=key)[s.offset:]
+        else:
+            page = sorted(matches, key=key, reverse=reverse)[s.offset:end]
+        texts = _texts(conn, [r[0] for r in page])
+    hits = _hits(page, texts)
+    total = len(matches)
+    step = -(-total // TAG_SAMPLE) if total > TAG_SAMPLE else 1
+    tags = Counter(code for r in matches[::step] for code in dict.fromkeys((r[4] or "").split()))
+    top = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TAGS]
+    answer = Answer(query=q, total=total, hits=hits,
+                    months=sorted(Counter(r[2] for r in matches if r[2]).items()),
+                    top_tags=[(code, n * step) for code, n in top], seconds=time.perf_counter() - t0,
+                    tags_sampled=len(matches[::step]) if step > 1 else None)
+    if not hits and total:
         answer.note = f"page {q.page:,} is past the last page ({answer.pages:,})"
     return answer
 
 
 def matching_rows(conn: sqlite3.Connection, q: Query, columns: list[str], chunk: int = 1000):
     """Every row matching `q` (all pages), in the query's order, as dicts of `columns` (names of the cables
-    table, checked by the caller against its own list)."""
+    and cable_docs tables, checked by the caller against its own list)."""
     s = plan(q)
-    sql = (f"SELECT {', '.join('c.' + c for c in columns)} FROM {s.source} WHERE {s.where} "
-           f"ORDER BY {s.order}")
+    picked = ", ".join(("d." if c in DOC_COLUMNS else "c.") + c for c in columns)
+    sql = (f"SELECT {picked} FROM (SELECT c.rowid, c.date, c.{q.score} AS score, {s.rank} AS rank "
+           f"FROM {s.source} WHERE {s.where}) h CROSS JOIN cables c ON c.rowid = h.rowid "
+           f"CROSS JOIN cable_docs d ON d.rowid = h.rowid ORDER BY {s.order}")
     try:
         cursor = conn.execute(sql, s.params)
     except sqlite3.OperationalError as e:
@@ -303,8 +372,9 @@ def facets(conn: sqlite3.Connection, top_tags: int = 300) -> Facets:
 
 
 def stored_cable(conn: sqlite3.Connection, rowid: int) -> StoredCable | None:
-    row = conn.execute("SELECT rowid, id, raw, hints, model_summary, predicted_tags, topics, seconds, error "
-                       "FROM cables WHERE rowid = ?", (int(rowid),)).fetchone()
+    row = conn.execute("SELECT c.rowid, c.id, d.raw, d.hints, d.model_summary, c.predicted_tags, c.topics, c.seconds, "
+                       "c.error FROM cables c JOIN cable_docs d ON d.rowid = c.rowid WHERE c.rowid = ?",
+                       (int(rowid),)).fetchone()
     if row is None:
         return None
     rowid, cid, raw, hints, summary, tags, topics, seconds, error = row

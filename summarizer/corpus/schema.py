@@ -15,8 +15,10 @@ from urllib.request import pathname2url
 from summarizer.inputs import InputError
 
 INDEX_FILE = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0  # a reader waits this long for a writer's transaction (a batch run updating the index)
+READ_CACHE_KIB = 65536  # SQLite's page cache per reading connection: the narrow cables table of 250,000 fits
+TABLE_NAMES = ("meta", "shards", "cables", "cable_docs", "cable_tags", "cable_text")
 
 SCORE_COLUMNS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
 
@@ -28,6 +30,8 @@ CREATE TABLE IF NOT EXISTS shards (
     mtime_ns INTEGER NOT NULL,
     rows INTEGER NOT NULL
 );
+-- What the filters, sorts and counts read, kept narrow (no text) so that a query touching every matching row
+-- reads a few hundred bytes of each: 250,000 cables are about 100 MB here, a few GB in cable_docs.
 CREATE TABLE IF NOT EXISTS cables (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: cable_text may still hold a replaced row's
     record TEXT NOT NULL UNIQUE,    -- input sha256 ':' line: the record's identity across runs
@@ -41,13 +45,17 @@ CREATE TABLE IF NOT EXISTS cables (
     subject TEXT,
     tags TEXT,                      -- own TAGS codes, space-separated, in order
     tag_names TEXT,                 -- "CODE name; CODE name", for readers and exports
-    summary TEXT,                   -- the cable's own summary paragraph(s)
-    model_summary TEXT,
     predicted_tags TEXT,
     topics TEXT,
     rouge1 REAL, rouge2 REAL, rougeL REAL, rougeLsum REAL, tags_f1 REAL,
     seconds REAL,
-    error TEXT,                     -- why the record has no summary
+    error TEXT                      -- why the record has no summary
+);
+-- The text of each cable, read for one page of results, an opened cable or an export.
+CREATE TABLE IF NOT EXISTS cable_docs (
+    rowid INTEGER PRIMARY KEY,      -- = cables.rowid
+    summary TEXT,                   -- the cable's own summary paragraph(s)
+    model_summary TEXT,
     evidence TEXT,                  -- JSON: per summary sentence, the paragraphs that back it
     hints TEXT,                     -- JSON: the corpus record's other fields (the parser reads them)
     raw BLOB                        -- zlib-compressed raw text: the page parses it again to show the cable
@@ -56,7 +64,6 @@ CREATE INDEX IF NOT EXISTS cables_date ON cables(date);
 CREATE INDEX IF NOT EXISTS cables_station ON cables(station, date);
 CREATE INDEX IF NOT EXISTS cables_classification ON cables(classification, date);
 CREATE INDEX IF NOT EXISTS cables_month ON cables(month);
-CREATE INDEX IF NOT EXISTS cables_rouge2 ON cables(rouge2);
 CREATE TABLE IF NOT EXISTS cable_tags (
     code TEXT NOT NULL,
     cable INTEGER NOT NULL,
@@ -81,12 +88,17 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
     """The index at `path`, created when missing; InputError when the file is something else."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
+        version = None
+        if conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").fetchone():
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version and version[0] != str(SCHEMA_VERSION):
+            # The index is derived from the shards: an older layout is dropped and built again.
+            for table in TABLE_NAMES:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed table names
+            version = None
         conn.executescript(TABLES)
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
-            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif version[0] != str(SCHEMA_VERSION):
-            raise InputError(f"{path} is an index of another version (schema {version[0]}); delete it to rebuild")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
     except sqlite3.DatabaseError as e:
         conn.close()
         raise InputError(f"{path} is not a corpus index ({e}); move it away to rebuild it") from None
@@ -108,4 +120,6 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     if version is None or version[0] != str(SCHEMA_VERSION):
         conn.close()
         raise InputError(f"{path} is an index of another version; rebuild it with `summarizer index`")
+    conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = MEMORY")  # the query's matching rows (summarizer.corpus.query)
     return conn
