@@ -10,7 +10,7 @@ Endpoints (all on one queue, `max_size` requests waiting at most):
 - `/parse` (public): raw cable text in, the parse record out (no model);
 - `/batch` (public): a `.jsonl(.gz)` corpus and a cable limit in, averages, a preview table and the
   JSONL + CSV files out;
-- the page's own single-cable and upload events (private: not listed and not callable by name).
+- the page's own single-cable, upload and Corpus-tab events (private: not listed and not callable by name).
 Model calls share the concurrency group "model" (`MODEL_CONCURRENCY` at once; the service's lock
 serialises the generate calls themselves).
 """
@@ -24,15 +24,18 @@ import traceback
 from collections import OrderedDict
 
 import gradio as gr
+import pandas as pd
 from pydantic import ValidationError
 from starlette.middleware import Middleware
 
+from summarizer.app.corpus_service import CorpusSource
 from summarizer.app.guard import RequestLimits
 from summarizer.app.highlight import paragraph_labels
 from summarizer.app.service import (
     SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, read_upload, tag_label,
 )
 from summarizer.app.uploads import discard_upload
+from summarizer.corpus.query import Answer, Query, QueryError
 from summarizer.inputs import InputError
 from summarizer.limits import MAX_UPLOAD_BYTES
 
@@ -280,6 +283,67 @@ def batch_table(r: BatchResult, max_rows: int = 200) -> list[list]:
 BATCH_HEADERS = ["line", "id", *[SCORE_NAMES[k] for k in SCORE_KEYS], "summary (or error)"]
 
 
+# ------------------------------------------------------------------------------------ corpus
+CORPUS_HEADERS = ["date", "id", "station", "classification", "subject", "TAGS", "ROUGE-2", "model summary"]
+CORPUS_SORTS = [("Newest first", "date-desc"), ("Oldest first", "date-asc"), ("Best ROUGE-2", "score-desc"),
+                ("Worst ROUGE-2", "score-asc"), ("Relevance (with a search text)", "relevance")]
+CORPUS_PAGE_SIZE = 25
+CORPUS_HELP = ('Words are all required; `"double quotes"` make a phrase; `OR`, `NOT`, `NEAR(a b, 10)` and a '
+               "trailing `*` (`nucl*`) work as in SQLite FTS5. TAGS: the cable's own codes, all of those chosen.")
+
+
+def corpus_query(text, stations, tags, classifications, date_from, date_to, sort, page) -> Query:
+    key, _, direction = (sort or "date-desc").partition("-")
+    return Query(text=text or "", stations=tuple(stations or ()), tags=tuple(tags or ()),
+                 classifications=tuple(classifications or ()), date_from=date_from or "", date_to=date_to or "",
+                 sort=key, descending=direction != "asc", score="rouge2", page=max(1, int(page or 1)),
+                 page_size=CORPUS_PAGE_SIZE)
+
+
+def corpus_status(a: Answer, name: str) -> str:
+    q = a.query
+    line = (f"**{a.total:,} cable(s)** of {_md(name)} match · page {q.page:,} of {a.pages:,} · "
+            f"{a.seconds * 1000:.0f} ms")
+    if a.note:
+        line += f"  \n{_md(a.note[0].upper() + a.note[1:])}."
+    if a.tags_sampled:
+        line += f"  \n<small>Top TAGS estimated from {a.tags_sampled:,} evenly spaced matches.</small>"
+    if a.hits:
+        line += "  \n<small>Click a row to open the cable with its evidence in the One cable tab.</small>"
+    return line
+
+
+def corpus_table(a: Answer) -> list[list]:
+    out = []
+    for h in a.hits:
+        text = h.model_summary or (f"(error: {h.error})" if h.error else "")
+        out.append([(h.date or "")[:10], h.id or "", h.station or "", h.classification or "", h.subject or "",
+                    h.tags, None if h.score is None else round(h.score, 1),
+                    text[:160] + ("…" if len(text) > 160 else "")])
+    return out
+
+
+def months_frame(a: Answer | None) -> pd.DataFrame:
+    """Matching cables per month, every month from the first to the last with its count (0 included: a
+    line through the months that have cables only would hide the gaps). Typed columns even when empty:
+    the plot keeps the axis types of its first value."""
+    counts = dict(a.months) if a else {}
+    months = pd.period_range(min(counts), max(counts), freq="M") if counts else []
+    return pd.DataFrame({"month": pd.Series([m.to_timestamp() for m in months], dtype="datetime64[ns]"),
+                         "cables": pd.Series([counts.get(str(m), 0) for m in months], dtype="int64")})
+
+
+def tags_frame(a: Answer | None) -> pd.DataFrame:
+    tags = a.top_tags if a else []
+    return pd.DataFrame({"TAGS": pd.Series([code for code, _ in tags], dtype="str"),
+                         "cables": pd.Series([n for _, n in tags], dtype="int64")})
+
+
+def corpus_blank(status: str) -> tuple:
+    """The Corpus tab's outputs with no result set: status, table, plots, row ids, query."""
+    return status, [], months_frame(None), tags_frame(None), [], None
+
+
 # -------------------------------------------------------------------------------------- page
 class Page(gr.Blocks):
     """`gr.Blocks` whose input errors are the client's: Gradio raises them while it prepares an event's
@@ -335,7 +399,8 @@ def bad_input_message(e: Exception) -> str:
     return f"Bad input: {text}"
 
 
-def build_page(service: SummaryService) -> gr.Blocks:
+def build_page(service: SummaryService, source: CorpusSource | None = None) -> gr.Blocks:
+    """The page; `source`: the index the Corpus tab searches (none: the tab says how to give one)."""
     examples = example_files()
 
     # Gradio 6 titles every error toast "Error" whatever gr.Error(title=...) says (its toasts are titled by
@@ -409,6 +474,73 @@ def build_page(service: SummaryService) -> gr.Blocks:
         except Exception as e:  # noqa: BLE001
             raise _fail(e) from None
 
+    def corpus_state(start: bool):
+        """(ready, status line) of the Corpus tab's index; `start` builds the default one if need be."""
+        if source is None:
+            return False, "No corpus index: start the page with `summarizer serve --corpus OUT_DIR`."
+        state, line = source.state(start=start)
+        if state == "ready":
+            return True, f"Searching {_md(line)}."
+        if state == "building":
+            return False, f"⏳ {_md(line[0].upper() + line[1:])}."
+        return False, error_markdown("Corpus unavailable", line) if state == "failed" else _md(line)
+
+    def corpus_opened():
+        ready, line = corpus_state(start=True)
+        if not ready:
+            return line, gr.Timer(active=True), gr.Dropdown(), gr.Dropdown(), gr.Dropdown()
+        f = source.facets()
+        return (f"{line} {f.cables:,} cables, {f.first_date or '?'} to {f.last_date or '?'}. Search, or filter "
+                "and press Search.", gr.Timer(active=False),
+                gr.Dropdown(choices=[(f"{s} ({n:,})", s) for s, n in f.stations]),
+                gr.Dropdown(choices=[(f"{c} ({n:,})", c) for c, n in f.tags]),
+                gr.Dropdown(choices=[(f"{c} ({n:,})", c) for c, n in f.classifications]))
+
+    def corpus_search(text, stations, tags, classifications, date_from, date_to, sort, page):
+        ready, line = corpus_state(start=True)
+        if not ready:
+            return corpus_blank(line)
+        try:
+            q = corpus_query(text, stations, tags, classifications, date_from, date_to, sort, page)
+            a = source.search(q)
+        except QueryError as e:
+            return corpus_blank(error_markdown("Bad query", str(e).removeprefix("Bad query: ")))
+        except Exception as e:  # noqa: BLE001
+            return corpus_blank(error_markdown(*_failure(e)))
+        return (corpus_status(a, source.name), corpus_table(a), months_frame(a), tags_frame(a),
+                [h.rowid for h in a.hits], a.query)
+
+    def corpus_page(step: int):
+        def turn(text, stations, tags, classifications, date_from, date_to, sort, page, query):
+            page = max(1, int(page or 1) + step) if query is not None else 1
+            return (page, *corpus_search(text, stations, tags, classifications, date_from, date_to, sort, page))
+        return turn
+
+    def corpus_open(rowids, evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        try:
+            if not rowids or not 0 <= int(row) < len(rowids):
+                raise InputError("That row is not in the current results: search again.")
+            analysis, raw = source.open(rowids[int(row)])
+        except Exception as e:  # noqa: BLE001
+            return (gr.Tabs(), gr.Textbox(), *blank_outputs(error_markdown(*_failure(e))))
+        view = single_outputs(analysis)
+        status = (f"Opened **{_md(analysis.cable.id or 'the cable')}** from {_md(source.name)}: the batch run's "
+                  f"summary (model `{_md(analysis.model)}`) and its evidence. Summarize runs this page's model on it.")
+        return (gr.Tabs(selected="single"), raw, status, *view[1:])
+
+    def corpus_export(query):
+        if query is None:
+            return "Search first: the export holds the current result set.", None
+        try:
+            done = source.export(query)
+        except QueryError as e:
+            return error_markdown("Bad query", str(e).removeprefix("Bad query: ")), None
+        except Exception as e:  # noqa: BLE001
+            return error_markdown(*_failure(e)), None
+        more = " (the first rows only: the result set is larger)" if done.truncated else ""
+        return f"Exported {done.rows:,} cable(s){more} as CSV and JSON Lines.", [str(f) for f in done.files]
+
     # Files older than an hour are swept every 10 minutes (the upload budget counts on unread uploads going).
     with Page(title="Cable summarizer", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(
@@ -416,7 +548,7 @@ def build_page(service: SummaryService) -> gr.Blocks:
             f"Paste a US diplomatic cable (or upload a `.txt`) to see its parsed header, a summary and topic labels "
             f"from the local model `{_md(service.model_name)}` ({_md(service.device)}), the cable's own summary "
             "with scores, and the paragraphs that support each summary sentence.")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("One cable", id="single"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5, min_width=340):
@@ -473,6 +605,50 @@ def build_page(service: SummaryService) -> gr.Blocks:
                                           interactive=False, wrap=True, elem_id="batch-table", max_height=600,
                                           column_widths=["64px", "170px", *["90px"] * len(SCORE_KEYS), "auto"])
 
+            with gr.Tab("Corpus", id="corpus") as corpus_tab:
+                corpus_status_md = gr.Markdown("Open this tab to search the corpus index.", elem_id="corpus-status")
+                with gr.Row():
+                    corpus_text = gr.Textbox(label="Search summaries and cable text", scale=5, elem_id="corpus-text",
+                                             placeholder='e.g. "prime minister" nuclear', max_length=1000)
+                    corpus_go = gr.Button("Search", variant="primary", scale=1, elem_id="corpus-search-btn")
+                gr.Markdown(f"<small>{CORPUS_HELP}</small>")
+                with gr.Row():
+                    corpus_stations = gr.Dropdown(label="Station", multiselect=True, choices=[], scale=2,
+                                                  elem_id="corpus-station")
+                    corpus_tags = gr.Dropdown(label="TAGS (all of them)", multiselect=True, choices=[], scale=2,
+                                              allow_custom_value=True, elem_id="corpus-tags")
+                    corpus_classes = gr.Dropdown(label="Classification", multiselect=True, choices=[], scale=2,
+                                                 elem_id="corpus-classification")
+                with gr.Row():
+                    corpus_from = gr.Textbox(label="From (YYYY, YYYY-MM or YYYY-MM-DD)", scale=1, max_length=40,
+                                             elem_id="corpus-from")
+                    corpus_to = gr.Textbox(label="To (inclusive)", scale=1, max_length=40, elem_id="corpus-to")
+                    corpus_sort = gr.Dropdown(label="Sort", choices=CORPUS_SORTS, value="date-desc", scale=1,
+                                              elem_id="corpus-sort")
+                corpus_rows = gr.Dataframe(headers=CORPUS_HEADERS, label="Matching cables", interactive=False,
+                                           wrap=True, elem_id="corpus-results", max_height=640,
+                                           column_widths=["96px", "150px", "140px", "120px", "220px", "130px",
+                                                          "80px", "auto"])
+                with gr.Row():
+                    corpus_prev = gr.Button("← Previous page", size="sm", elem_id="corpus-prev")
+                    corpus_page_no = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90,
+                                               interactive=False, elem_id="corpus-page")
+                    corpus_next = gr.Button("Next page →", size="sm", elem_id="corpus-next")
+                with gr.Row():
+                    corpus_months = gr.LinePlot(months_frame(None), x="month", y="cables", label="Matching cables per month",
+                                                height=260, y_lim=[0, None], elem_id="corpus-months", scale=3)
+                    corpus_top = gr.BarPlot(tags_frame(None), x="TAGS", y="cables", label="Their top TAGS",
+                                            height=260, sort="-y", y_lim=[0, None], elem_id="corpus-top-tags", scale=2)
+                with gr.Row():
+                    corpus_export_btn = gr.Button("Export the result set (CSV and JSON Lines)", size="sm",
+                                                  elem_id="corpus-export-btn")
+                    corpus_export_md = gr.Markdown(elem_id="corpus-export-status")
+                corpus_files = gr.File(label="Export", file_count="multiple", interactive=False, height=120,
+                                       elem_id="corpus-files")
+                corpus_rowids = gr.State([])
+                corpus_last = gr.State(None)
+                corpus_timer = gr.Timer(3.0, active=False)
+
         outputs = [status, header, summary, own, topics, scores, support, support_list, paragraphs]
         # Each request first blanks the previous cable's outputs, so nothing on the page belongs to another cable.
         go.click(summarizing, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden").then(
@@ -489,6 +665,22 @@ def build_page(service: SummaryService) -> gr.Blocks:
                   api_name="batch", concurrency_id="batch", concurrency_limit=1).failure(
             batch_refused, outputs=[batch_summary, batch_rows, batch_files], api_visibility="private", queue=False,
             show_progress="hidden")
+        filters = [corpus_text, corpus_stations, corpus_tags, corpus_classes, corpus_from, corpus_to, corpus_sort]
+        results = [corpus_status_md, corpus_rows, corpus_months, corpus_top, corpus_rowids, corpus_last]
+        opened = [corpus_status_md, corpus_timer, corpus_stations, corpus_tags, corpus_classes]
+        corpus_tab.select(corpus_opened, outputs=opened, api_visibility="private", queue=False)
+        corpus_timer.tick(corpus_opened, outputs=opened, api_visibility="private", queue=False)
+        for trigger in (corpus_go.click, corpus_text.submit):
+            trigger(lambda *v: (1, *corpus_search(*v, 1)), inputs=filters, outputs=[corpus_page_no, *results],
+                    api_visibility="private", concurrency_id="corpus", concurrency_limit=4)
+        for button, step in ((corpus_prev, -1), (corpus_next, 1)):
+            button.click(corpus_page(step), inputs=[*filters, corpus_page_no, corpus_last],
+                         outputs=[corpus_page_no, *results], api_visibility="private", concurrency_id="corpus",
+                         concurrency_limit=4)
+        corpus_rows.select(corpus_open, inputs=[corpus_rowids], outputs=[tabs, text, *outputs],
+                           api_visibility="private", concurrency_id="corpus", concurrency_limit=4)
+        corpus_export_btn.click(corpus_export, inputs=[corpus_last], outputs=[corpus_export_md, corpus_files],
+                                api_visibility="private", concurrency_id="corpus-export", concurrency_limit=1)
         gr.api(summarize, api_name="summarize", concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY)
         gr.api(parse, api_name="parse", concurrency_limit=4)
 

@@ -280,7 +280,7 @@ class SummaryService:
                 report(len(rows), n, "summarizing")
         report(n, n, "writing results")
         averages = batch_averages(rows)
-        out = Path(out_dir) if out_dir else _new_batch_dir()
+        out = Path(out_dir) if out_dir else new_result_dir()
         stem = name.split(".")[0] or "corpus"
         files = write_batch_files(rows, averages, out, stem)
         return BatchResult(rows=rows, averages=averages, files=[str(f) for f in files], total_records=total)
@@ -340,8 +340,9 @@ def _num(v) -> str:
     return "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
 
 
-def _new_batch_dir() -> Path:
-    """A fresh folder under the system temp dir for one batch's files; old ones are cleaned up."""
+def new_result_dir() -> Path:
+    """A fresh folder under the system temp dir for one batch's (or corpus export's) files; old ones are
+    cleaned up."""
     root = Path(tempfile.gettempdir()) / _BATCH_ROOT
     root.mkdir(parents=True, exist_ok=True)
     now = time.time()

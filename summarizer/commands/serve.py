@@ -1,4 +1,8 @@
-"""`summarizer serve [--host 127.0.0.1] [--port 7860] [--model DIR]`: the Gradio page and its API.
+"""`summarizer serve [--host 127.0.0.1] [--port 7860] [--model DIR] [--corpus OUT_DIR]`: the Gradio page and its API.
+
+The Corpus tab searches the index of the batch run in OUT_DIR (`summarizer index`); without --corpus, the
+dev split's (`../shared/data`), else the shipped examples', built in the background the first time the
+tab is used (`summarizer.corpus.default`), so the start-up does not wait for it.
 
 The model is loaded (and warmed up on the seed cable) once, before the server starts; a model directory
 that cannot be used is a one-line error and exit status 2. Gradio is imported only here, so other
@@ -26,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "which has no login, to the network)")
     p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     p.add_argument("--model", default=None, help="model directory (default: the model shipped in the package)")
+    p.add_argument("--corpus", default=None, metavar="OUT_DIR",
+                   help="the batch run (or its index.sqlite) the Corpus tab searches (default: the dev split's "
+                        "index, built in the background on first use)")
     p.add_argument("--no-warmup", action="store_true", help="skip the warm-up prediction on the seed cable")
     p.set_defaults(run=run)
 
@@ -68,6 +75,15 @@ def run(args: argparse.Namespace) -> int:
         _say(problem)
         return 2
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from summarizer.app.corpus_service import CorpusSource
+    from summarizer.corpus.default import DefaultIndexBuild
+    from summarizer.inputs import InputError
+
+    try:  # a bad --corpus is refused before the slow model load
+        corpus = CorpusSource.of_run(args.corpus) if args.corpus else CorpusSource(build=DefaultIndexBuild(args.model))
+    except InputError as e:
+        _say(f"--corpus: {e}")
+        return 2
     from summarizer.model import ModelError, load_model
 
     t0 = time.perf_counter()
@@ -90,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     _say("starting the page (Gradio is imported first)...")
     from summarizer.app.page import build_page, launch
 
-    demo = build_page(service)
+    demo = build_page(service, corpus)
     if not _is_loopback(args.host):
         _say(f"warning: binding {args.host} makes the page (which has no login) reachable from the network")
     try:
