@@ -1,8 +1,9 @@
 """The corpus index: every cable of a `summarizer batch` run in one SQLite file, searchable.
 
-    OUT_DIR/index.sqlite    cables (metadata, own and model summary, scores, evidence, the raw text),
-                            cable_tags (one row per own TAGS code), cable_text (FTS5 over subject, own
-                            summary, model summary and body), shards (what has been indexed)
+    OUT_DIR/index.sqlite    cables (metadata, TAGS, scores: what filters and sorts read), cable_docs (own
+                            and model summary, evidence, the raw text), cable_tags (one row per own TAGS
+                            code), cable_text (FTS5 over subject, own summary, model summary and body),
+                            shards (what has been indexed)
 
 Modules:
 - `schema`:  the tables, and opening the file for writing or (the page) read-only
