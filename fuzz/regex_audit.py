@@ -32,7 +32,7 @@ from pathlib import Path
 
 MODULES = ["summarizer.parsing", "summarizer.parsing.body", "summarizer.parsing.clean", "summarizer.parsing.export",
            "summarizer.parsing.header", "summarizer.parsing.lines", "summarizer.parsing.summary",
-           "summarizer.parsing.render", "summarizer.sentences", "summarizer.app.highlight", "summarizer.tags"]
+           "summarizer.parsing.render", "summarizer.sentences", "summarizer.evidence", "summarizer.tags"]
 
 PARSER_DIR = "/summarizer/"
 UNITS = [" ", "  ", "\t", "\n", "\r\n", " \n", "x", "X", "A", "a", "1", "12", ".", ". ", ".\n", "/", "//", " /", "(",

@@ -11,6 +11,7 @@ import json
 import sys
 import zlib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
@@ -177,3 +178,8 @@ def _json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:
             return d
         stack.extend((v, d + 1) for v in o if isinstance(v, (dict, list)))
     return deepest
+
+
+def examples_dir():
+    """The example cables shipped in the package (the page's examples, the corpus tab's fallback)."""
+    return resources.files("summarizer").joinpath("data", "examples")

@@ -9,7 +9,7 @@ import pytest
 from app_helpers import tiny_service
 
 from summarizer.app import service as svc
-from summarizer.app.highlight import content_tokens, find_support, paragraph_labels
+from summarizer.evidence import content_tokens, find_support, paragraph_labels
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
 

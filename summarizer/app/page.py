@@ -30,7 +30,7 @@ from starlette.middleware import Middleware
 
 from summarizer.app.corpus_service import CorpusSource
 from summarizer.app.guard import RequestLimits
-from summarizer.app.highlight import paragraph_labels
+from summarizer.evidence import paragraph_labels
 from summarizer.app.service import (
     SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, read_upload, tag_label,
 )

@@ -18,13 +18,12 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from summarizer.app.highlight import Evidence, Support, cable_evidence, evidence_json
+from summarizer.evidence import Evidence, Support, cable_evidence, evidence_json
 from summarizer.cable import Cable
-from summarizer.inputs import InputError, MAX_INPUT_BYTES, decode_text, is_corpus, read_records
+from summarizer.inputs import InputError, MAX_INPUT_BYTES, decode_text, examples_dir, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
@@ -356,10 +355,6 @@ def new_result_dir() -> Path:
 
 
 # -------------------------------------------------------------------------------------- examples
-def examples_dir():
-    return resources.files("summarizer").joinpath("data", "examples")
-
-
 def example_files() -> list[tuple[str, str]]:
     """(label, text) for each packaged example: the seed cable first, then the synthetic ones."""
     out = []

@@ -19,11 +19,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from summarizer.app.service import examples_dir
 from summarizer.batch import manifest
 from summarizer.batch.shards import SHARD_DIR
 from summarizer.corpus.schema import index_file, open_read_only
-from summarizer.inputs import InputError
+from summarizer.inputs import InputError, examples_dir
 
 DEV = Path("..") / "shared" / "data" / "cables-dev.jsonl.gz"
 CACHE_ENV = "SUMMARIZER_CACHE"

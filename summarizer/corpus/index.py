@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from summarizer.app.highlight import cable_evidence, evidence_json
+from summarizer.evidence import cable_evidence, evidence_json
 from summarizer.batch import manifest
 from summarizer.batch.shards import Plan, Shard, file_sha256, input_chunks, shard_dir
 from summarizer.cable import Cable
