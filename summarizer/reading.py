@@ -27,6 +27,7 @@ from summarizer.facts import extract_units
 from summarizer.sentences import split_sentences
 
 MIN_WORDS = 5
+MAX_TOKEN_CHARS = 80  # no word of prose is longer: a run of digits and dots, a pasted blob
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _END = re.compile(r"[.!?][\"'”’)\]]*$")
@@ -131,6 +132,8 @@ def broken_kind(sentence: str, source_words: set[str] | None = None) -> str | No
     s = sentence.strip()
     if not _END.search(s):
         return "no sentence-final punctuation"
+    if any(len(t) > MAX_TOKEN_CHARS for t in s.split()):
+        return "run-on token"
     if _repeats(s.split()):
         return "repeated phrase"
     ws = words(s)
@@ -292,7 +295,7 @@ READING_SETTINGS = {
     "fragment": "routing/header line, note or label remnant, redaction, list marker or bullet, lead-in "
     "ending in ':', label line, bracket remnant, signer, heading (no final mark, <= 12 words), "
     f"under {MIN_WORDS} words",
-    "broken": "(not a fragment) no final mark, ends on a function word, unbalanced brackets or quotes, "
+    "broken": f"(not a fragment) no final mark, a run of over {MAX_TOKEN_CHARS} characters without a space, ends on a function word, unbalanced brackets or quotes, "
     "a phrase said twice in a row, a word cut inside (a prefix of a cable word that is not one)",
     "facts": "a name, acronym, number or negation of the source sentence dropped or changed, or one "
     "added (deletions and other edits only)",

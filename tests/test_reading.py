@@ -60,6 +60,9 @@ def test_prose_is_no_fragment(text):
     ("unbalanced quotes", "A second question is the relation of Turkey to history -- the \"history of this land."),
     ("repeated phrase", "Is Georgia-in-NATO a security interest in -- in the NATO a NATO a."),
     ("repeated phrase", "This number of the, the, in July rose to 53.8 percent in August."),
+    # what the input limits admit inside a real cable (fuzz.worst_case "digits-dots"): one "word" of
+    # thousands of ROUGE tokens, which a selector counted as one word and ROUGE-L then took seconds over
+    ("run-on token", "The figures were " + "1." * 500 + "1."),
 ])
 def test_broken_kinds(kind, text):
     assert broken_kind(text) == kind
