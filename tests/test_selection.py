@@ -6,7 +6,7 @@ import pytest
 
 from summarizer.parsing import parse
 from summarizer.selection import FEATURE_NAMES, SentenceScorer, body_sentences, sentence_features
-from summarizer.selection.fit import fit_scorer
+from summarizer.selection.fit import FitConfig, fit_scorer
 
 HEAD = "C O N F I D E N T I A L TOKYO 00{n:04d}\n\nTAGS: PREL JA\nSUBJECT: THE {topic} DISPUTE\n\n"
 FILLER = [
@@ -68,7 +68,7 @@ def test_save_and_load_round_trip(scorer: SentenceScorer, tmp_path) -> None:
     loaded = SentenceScorer.load(tmp_path)
     cable = parse(synthetic(5))
     assert [s.text for s in loaded.select(cable)] == [s.text for s in scorer.select(cable)]
-    assert np.allclose(loaded.scores(cable, body_sentences(cable)), scorer.scores(cable, body_sentences(cable)), atol=1e-4)
+    assert np.allclose(loaded.scores(cable, body_sentences(cable)), scorer.scores(cable, body_sentences(cable)), atol=1e-3, rtol=1e-3)  # fp16 on disk
 
 
 def test_directory_without_selector_loads_none(tmp_path) -> None:
@@ -133,4 +133,30 @@ def test_train_stage_selector_fits_into_the_directory(tmp_path) -> None:
     assert loaded is not None and loaded.length_scale == 1.5
     cable = cables[3]
     assert np.allclose(loaded.scores(cable, body_sentences(cable)), fit_scorer(cables).scores(cable, body_sentences(cable)),
-                       atol=1e-4)
+                       atol=1e-3, rtol=1e-3)  # fp16 on disk
+
+
+def test_a_selector_of_the_old_format_is_refused_with_the_command_that_refits_it(scorer: SentenceScorer, tmp_path) -> None:
+    import json
+
+    scorer.save(tmp_path)
+    settings = json.loads((tmp_path / "selector.json").read_text())
+    del settings["format"]  # what the logistic-regression selector wrote
+    (tmp_path / "selector.json").write_text(json.dumps(settings))
+    with pytest.raises(ValueError, match="stages=selector"):
+        SentenceScorer.load(tmp_path)
+
+
+def test_the_network_reads_the_words_of_a_sentence() -> None:
+    """Two sentences the features cannot tell apart (same length and cues, each first half the time, both
+    words in every summary, so equally summary-like): only the words say which one the summaries restate."""
+    def cable(n: int, first: str) -> str:
+        a, b = ("The envoy praised the harbour plan.", "The envoy praised the garden plan.")[:: 1 if first == "harbour" else -1]
+        body = f"2. (C) {a}\n\n3. (C) {b}\n\n4. (C) {FILLER[n % 4]}\n\n"
+        return HEAD.format(n=n, topic="PORT") + "1. (C) Summary: The envoy praised the harbour plan, not a garden. End Summary.\n\n" + body
+
+    cables = [parse(cable(n, "harbour" if n % 2 else "garden")) for n in range(40)]
+    fitted = fit_scorer(cables, FitConfig(epochs=20))
+    for first in ("harbour", "garden"):
+        c = parse(cable(99, first))
+        assert [s.text for s in fitted.select(c, budget=6)] == ["The envoy praised the harbour plan."]

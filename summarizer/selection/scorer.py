@@ -1,7 +1,9 @@
-"""The sentence scorer: logistic regression over `sentence_features`, plus a summary-length model.
+"""The sentence scorer: a small network over `sentence_features` and the sentences' words
+(`network.SentenceNet`), plus a summary-length model.
 
-Saved beside the seq2seq weights as `selector.safetensors` (arrays) and `selector.json`
-(settings and the document-frequency table), so a model directory carries its own selector.
+Saved beside the seq2seq weights as `selector.safetensors` (the network's weights and the features'
+standardisation) and `selector.json` (settings, the vocabulary and the word tables), so a model
+directory carries its own selector.
 """
 from __future__ import annotations
 
@@ -11,18 +13,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
 
 from summarizer.cable import Cable
 from summarizer.reading import readable, strip_marker
 from summarizer.selection.features import FEATURE_NAMES, Sentence, body_sentences, sentence_features, words
+from summarizer.selection.network import Ensemble, NetShape
 
 WEIGHTS_FILE, SETTINGS_FILE = "selector.safetensors", "selector.json"
+FORMAT = 2  # 1: logistic regression (before the network)
 REDUNDANCY = 0.6  # a sentence sharing this share of its words with one already chosen adds little
+MAX_SENTENCE_WORDS = 64  # the words of a sentence the network reads
 
 
 @dataclass
 class SentenceScorer:
-    weights: np.ndarray  # over standardised features
+    net: Ensemble  # over standardised features and word ids
+    vocabulary: dict[str, int]  # word → id (1..); others are 0
     mean: np.ndarray
     std: np.ndarray
     idf: dict[str, float]
@@ -41,8 +49,10 @@ class SentenceScorer:
         if not sentences:
             return np.zeros(0, dtype=np.float32)
         x = sentence_features(cable, sentences, self.idf, self.default_idf, self.likeness, self.default_likeness)
-        x = (x - self.mean) / self.std
-        return x @ self.weights
+        x = torch.from_numpy((x - self.mean) / self.std)
+        self.net.eval()
+        with torch.inference_mode():
+            return self.net(x, word_ids(sentences, self.vocabulary)).numpy()
 
     def budget(self, cable: Cable) -> int:
         """How many words the summary should have, from the length of the body."""
@@ -75,12 +85,14 @@ class SentenceScorer:
         return [sentences[i] for i in sorted(chosen)]
 
     def save(self, directory: str | Path) -> None:
-        from safetensors.numpy import save_file
-
         d = Path(directory)
-        save_file({"weights": self.weights, "mean": self.mean, "std": self.std}, str(d / WEIGHTS_FILE))
+        # fp16 on disk keeps the directory under its size cap; the scores move by under 1e-3
+        arrays = {f"net.{k}": v.half().contiguous() for k, v in self.net.state_dict().items()}
+        save_file({**arrays, "mean": torch.from_numpy(self.mean), "std": torch.from_numpy(self.std)}, str(d / WEIGHTS_FILE))
         settings = {
-            "features": FEATURE_NAMES, "default_idf": self.default_idf, "length_slope": self.length_slope,
+            "format": FORMAT, "features": FEATURE_NAMES, "net": self.net.shape.to_json(), "members": len(self.net.members),
+            "vocabulary": sorted(self.vocabulary, key=self.vocabulary.get),
+            "default_idf": self.default_idf, "length_slope": self.length_slope,
             "length_intercept": self.length_intercept, "min_words": self.min_words, "max_words": self.max_words,
             "length_scale": self.length_scale,
             "idf": {w: round(v, 3) for w, v in self.idf.items()},
@@ -91,18 +103,29 @@ class SentenceScorer:
     @classmethod
     def load(cls, directory: str | Path) -> "SentenceScorer | None":
         """The selector saved in a model directory, or None when it has none."""
-        from safetensors.numpy import load_file
-
         d = Path(directory)
         if not (d / WEIGHTS_FILE).is_file() or not (d / SETTINGS_FILE).is_file():
             return None
         arrays = load_file(str(d / WEIGHTS_FILE))
         s = json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8"))
+        if s.get("format", 1) != FORMAT:
+            raise ValueError(f"{d / SETTINGS_FILE}: a selector of format {s.get('format', 1)}, this version reads {FORMAT}; "
+                             "refit it with `summarizer train --out DIR stages=selector`")
         if s.get("features") != FEATURE_NAMES:
             raise ValueError(f"{d / SETTINGS_FILE}: selector features differ from this version's")
-        return cls(arrays["weights"], arrays["mean"], arrays["std"], s["idf"], s["default_idf"],
+        net = Ensemble(NetShape(**s["net"]), s["members"])
+        net.load_state_dict({k.removeprefix("net."): v.float() for k, v in arrays.items() if k.startswith("net.")})
+        vocabulary = {w: i for i, w in enumerate(s["vocabulary"], start=1)}
+        return cls(net, vocabulary, arrays["mean"].numpy(), arrays["std"].numpy(), s["idf"], s["default_idf"],
                    s["length_slope"], s["length_intercept"], s["min_words"], s["max_words"], s.get("length_scale", 1.0),
                    s.get("likeness", {}), s.get("default_likeness", 0.0))
+
+
+def word_ids(sentences: list[Sentence], vocabulary: dict[str, int]) -> torch.Tensor:
+    """(sentences, longest) word ids, 0-padded: what the network reads of each sentence."""
+    ids = [[vocabulary.get(w, 0) for w in words(s.text)[:MAX_SENTENCE_WORDS]] for s in sentences]
+    width = max(1, max(map(len, ids), default=1))
+    return torch.tensor([row + [0] * (width - len(row)) for row in ids], dtype=torch.long).reshape(len(ids), width)
 
 
 def _redundant(candidate: Sentence, chosen: list[Sentence]) -> bool:

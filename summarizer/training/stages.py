@@ -44,10 +44,12 @@ def fit_selector(cfg: TrainConfig, train_cables, log=print) -> None:
     cables = [c for c in train_cables if c.summary and c.body]
     if not cables:
         raise TrainError("the selector stage needs train cables with an own summary; none has one")
-    scorer = fit_scorer(cables)
+    t0 = time.perf_counter()
+    log(f"selector: labelling the sentences of {len(cables)} train cables with own summaries (greedy oracle)")
+    scorer = fit_scorer(cables, log=log)
     scorer.length_scale = cfg.selector_length_scale
     scorer.save(cfg.out)
-    log(f"selector fitted on {len(cables)} train cables with own summaries; saved in {cfg.out}")
+    log(f"selector fitted on {len(cables)} train cables in {time.perf_counter() - t0:.0f}s; saved in {cfg.out}")
 
 
 def fit_tagger(cfg: TrainConfig, train_cables, dev_cables, log=print) -> None:
