@@ -145,3 +145,23 @@ def test_builtin_prompts_are_the_repository_prompt_files(tmp_path) -> None:
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "tags.txt").write_text("codes: \n", encoding="utf-8")
     assert read_prompt("tags.txt", tmp_path) == "codes: "  # its own copy first
+
+
+@pytest.mark.parametrize("damage", ["old format", "weights of another shape"])
+def test_an_unreadable_selector_is_one_line(tmp_path, t5_dir, damage):
+    """A tiny standard directory given the shipped selector, then damaged: loading says so in one line."""
+    from summarizer.model.loading import resolve_model_dir
+
+    d = tmp_path / "with-selector"
+    shutil.copytree(t5_dir, d)
+    for name in ("selector.json", "selector.safetensors"):
+        shutil.copy(resolve_model_dir(None) / name, d / name)
+    settings = json.loads((d / "selector.json").read_text())
+    if damage == "old format":
+        del settings["format"]  # what the logistic-regression selector wrote
+        fragment = "stages=selector"
+    else:
+        settings["net"]["hidden"] = 16
+        fragment = "the weights do not fit"
+    (d / "selector.json").write_text(json.dumps(settings))
+    _expect(d, fragment)

@@ -81,7 +81,7 @@ class CableSummarizer:
         self.corpus_casing = CasingTable.load(fallback) if fallback.is_file() else None
         self._wordpiece = _is_wordpiece(self.tokenizer)
         # A model directory may carry a sentence selector; the summary is then its chosen sentences.
-        self.selector = SentenceScorer.load(loaded.path)
+        self.selector = _load_selector(loaded.path)
         # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
         self.tagger = _load_tagger(loaded.path)
         # A directory's generation lengths are data from outside: capped here, for every caller; the
@@ -300,6 +300,13 @@ def load_model(path: str | None = None, device: str | None = None, prompts_dir: 
 
 
 # -------------------------------------------------------------------- helpers
+
+
+def _load_selector(path):
+    try:
+        return SentenceScorer.load(path)
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        raise ModelError(f"unreadable sentence selector: {e}") from None
 
 
 def _load_tagger(path):

@@ -114,7 +114,10 @@ class SentenceScorer:
         if s.get("features") != FEATURE_NAMES:
             raise ValueError(f"{d / SETTINGS_FILE}: selector features differ from this version's")
         net = Ensemble(NetShape(**s["net"]), s["members"])
-        net.load_state_dict({k.removeprefix("net."): v.float() for k, v in arrays.items() if k.startswith("net.")})
+        try:
+            net.load_state_dict({k.removeprefix("net."): v.float() for k, v in arrays.items() if k.startswith("net.")})
+        except RuntimeError:  # torch lists every mismatched tensor, over many lines
+            raise ValueError(f"{d / WEIGHTS_FILE}: the weights do not fit the network that {SETTINGS_FILE} describes") from None
         vocabulary = {w: i for i, w in enumerate(s["vocabulary"], start=1)}
         return cls(net, vocabulary, arrays["mean"].numpy(), arrays["std"].numpy(), s["idf"], s["default_idf"],
                    s["length_slope"], s["length_intercept"], s["min_words"], s["max_words"], s.get("length_scale", 1.0),
