@@ -143,12 +143,17 @@ def test_rerun_skips_finished_shards_and_refuses_another_job(local_run, corpus, 
     assert msg.startswith("InputError:") and "--shard-size 5" in msg
 
 
-def test_killed_run_resumes_with_every_record_once(corpus, model_dir, tmp_path):
-    out = tmp_path / "out"
-    second = tmp_path / "second.jsonl.gz"  # a second input, gzipped
+def second_input(tmp_path: Path) -> Path:
+    """A second corpus input, gzipped: three cables."""
+    second = tmp_path / "second.jsonl.gz"
     with gzip.open(second, "wt", encoding="utf-8") as f:
         f.write("\n".join(json.dumps({"id": f"09SECOND{i}", "raw": synthetic_raw(50 + i)}) for i in range(3)) + "\n")
-    inputs = [str(corpus), str(second)]
+    return second
+
+
+def run_and_kill(inputs: list[str], out: Path, model_dir, shards_done: int) -> Path:
+    """Run a slowed `summarizer batch` (shards of 2) and kill it half way, as a crash would: once
+    `shards_done` shards are complete and the next one is half written (its temporary file has rows)."""
     cmd = [sys.executable, "-c", slow_batch.COMMAND, *inputs, "--out", str(out), "--model", str(model_dir),
            "--shard-size", "2", "--batch-size", "1", "--workers", "1"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
@@ -157,17 +162,24 @@ def test_killed_run_resumes_with_every_record_once(corpus, model_dir, tmp_path):
     shards = out / "shards"
     try:
         deadline = time.monotonic() + 240
-        # kill it half way: a shard complete and the next one half written (its temporary file exists)
         while time.monotonic() < deadline and proc.poll() is None:
             done = list(shards.glob("*.jsonl")) if shards.is_dir() else []
             partial = [p for p in shards.glob("*.tmp") if p.stat().st_size > 0] if shards.is_dir() else []
-            if done and partial:
+            if len(done) >= shards_done and partial:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, proc.stderr.read().decode()
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker process, as a crash would
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker process
         proc.wait()
+    return shards
+
+
+def test_killed_run_resumes_with_every_record_once(corpus, model_dir, tmp_path):
+    out = tmp_path / "out"
+    second = second_input(tmp_path)
+    inputs = [str(corpus), str(second)]
+    shards = run_and_kill(inputs, out, model_dir, shards_done=1)
     kept = {p.name: p.stat().st_ino for p in shards.glob("*.jsonl")}
     m = json.loads((out / "manifest.json").read_text())
     assert 0 < len(kept) < len(m["plan"]["shards"]) and m["status"] == "running"

@@ -4,27 +4,18 @@ cable's metadata, own summary, model summary, scores and evidence in its row; ba
 one line. A tiny model and short synthetic cables (tests/test_batch.py) keep it quick."""
 from __future__ import annotations
 
-import gzip
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import slow_batch
 from corpus_helpers import sample_rows
-from test_batch import N_GOOD, corpus_lines, expected_lines, synthetic_raw
+from test_batch import corpus_lines, expected_lines, run_and_kill, second_input
 from test_model_support import fast_decoding, run_command, train_tiny
 
 from summarizer.corpus.index import write_rows
 from summarizer.corpus.query import Query, search
 from summarizer.corpus.schema import open_for_writing, open_read_only
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -95,28 +86,9 @@ def test_batch_indexes_every_record_with_its_fields(corpus, model_dir, tmp_path,
 
 def test_killed_batch_resumed_indexes_every_record_once(corpus, model_dir, tmp_path, capsys):
     out = tmp_path / "out"
-    second = tmp_path / "second.jsonl.gz"
-    with gzip.open(second, "wt", encoding="utf-8") as f:
-        f.write("\n".join(json.dumps({"id": f"09SECOND{i}", "raw": synthetic_raw(50 + i)}) for i in range(3)) + "\n")
+    second = second_input(tmp_path)
     inputs = [str(corpus), str(second)]
-    cmd = [sys.executable, "-c", slow_batch.COMMAND, *inputs, "--out", str(out), "--model", str(model_dir),
-           "--shard-size", "2", "--batch-size", "1", "--workers", "1"]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    shards = out / "shards"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:  # two shards complete, the next half written
-            done = list(shards.glob("*.jsonl")) if shards.is_dir() else []
-            partial = [p for p in shards.glob("*.tmp") if p.stat().st_size > 0] if shards.is_dir() else []
-            if len(done) >= 2 and partial:
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, proc.stderr.read().decode()
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    shards = run_and_kill(inputs, out, model_dir, shards_done=2)
     kept = sorted(p.name for p in shards.glob("*.jsonl"))
     assert not (out / "index.sqlite").exists()  # the killed run never reached its index
 
