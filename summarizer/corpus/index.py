@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from summarizer.evidence import cable_evidence, evidence_json
 from summarizer.batch import manifest
 from summarizer.batch.shards import Plan, Shard, file_sha256, input_chunks, shard_dir
-from summarizer.cable import Cable
 from summarizer.corpus.schema import SCORE_COLUMNS, index_file, open_for_writing
+from summarizer.evidence import cable_evidence, evidence_json
 from summarizer.inputs import InputError, Record
-from summarizer.parsing import parse
+from summarizer.pipeline import parse_record
 
 Say = Callable[[str], None]
 
@@ -84,18 +83,9 @@ class IndexReport:
     seconds: float = 0.0
 
 
-def _parsed(rec: Record) -> Cable | None:
-    if rec.error or rec.raw is None:
-        return None
-    try:
-        return parse(rec.raw, rec.hints)
-    except Exception:  # noqa: BLE001 - the batch row already carries the parse error
-        return None
-
-
 def index_row(row: dict, rec: Record, input_sha256: str) -> IndexRow:
     """The index row for batch output `row` of record `rec` (the same line of the same input)."""
-    cable = _parsed(rec)
+    cable, _ = parse_record(rec)  # why there is no summary, the batch row already says
     out = IndexRow(record=f"{input_sha256}:{rec.line}", input=row.get("input") or "", line=rec.line,
                    id=row.get("id") or rec.id, model_summary=row.get("summary"), error=row.get("error"),
                    predicted_tags=list(row.get("tags") or []), topics=list(row.get("topics") or []),
