@@ -108,7 +108,7 @@ class DefaultIndexBuild:
         """The run is complete and its index holds every record (the batch indexes after its manifest says
         complete, so a server stopped then leaves a short index: the next start runs the batch again,
         which keeps every shard and finishes the index)."""
-        m = manifest.read(self.corpus.out) if (self.corpus.out / manifest.MANIFEST).is_file() else None
+        m = manifest.read(self.corpus.out)
         if not (m and m.get("status") == "complete" and index_file(self.corpus.out).is_file()):
             return False
         try:
@@ -131,7 +131,7 @@ class DefaultIndexBuild:
         return "failed", f"building the index of {self.corpus.name} failed: {self._last_log_line()}"
 
     def _progress(self) -> str:
-        m = manifest.read(self.corpus.out) if (self.corpus.out / manifest.MANIFEST).is_file() else None
+        m = manifest.read(self.corpus.out)
         if not m:
             return "loading the model"
         total = sum(i["records"] for i in m["plan"]["inputs"])
