@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from summarizer.evidence import Evidence, Support, cable_evidence, evidence_json
 from summarizer.cable import Cable
+from summarizer.evidence import Evidence, Support, cable_evidence, evidence_json
 from summarizer.inputs import InputError, MAX_INPUT_BYTES, decode_text, examples_dir, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
@@ -128,15 +128,21 @@ class Analysis:
     tags: list[str]
     topics: list[str]
     scores: dict | None
-    sentences: list[str]  # the summary split into sentences
-    body_index: list[int]  # indexes into cable.paragraphs of the paragraphs the model read
-    supports: list[Support]
+    evidence: Evidence  # the summary's sentences, the paragraphs the model read, which back each sentence
     seconds: float
     model: str
 
     @property
-    def evidence(self) -> Evidence:
-        return Evidence(sentences=self.sentences, body_index=self.body_index, supports=self.supports)
+    def sentences(self) -> list[str]:
+        return self.evidence.sentences
+
+    @property
+    def body_index(self) -> list[int]:
+        return self.evidence.body_index
+
+    @property
+    def supports(self) -> list[Support]:
+        return self.evidence.supports
 
     def to_json(self) -> dict:
         """The `/summarize` answer (the SPEC's `summarize` record, plus support and warnings)."""
@@ -175,10 +181,10 @@ def tag_label(code: str) -> str | None:
 def analysis_of(cable: Cable, summary: str | None, tags, topics, seconds: float, model: str) -> Analysis:
     """What the page shows for `cable` and a prediction of it (just made, or read back from a corpus index)."""
     summary = (summary or "").strip()
-    tags, evidence = list(tags or []), cable_evidence(cable, summary)
+    tags = list(tags or [])
     return Analysis(cable=cable, summary=summary, tags=tags, topics=list(topics or []),
-                    scores=cable_scores(summary, tags, cable), sentences=evidence.sentences,
-                    body_index=evidence.body_index, supports=evidence.supports, seconds=seconds, model=model)
+                    scores=cable_scores(summary, tags, cable), evidence=cable_evidence(cable, summary),
+                    seconds=seconds, model=model)
 
 
 # --------------------------------------------------------------------------------------- service
