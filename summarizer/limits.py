@@ -66,6 +66,8 @@ def msg_too_many_chunks(n: int) -> str:
 def count_chunks(model, cable) -> int | None:
     """How many encoder-sized chunks `model` would summarize `cable` in, or None when the model does not
     write its summary chunk by chunk (a sentence selector writes it; or the model cannot tell)."""
+    if callable(getattr(model, "count_chunks", None)):  # a `ModelProcess`: its child counts with the model
+        return model.count_chunks(cable)
     chunk = getattr(model, "chunk", None)
     if not callable(chunk) or "summarize" not in (getattr(model, "tasks", None) or []):
         return None

@@ -39,6 +39,12 @@ def _scorer():
     return rouge_scorer.RougeScorer(list(ROUGE_TYPES), split_summaries=False, tokenizer=_rouge_tokenizer())
 
 
+def load_rouge() -> None:
+    """Import rouge-score now rather than at the first score: its nltk import takes 0.5-2 s (more where
+    transformers has not already imported scipy), which `summarizer serve` spends while the model loads."""
+    _scorer()
+
+
 def prepare_for_rouge(text: str) -> str:
     """The text as ROUGE sees it: one sentence a line (the project's splitter)."""
     return "\n".join(split_sentences(text or ""))

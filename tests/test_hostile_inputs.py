@@ -33,6 +33,7 @@ from summarizer.cli import main
 from summarizer.inputs import MAX_JSON_DEPTH, read_records
 from summarizer.model import ModelError, inference
 from summarizer.model.loading import DEFAULT_MODEL_DIR
+from summarizer.model.process import ModelProcess
 from summarizer.model.settings import MAX_PROMPT_BYTES, read_prompt
 
 
@@ -307,7 +308,9 @@ def _failing_predict(self, cables, batch_size=8):
 
 @pytest.mark.parametrize("command", ["summarize", "serve"])
 def test_generation_failure_is_one_line(command, tmp_path, capsys, monkeypatch):
+    # serve predicts in its model process (summarizer.model.process), which raises the child's error as is
     monkeypatch.setattr(inference.CableSummarizer, "predict", _failing_predict)
+    monkeypatch.setattr(ModelProcess, "predict", _failing_predict)
     argv = _start_argv(command, tiny_model_dir(), tmp_path)  # serve: fails in its warm-up, before it listens
     rc, out, err = _cli(argv, capsys)
     assert rc == 2 and out == ""

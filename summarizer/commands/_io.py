@@ -36,17 +36,24 @@ def progress(items: Iterable[T], desc: str, enabled: bool) -> Iterable[T]:
 
 def load_with_progress(command: str, model: str | None, load):
     """`load()` between two lines on stderr: what is loading, then how long it took. The model load (mostly
-    the torch and transformers imports: ~6 s on the project's 2-core machine, `scripts/startup_phases.py`)
+    the torch and transformers imports: ~5 s on the project's 2-core machine, `scripts/startup_phases.py`)
     is the one long silent wait of every command; stdout stays for the records."""
-    what = f"the model in {model}" if model else "the shipped default model"
-    print(f"summarizer {command}: loading {what} (torch and transformers first; several seconds)...",
-          file=sys.stderr, flush=True)
+    say_loading(command, model)
     t = time.perf_counter()
     loaded = load()
-    device = getattr(loaded, "device", None)
-    print(f"summarizer {command}: model loaded{f' on {device}' if device else ''} in {time.perf_counter() - t:.1f} s",
-          file=sys.stderr, flush=True)
+    say_loaded(command, getattr(loaded, "device", None), time.perf_counter() - t)
     return loaded
+
+
+def say_loading(command: str, model: str | None, where: str = "") -> None:
+    what = f"the model in {model}" if model else "the shipped default model"
+    print(f"summarizer {command}: loading {what}{where} (torch and transformers first; several seconds)...",
+          file=sys.stderr, flush=True)
+
+
+def say_loaded(command: str, device: str | None, seconds: float) -> None:
+    print(f"summarizer {command}: model loaded{f' on {device}' if device else ''} in {seconds:.1f} s",
+          file=sys.stderr, flush=True)
 
 
 @dataclass

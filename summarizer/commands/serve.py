@@ -4,9 +4,10 @@ The Corpus tab searches the index of the batch run in OUT_DIR (`summarizer index
 dev split's (`../shared/data`), else the shipped examples', built in the background the first time the
 tab is used (`summarizer.corpus.default`), so the start-up does not wait for it.
 
-The model is loaded (and warmed up on the seed cable) once, before the server starts; a model directory
-that cannot be used is a one-line error and exit status 2. Gradio is imported only here, so other
-commands do not pay for it.
+The model is loaded (and warmed up on the seed cable) once, before the server starts, in a second process
+(`summarizer.model.process`) while this one imports Gradio and builds the page; a model directory that
+cannot be used is a one-line error and exit status 2. Gradio is imported only here, so other commands do
+not pay for it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import socket
 import sys
 import time
 
-from summarizer.commands._io import load_with_progress
+from summarizer.commands._io import say_loaded, say_loading
 from summarizer.pipeline import model_failed
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -84,16 +85,32 @@ def run(args: argparse.Namespace) -> int:
     except InputError as e:
         _say(f"--corpus: {e}")
         return 2
-    from summarizer.model import ModelError, load_model
+    from summarizer.model.process import ModelProcess
 
     t0 = time.perf_counter()
+    say_loading("serve", args.model, where=" in a second process while the page is built")
+    model = ModelProcess(args.model)
     try:
-        model = load_with_progress("serve", args.model, lambda: load_model(args.model))
+        return _serve(args, model, corpus, t0)
+    finally:
+        model.close()
+
+
+def _serve(args: argparse.Namespace, model, corpus, t0: float) -> int:
+    # While the model loads in the other process: Gradio and the ROUGE scorer, this process's slow imports.
+    from summarizer.app.page import build_page, launch
+    from summarizer.app.service import SummaryService
+    from summarizer.metrics import load_rouge
+    from summarizer.model import ModelError
+
+    load_rouge()
+
+    try:
+        model.wait()
     except ModelError as e:
         _say(str(e))
         return 2
-    from summarizer.app.service import SummaryService
-
+    say_loaded("serve", model.device, time.perf_counter() - t0)
     service = SummaryService(model)
     for note in service.notes:  # generation lengths over summarizer.limits.MAX_NEW_TOKENS
         _say(f"note: {note}")
@@ -103,9 +120,6 @@ def run(args: argparse.Namespace) -> int:
         except Exception as e:  # noqa: BLE001 - a model that cannot answer is refused at the start
             _say(f"the seed cable: {model_failed(e)}")
             return 2
-    _say("starting the page (Gradio is imported first)...")
-    from summarizer.app.page import build_page, launch
-
     demo = build_page(service, corpus)
     if not _is_loopback(args.host):
         _say(f"warning: binding {args.host} makes the page (which has no login) reachable from the network")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from summarizer.model.errors import ModelError
 from summarizer.model.loading import DEFAULT_MODEL_DIR
+from summarizer.model.prediction import Prediction
 
 
 def load_model(path=None, device=None, prompts_dir=None):
@@ -15,8 +16,8 @@ def load_model(path=None, device=None, prompts_dir=None):
     return _load(path, device=device, prompts_dir=prompts_dir)
 
 
-def __getattr__(name):  # lazy: `from summarizer.model import CableSummarizer, Prediction`
-    if name in ("CableSummarizer", "Prediction"):
+def __getattr__(name):  # lazy: `from summarizer.model import CableSummarizer`
+    if name == "CableSummarizer":
         from summarizer.model import inference
 
         return getattr(inference, name)

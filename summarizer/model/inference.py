@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from summarizer.cable import Cable
 from summarizer.facts import faithfulness
@@ -35,6 +35,7 @@ from summarizer.model import deletion
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.errors import ModelError
 from summarizer.model.loading import LoadedModel, load_model_dir
+from summarizer.model.prediction import Prediction
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.reading import readable
 from summarizer.selection import SentenceScorer
@@ -46,15 +47,6 @@ from summarizer.tags import tag_name
 TRUECASE_FILE = "truecase.json"
 LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-
-
-@dataclass
-class Prediction:
-    summary: str
-    tags: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    subject: str | None = None  # the free-text label the subject task wrote, if any
-    chunks: int = 0  # how many encoder-sized chunks the body was read in
 
 
 @dataclass

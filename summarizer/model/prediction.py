@@ -1,0 +1,14 @@
+"""What a model answers for one cable. Its own module, free of torch, so that a process that only
+receives predictions (the page's, `summarizer.model.process`) can unpickle them without importing torch."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Prediction:
+    summary: str
+    tags: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    subject: str | None = None  # the free-text label the subject task wrote, if any
+    chunks: int = 0  # how many encoder-sized chunks the body was read in
