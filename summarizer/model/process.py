@@ -52,7 +52,10 @@ class ModelProcess:
 
     def _ask(self, method: str, *args):
         with self._lock:
-            self._conn.send((method, args))
+            try:
+                self._conn.send((method, args))
+            except OSError:  # the child is gone (a broken pipe from the second request on)
+                self._stopped()
             status, value = self._receive()
         if status == "raised":
             raise value
@@ -62,8 +65,11 @@ class ModelProcess:
         try:
             return self._conn.recv()
         except (EOFError, OSError):
-            self._process.join(timeout=5)
-            raise ModelError(f"the model process stopped (exit code {self._process.exitcode})") from None
+            self._stopped()
+
+    def _stopped(self):
+        self._process.join(timeout=5)
+        raise ModelError(f"the model process stopped (exit code {self._process.exitcode})") from None
 
 
 def _serve(conn, path: str | None) -> None:
