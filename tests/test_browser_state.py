@@ -42,14 +42,26 @@ The delegation will be led by the deputy director general, who met the Russian a
 """
 
 
+# Set when the status has read "Summarizing…" since the observer was started: a mutation observer, since
+# with the model in its own process the answer can replace that line between two polls of the page.
+_WATCH_SUMMARIZING = """() => {
+    window.__summarizing?.disconnect();
+    window.__saw_summarizing = false;
+    window.__summarizing = new MutationObserver(() => {
+        if (document.querySelector('#status')?.innerText.includes('Summarizing')) window.__saw_summarizing = true;
+    });
+    window.__summarizing.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
 def summarize(page, text: str, cable_id: str) -> None:
     """Summarize and wait for this request's answer. The page first blanks itself ("Summarizing…"): waiting
     for that before the answer keeps a late answer to an earlier request from passing for this one."""
     page.fill("#cable-input textarea", text)
+    page.evaluate(_WATCH_SUMMARIZING)
     page.click("#summarize-btn")
-    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Summarizing')")
-    page.wait_for_function("want => document.querySelector('#status').innerText.includes(want)",
-                           arg=f"Summarized {cable_id}")
+    page.wait_for_function("want => window.__saw_summarizing"
+                           " && document.querySelector('#status').innerText.includes(want)", arg=f"Summarized {cable_id}")
 
 
 def shown(page, selector: str) -> str:
