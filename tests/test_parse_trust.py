@@ -24,7 +24,8 @@ def real(cid: str) -> dict:
 
 REAL_IDS = {"09TRIPOLI293", "08BAKU768", "09THEHAGUE668", "07HARARE1073", "09TRIPOLI221",
             "04NEWDELHI6983", "05DUBLIN286", "06AMMAN3564", "08JEDDAH84", "10TRIPOLI112", "05SANAA1352",
-            "03THEHAGUE1865", "88BAGHDAD28", "00HARARE5461", "09MOSCOW2353", "09BUENOSAIRES1147", "06MANAGUA1002"}
+            "03THEHAGUE1865", "88BAGHDAD28", "00HARARE5461", "09MOSCOW2353", "09BUENOSAIRES1147", "06MANAGUA1002",
+            "02ROME1725"}
 
 
 def texts(c) -> list[str]:
@@ -287,3 +288,36 @@ def test_tags_short_mixed_case_code_is_kept() -> None:
 
 def test_real_tags_phrase() -> None:
     assert parse(real("04NEWDELHI6983")["raw"]).tag_codes == ["PREL", "PGOV", "PHUM", "PTER", "SNAR", "IN", "BM", "CN"]
+
+
+# --- Doubled quotation marks: the escaping of Cablegate's CSV fields, read as one mark --------------
+
+QUOTED = """\
+CONFIDENTIAL ROME 001725
+
+TAGS: PREL IT
+SUBJECT: BERLUSCONI'S ""PERSONAL REQUEST""
+
+1. (C) Berlusconi made a ""personal request"" to the President.  He called it ""urgent.""
+"""
+
+
+def test_doubled_quotation_marks_read_as_one_and_offsets_stay_true() -> None:
+    c = parse(QUOTED)
+    assert c.subject == 'BERLUSCONI\'S "PERSONAL REQUEST"'
+    [p] = c.paragraphs
+    assert p.text == 'Berlusconi made a "personal request" to the President. He called it "urgent."'
+    assert QUOTED[p.start:p.end].endswith('He called it ""urgent.""')
+
+
+def test_real_cable_with_doubled_quotation_marks() -> None:
+    rec = real("02ROME1725")
+    assert '""PERSONAL REQUEST""' in rec["raw"]
+    c = parse(rec["raw"], rec)
+    assert not any('""' in t for t in [c.subject or "", c.summary or "", *texts(c)])
+    assert any('A "PERSONAL REQUEST" TO PRESIDENT BUSH' in t for t in [c.summary or "", *texts(c)])
+    undoubled_raw = rec["raw"].replace('""', '"')
+    undoubled = parse(undoubled_raw, rec)  # the offsets are those of the same text undoubled
+    for para, same in zip(c.paragraphs, undoubled.paragraphs, strict=True):
+        assert para.text == same.text
+        assert rec["raw"][para.start:para.end].replace('""', '"') == undoubled_raw[same.start:same.end]
