@@ -46,7 +46,7 @@ _INFLECTIONS = frozenset(["", "s", "es", "d", "ed", "ing", "ly", "'s", "er", "er
 
 _BULLET = re.compile(r"^\s*(?:[-\u2013\u2014*\u2022·]\s*(?:-\s*)?(?=\S)|o\s+(?=\S)|\(?[a-zA-Z0-9]{1,3}\)\s|[0-9]{1,2}-(?=[A-Za-z]))")
 _NOTE_REMNANT = re.compile(r"^\W*(?:end|begin)\s+(?:of\s+)?(?:note|comment|summary|text|quote|excerpt)s?\b", re.I)
-_NOTE_OPENER = re.compile(r"^\((?:note|comment)s?\s*:\s*(?=[A-Z])", re.I)
+_NOTE_OPENER = re.compile(r"^(\()?(?:note|comment)s?\s*:\s*(?=[A-Z])", re.I)
 _LABEL_ONLY = re.compile(r"^\W*(?:note|comment|summary|action request|participants|subject|ref(?:erence)?s?)\W*$", re.I)
 _ROUTING = re.compile(r"^\W*(?:(?:state|dept|department|usdoc|treasury|commerce)\s+(?:for|pass)\b|pass\s+to\b|"
                       r"(?:e\.\s?o\.|eo)\s*12958\b|tags\s*:|subject\s*:|classified\s+by\b|sipdis\b)", re.I)
@@ -83,13 +83,14 @@ def words(text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------------------- fragments
 def strip_marker(sentence: str) -> str:
-    """`sentence` without a leading bullet or classification marking, and a drafter's note without its
-    opening "(Note:" (and its ")" when it closes in the same sentence): the prose a summary may hold."""
+    """`sentence` without a leading bullet or classification marking, and a drafter's note or comment
+    without its opening "(Note:" or "Comment:" (and the ")" when it closes in the same sentence): the
+    prose a summary may hold."""
     s = _MARKER.sub("", sentence, count=1)
     note = _NOTE_OPENER.match(s)
     if note:
         s = s[note.end():]
-        if s.endswith(")") and s.count(")") > s.count("("):
+        if note.group(1) and s.endswith(")") and s.count(")") > s.count("("):
             s = s[:-1]
     return s
 

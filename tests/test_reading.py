@@ -96,6 +96,8 @@ def test_whole_sentences_are_not_broken(text):
     ("(S/Rel UK) Presidential Advisor Stanekzai produced a concept paper.", "Presidential Advisor Stanekzai produced a concept paper."),
     ("(Note: Brazil has general elections in October.", "Brazil has general elections in October."),
     ("(Note: The PMR was emailed to EUR/RPM.)", "The PMR was emailed to EUR/RPM."),
+    ("Comment: The Government of Iceland has long argued for it.", "The Government of Iceland has long argued for it."),
+    ("COMMENT: The GOI (the government) agreed.", "The GOI (the government) agreed."),
     ("(a) The Netherlands is a party to the convention.", "(a) The Netherlands is a party to the convention."),  # a list item stays one
     ("The minister (SBU) met the ambassador.", "The minister (SBU) met the ambassador."),
 ])
