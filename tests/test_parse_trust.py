@@ -25,7 +25,7 @@ def real(cid: str) -> dict:
 REAL_IDS = {"09TRIPOLI293", "08BAKU768", "09THEHAGUE668", "07HARARE1073", "09TRIPOLI221",
             "04NEWDELHI6983", "05DUBLIN286", "06AMMAN3564", "08JEDDAH84", "10TRIPOLI112", "05SANAA1352",
             "03THEHAGUE1865", "88BAGHDAD28", "00HARARE5461", "09MOSCOW2353", "09BUENOSAIRES1147", "06MANAGUA1002",
-            "02ROME1725"}
+            "02ROME1725", "06REYKJAVIK68", "05MADRID2478", "06KIEV1261"}
 
 
 def texts(c) -> list[str]:
@@ -321,3 +321,58 @@ def test_real_cable_with_doubled_quotation_marks() -> None:
     for para, same in zip(c.paragraphs, undoubled.paragraphs, strict=True):
         assert para.text == same.text
         assert rec["raw"][para.start:para.end].replace('""', '"') == undoubled_raw[same.start:same.end]
+
+
+# --- A sentence cut by a page header or "SIPDIS" between blank lines is one paragraph ----------------
+
+CUT = """\
+CONFIDENTIAL MADRID 002478
+
+TAGS: PREL SP
+SUBJECT: NEW AMBASSADOR MEETS MORATINOS
+
+1. (C) He said President Bush and Secretary Rice want him to turn a new, fresh page in the
+
+SIPDIS
+relationship, with the Ambassador as the face of the Administration.
+
+2. (C) Moratinos listed what Spain wants from the
+
+Madrid 00002478  002 of 002
+
+new relationship. He named three things:
+
+a. more visits;
+
+b. trade.
+"""
+
+
+def test_a_sentence_cut_by_sipdis_or_a_page_header_is_one_paragraph() -> None:
+    c = parse(CUT)
+    assert texts(c) == [
+        "He said President Bush and Secretary Rice want him to turn a new, fresh page in the relationship, "
+        "with the Ambassador as the face of the Administration.",
+        "Moratinos listed what Spain wants from the new relationship. He named three things:",
+        "a. more visits;",  # list items after a lead-in stay their own paragraphs
+        "b. trade.",
+    ]
+    assert [p.number for p in c.paragraphs[:2]] == [1, 2]
+    assert CUT[c.paragraphs[1].start:c.paragraphs[1].end].endswith("He named three things:")
+
+
+@pytest.mark.parametrize(("cid", "cut_at"), [
+    ("06REYKJAVIK68", "plans are in place (if any) to undertake documentation of trafficking?"),  # a page header
+    ("05MADRID2478", "a new, fresh page in the relationship, with the Ambassador"),  # "SIPDIS" after "Secretary"
+])
+def test_real_sentences_cut_across_a_break_are_joined(cid: str, cut_at: str) -> None:
+    rec = real(cid)
+    c = parse(rec["raw"], rec)
+    assert any(cut_at in t for t in texts(c))
+
+
+def test_real_mixed_case_page_headers_are_no_paragraphs() -> None:
+    rec = real("06KIEV1261")
+    c = parse(rec["raw"], rec)
+    assert "Kiev 00001261 002 of 004" in rec["raw"]
+    assert not any("00001261" in t for t in texts(c))

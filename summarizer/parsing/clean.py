@@ -13,7 +13,7 @@ SHORT_LINE = r"(?=.{0,200}$)"
 _NOISE = re.compile(
     SHORT_LINE + r"""^\s*(?:
         (?:SIPDIS|SENSITIVE|NOFORN|NOT\s+FOR\s+INTERNET\s+DISTRIBUTION|SIPRNET|E\s?X\s?D\s?I\s?S|EXEMPT|GDS)   # EXEMPT, GDS: 1970s declassification lines\s*\.?
-      | [A-Z .]{2,30}\s+0*\d{3,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}            # "THE HAGUE 00000546  001.2 OF 002"
+      | [A-Z .]{2,30}\s+0*\d{3,8}\s+\d{3}(?:\.\d)?\s+(?:OF|of)\s+\d{3}     # "THE HAGUE 00000546  001.2 OF 002"
       | PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\s+\d{2}\s+OF\s+\d{2}\s+\d{6}Z(?:\s+/\d+)?   # telegram page header
       | (?:[A-Z]\s){5,}[A-Z]\s+(?:SECTION\s+\d{1,2}\s+OF\s+\d{1,2}\s+)?[A-Z .]{2,30}\s\d{3,8}  # "C O N F I D E N T I A L TOKYO 003797"
       | (?:UNCLAS|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)(?:\s+SECTION\s+\d{1,2}\s+OF\s+\d{1,2})?\s+[A-Z .]{2,30}\s\d{3,8}
@@ -25,6 +25,8 @@ _NOISE = re.compile(
     )\s*$""",
     re.X,
 )
+# "Kiev 00001261 002 of 004": the page header of later cables, with the station in mixed case.
+_MIXED_CASE_PAGE = re.compile(r"^\s*[A-Z][A-Za-z .]{1,29}\s\d{8}\s{1,3}\d{3}(?:\.\d)?\s+of\s+\d{3}\s*$")
 _PAGE_HEADER_PREFIX = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z .]{2,30}\s+\d{3,8}\s+\d{2}\s+OF\s+\d{2}\s+\d{6}Z\s+")
 RULE = re.compile(r"^\s*+(?>-{3,}|={3,}|_{3,}|\*{3,}|(?:-\s){3,}-)[-=_*\s]*+$")  # also "- - - -"
 
@@ -66,13 +68,15 @@ def find_trailer(raw: str) -> tuple[int, str | None]:
 def is_noise(text: str) -> bool:
     # Most lines are decided from their first two characters, without a regex: every noise pattern
     # starts with two capitals (or a capital and a space or "."), six digits, or a rule character;
-    # the partial-extract line with "This record".
+    # the partial-extract line with "This record", a mixed-case page header holds " of ".
     s = text.lstrip()
     if s:
         c = s[0]
         if c.isalpha():
             c1 = s[1:2]
             if not (c.isupper() and (c1.isupper() or c1.isspace() or c1 == ".")):
+                if " of " in s:
+                    return bool(_MIXED_CASE_PAGE.match(text))
                 return s[:11].lower() == "this record" and bool(PARTIAL_EXTRACT.match(text))
         elif c.isdigit():
             if not s[:6].isdigit():
