@@ -122,7 +122,8 @@ def _is_boundary(paragraph: str, match: re.Match, caseless_lower: bool, all_caps
         return True
     if match.group(2):  # `."` or `.)`: the quote or bracket closes a sentence
         return True
-    token = _token_before(paragraph, match.start()).lstrip(_OPENERS + "-\u2014/")
+    # the last part of a compound: "Iceland-U.S. Defense agreement" ends on "U.S", not on "Iceland-U.S"
+    token = _token_before(paragraph, match.start()).rsplit("-", 1)[-1].rsplit("/", 1)[-1].lstrip(_OPENERS + "\u2014")
     if not token:
         return True
     low = token.lower()

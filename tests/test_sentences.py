@@ -31,6 +31,10 @@ from summarizer.sentences import split_sentences
         # A dotted acronym ends a sentence only before a sentence-starting word
         ("Aid came from the U.S. The minister thanked us.", ["Aid came from the U.S.", "The minister thanked us."]),
         ("The U.S. Embassy said so.", ["The U.S. Embassy said so."]),
+        # ... also as the last part of a compound (06REYKJAVIK97)
+        ("Thus the Iceland-U.S. Defense agreement holds.", ["Thus the Iceland-U.S. Defense agreement holds."]),
+        ("Talks on EU/U.S. Trade went well.", ["Talks on EU/U.S. Trade went well."]),
+        ("Crowds were anti-U.S. The minister left.", ["Crowds were anti-U.S.", "The minister left."]),
         # Quotes and brackets
         ('He said "no." Then he left.', ['He said "no."', "Then he left."]),
         # Paragraph newlines always split
