@@ -290,7 +290,7 @@ def test_real_tags_phrase() -> None:
     assert parse(real("04NEWDELHI6983")["raw"]).tag_codes == ["PREL", "PGOV", "PHUM", "PTER", "SNAR", "IN", "BM", "CN"]
 
 
-# --- Doubled quotation marks: the escaping of Cablegate's CSV fields, read as one mark --------------
+# --- Doubled quotation marks (the escaping of Cablegate's CSV fields) and its comma apostrophes ------
 
 QUOTED = """\
 CONFIDENTIAL ROME 001725
@@ -298,7 +298,8 @@ CONFIDENTIAL ROME 001725
 TAGS: PREL IT
 SUBJECT: BERLUSCONI'S ""PERSONAL REQUEST""
 
-1. (C) Berlusconi made a ""personal request"" to the President.  He called it ""urgent.""
+1. (C) Berlusconi made a ""personal request"" to the President.  He called it ""urgent.""  Italy,s
+view: ""we can,t wait,"" reasons 1.4 (b,d).
 """
 
 
@@ -306,8 +307,9 @@ def test_doubled_quotation_marks_read_as_one_and_offsets_stay_true() -> None:
     c = parse(QUOTED)
     assert c.subject == 'BERLUSCONI\'S "PERSONAL REQUEST"'
     [p] = c.paragraphs
-    assert p.text == 'Berlusconi made a "personal request" to the President. He called it "urgent."'
-    assert QUOTED[p.start:p.end].endswith('He called it ""urgent.""')
+    assert p.text == ('Berlusconi made a "personal request" to the President. He called it "urgent." '
+                      'Italy\'s view: "we can\'t wait," reasons 1.4 (b,d).')  # the pages' comma for an apostrophe too
+    assert QUOTED[p.start:p.end].endswith('""we can,t wait,"" reasons 1.4 (b,d).')
 
 
 def test_real_cable_with_doubled_quotation_marks() -> None:

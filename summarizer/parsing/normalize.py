@@ -6,7 +6,9 @@ the model as noise; they are removed. A lone surrogate (`\ud800`, which a JSON c
 cannot hold) breaks the tokenizer; it becomes U+FFFD, one character for one. A doubled quotation mark
 (`""`) is the escaping of the CSV field that Cablegate's HTML pages were made from (5% of the cables in
 the data: `A ""PERSONAL REQUEST"" TO PRESIDENT BUSH`); prose has no empty quotation, so the first mark of
-each pair is removed (the first: a paragraph's raw end then takes in its closing pair whole). `parse` reads the normalised text and maps every offset it reports back into
+each pair is removed (the first: a paragraph's raw end then takes in its closing pair whole). The same
+pages carry the apostrophe as a comma in 14% of the cables ("Brazil,s interests", "we can,t win"); it
+becomes an apostrophe again, one character for one. `parse` reads the normalised text and maps every offset it reports back into
 the raw text with `Normalized.raw_offset`.
 """
 from __future__ import annotations
@@ -27,6 +29,8 @@ FORMAT_CHARS = ("\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E\
 _FORMAT = re.compile(f"[{FORMAT_CHARS}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DOUBLED_QUOTE = re.compile('""')
+# A comma after a letter and before a contraction's ending: "EU,s", "WE,LL", "don,t" (not "(b,d)").
+_COMMA_APOSTROPHE = re.compile(r",(?<=[A-Za-z],)(?=(?:s|re|ll|ve|m)\b)|,(?<=[nN],)(?=t\b)", re.I)
 
 
 @dataclass
@@ -52,6 +56,7 @@ def normalize(raw: str) -> Normalized:
         n = len(_SURROGATE.findall(text))
         text = _SURROGATE.sub("\ufffd", text)
         warnings.append(f"{n:,} lone surrogate code point(s) (not valid text) replaced with U+FFFD")
+    text = _COMMA_APOSTROPHE.sub("'", text)
     removals = [m.span() for m in _FORMAT.finditer(text)]
     if removals:
         names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for a, b in removals for c in text[a:b]})
