@@ -299,7 +299,7 @@ TAGS: PREL IT
 SUBJECT: BERLUSCONI'S ""PERSONAL REQUEST""
 
 1. (C) Berlusconi made a ""personal request"" to the President.  He called it ""urgent.""  Italy,s
-view: ""we can,t wait,"" reasons 1.4 (b,d).
+view: ""we can,t wait,"" reasons 1.4 (b,d).  Rome called it &a scandal.8 at 0.8 percent, in 1998 and Q&A.
 """
 
 
@@ -308,8 +308,9 @@ def test_doubled_quotation_marks_read_as_one_and_offsets_stay_true() -> None:
     assert c.subject == 'BERLUSCONI\'S "PERSONAL REQUEST"'
     [p] = c.paragraphs
     assert p.text == ('Berlusconi made a "personal request" to the President. He called it "urgent." '
-                      'Italy\'s view: "we can\'t wait," reasons 1.4 (b,d).')  # the pages' comma for an apostrophe too
-    assert QUOTED[p.start:p.end].endswith('""we can,t wait,"" reasons 1.4 (b,d).')
+                      'Italy\'s view: "we can\'t wait," reasons 1.4 (b,d). '
+                      'Rome called it "a scandal." at 0.8 percent, in 1998 and Q&A.')  # the pages' other marks too
+    assert QUOTED[p.start:p.end].endswith('in 1998 and Q&A.')
 
 
 def test_real_cable_with_doubled_quotation_marks() -> None:

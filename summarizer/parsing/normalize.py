@@ -8,7 +8,8 @@ cannot hold) breaks the tokenizer; it becomes U+FFFD, one character for one. A d
 the data: `A ""PERSONAL REQUEST"" TO PRESIDENT BUSH`); prose has no empty quotation, so the first mark of
 each pair is removed (the first: a paragraph's raw end then takes in its closing pair whole). The same
 pages carry the apostrophe as a comma in 14% of the cables ("Brazil,s interests", "we can,t win"); it
-becomes an apostrophe again, one character for one. `parse` reads the normalised text and maps every offset it reports back into
+becomes an apostrophe again, one character for one, and their quotation marks written "&" and "8"
+(`&a scandal.8`, 901 pairs in 409 cables) become '"'. `parse` reads the normalised text and maps every offset it reports back into
 the raw text with `Normalized.raw_offset`.
 """
 from __future__ import annotations
@@ -31,6 +32,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _DOUBLED_QUOTE = re.compile('""')
 # A comma after a letter and before a contraction's ending: "EU,s", "WE,LL", "don,t" (not "(b,d)").
 _COMMA_APOSTROPHE = re.compile(r",(?<=[A-Za-z],)(?=(?:s|re|ll|ve|m)\b)|,(?<=[nN],)(?=t\b)", re.I)
+# "&" opening a quotation (not "Q&A", "&amp;") up to the first "8" after a letter (not "1998", "0.8").
+_AMPERSAND_QUOTE = re.compile(r"&(?<![A-Za-z0-9&]&)(?!(?:amp|quot|lt|gt|nbsp|#\d+);)(?=[A-Za-z(])"
+                              r"([^&]{0,400}?(?:(?<=[a-z])|(?<=[a-z][.,!?])))8(?![0-9])")
 
 
 @dataclass
@@ -57,6 +61,8 @@ def normalize(raw: str) -> Normalized:
         text = _SURROGATE.sub("\ufffd", text)
         warnings.append(f"{n:,} lone surrogate code point(s) (not valid text) replaced with U+FFFD")
     text = _COMMA_APOSTROPHE.sub("'", text)
+    if "&" in text:
+        text = _AMPERSAND_QUOTE.sub(r'"\1"', text)
     removals = [m.span() for m in _FORMAT.finditer(text)]
     if removals:
         names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for a, b in removals for c in text[a:b]})
