@@ -6,9 +6,9 @@ scores like prose. These pure functions name what a reader would object to:
 - `edit_kind`: the sentence is a source sentence copied whole ("copy"), the same with words only left
   out ("deletion": a subsequence of one source sentence or of two adjacent ones), or anything else
   ("edit");
-- `fragment_kind`: not a sentence at all: a heading, a signer, a list marker or bullet, a lead-in ending
-  in ":", a note or bracket remnant, routing or redaction text, a piece that starts mid-sentence, or
-  under `MIN_WORDS` words;
+- `fragment_kind`: not a sentence a summary can hold: a heading, a signer, a list marker or bullet, a
+  lead-in ending in ":", a note or bracket remnant, routing or redaction text, a piece that starts
+  mid-sentence, under `MIN_WORDS` words, or a question (the cable asks it; a summary reports);
 - `broken_kind`: a sentence whose form is damaged: no sentence-final punctuation, ends on a function
   word, unbalanced brackets or quotes, a phrase said twice in a row, a word cut inside;
 - `fact_changes`: the names, numbers and negations of its source sentence that it drops or changes.
@@ -123,6 +123,8 @@ def fragment_kind(sentence: str) -> str | None:
             return "heading"
     if len(ws) < MIN_WORDS:
         return "under 5 words"
+    if s.endswith("?"):  # a form's item ("B. HAVE THERE BEEN ... DEMONSTRATIONS?"), an interview's prompt:
+        return "question"  # 1 of the 2,244 sentences of the dev split's own summaries ends so
     return None
 
 
@@ -295,7 +297,7 @@ READING_SETTINGS = {
     "other edit": "neither: words added, changed or moved",
     "fragment": "routing/header line, note or label remnant, redaction, list marker or bullet, lead-in "
     "ending in ':', label line, bracket remnant, signer, heading (no final mark, <= 12 words), "
-    f"under {MIN_WORDS} words",
+    f"under {MIN_WORDS} words, question (ends in '?' outside quotation marks)",
     "broken": f"(not a fragment) no final mark, a run of over {MAX_TOKEN_CHARS} characters without a space, ends on a function word, unbalanced brackets or quotes, "
     "a phrase said twice in a row, a word cut inside (a prefix of a cable word that is not one)",
     "facts": "a name, acronym, number or negation of the source sentence dropped or changed, or one "

@@ -32,6 +32,8 @@ FRAGMENTS = [
     ("redaction", "XXXXXXXXXXXX XXXXXXXXXXXX."),
     ("under 5 words", "Political parties."),
     ("under 5 words", "Could the USG help?"),
+    ("question", "B. HAVE THERE BEEN ANTI-AMERICAN DEMONSTRATIONS IN THE COUNTRY WITHIN THE LAST 12 MONTHS?"),
+    ("question", "What were prospects for an accord with the CGIL?"),
 ]
 
 
@@ -47,6 +49,7 @@ def test_fragment_kinds(kind, text):
     "THE MINISTER SAID THE GOVERNMENT WOULD NOT RAISE TAXES THIS YEAR.",  # an ALL-CAPS cable's prose
     "only the minister said the government would not raise taxes this year.",  # a lower-case cable's prose
     "CAFTA-DR: The Arias administration has made this a top priority, and should be encouraged.",  # a topic label
+    'He asked, "What are we supposed to do about our neighbors?"',  # a question reported in quotation marks
 ])
 def test_prose_is_no_fragment(text):
     assert fragment_kind(text) is None
