@@ -127,6 +127,8 @@ def _is_boundary(paragraph: str, match: re.Match, caseless_lower: bool, all_caps
     if not token:
         return True
     low = token.lower()
+    if low in ("no", "nos"):  # "No. 7", but "The answer is no. That said, ..."
+        return not first.isdigit()
     if low in _NEVER_END:
         return False
     if _DOTTED_ACRONYM.match(token):  # U.S, U.N, H.E, D.C ...

@@ -17,6 +17,7 @@ from summarizer.sentences import split_sentences
         ("Amb. Schieffer met Gen. Abizaid and Dr. Li.", ["Amb. Schieffer met Gen. Abizaid and Dr. Li."]),
         ("Mr. Tanaka and Mrs. Sato met Gov. Ishihara.", ["Mr. Tanaka and Mrs. Sato met Gov. Ishihara."]),
         ("See Ref. A and para. 5 of No. 7 for details.", ["See Ref. A and para. 5 of No. 7 for details."]),
+        ("The answer to each is no. That said, talks go on.", ["The answer to each is no.", "That said, talks go on."]),
         ("They met on Jan. 5 and again on Sept. 12. Nothing changed.",
          ["They met on Jan. 5 and again on Sept. 12.", "Nothing changed."]),
         ("Some donors, e.g. Japan, and others, i.e. Korea, paid.", ["Some donors, e.g. Japan, and others, i.e. Korea, paid."]),
