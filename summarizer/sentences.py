@@ -50,7 +50,7 @@ _STARTERS = frozenset(
 )
 _WEAK_STARTERS = frozenset("in on at as if but and or so yet for to with by from not no".split())
 # Abbreviations that never end a sentence, whatever follows.
-_NEVER_END = frozenset("e.g i.e a.k.a cf viz vs mr mrs ms dr prof amb no nos para paras art st".split())
+_NEVER_END = frozenset("e.g i.e a.k.a cf viz vs mr mrs ms dr prof amb para paras art st".split())
 
 _CLOSERS = "\"'\u201d\u2019)]"
 _OPENERS = "\"'\u201c\u2018(["

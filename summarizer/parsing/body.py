@@ -39,7 +39,7 @@ def _continues(before: str, line: str) -> bool:
     """`line`, starting with a lower-case letter after blank lines, carries on the sentence that
     `before` (the last line of the paragraph above) left unfinished: Cablegate breaks a sentence
     with a page header ("REYKJAVIK 00000068  002 OF 011") or with the "SIPDIS" it inserts after
-    "Secretary", each between blank lines, in 1,481 of the 6,201 train and dev cables."""
+    "Secretary", each between blank lines (2,119 paragraphs in 1,319 of the 6,201 train and dev cables)."""
     return bool(_CUT_OFF.search(before)) and not _LIST_ITEM.match(line)
 
 

@@ -9,8 +9,8 @@ the data: `A ""PERSONAL REQUEST"" TO PRESIDENT BUSH`); prose has no empty quotat
 each pair is removed (the first: a paragraph's raw end then takes in its closing pair whole). The same
 pages carry the apostrophe as a comma in 14% of the cables ("Brazil,s interests", "we can,t win"); it
 becomes an apostrophe again, one character for one, and their quotation marks written "&" and "8"
-(`&a scandal.8`, 901 pairs in 409 cables) become '"'. `parse` reads the normalised text and maps every offset it reports back into
-the raw text with `Normalized.raw_offset`.
+(`&a scandal.8`, 901 pairs in 409 cables) become '"'. `parse` reads the normalised text and maps every
+offset it reports back into the raw text with `Normalized.raw_offset`.
 """
 from __future__ import annotations
 
