@@ -8,7 +8,8 @@ scores like prose. These pure functions name what a reader would object to:
   ("edit");
 - `fragment_kind`: not a sentence a summary can hold: a heading, a signer, a list marker or bullet, a
   lead-in ending in ":", a note or bracket remnant, routing or redaction text, a piece that starts
-  mid-sentence, under `MIN_WORDS` words, or a question (the cable asks it; a summary reports);
+  mid-sentence, under `MIN_WORDS` words, contact details (an e-mail address, a telephone number), or a
+  question (the cable asks it; a summary reports);
 - `broken_kind`: a sentence whose form is damaged: no sentence-final punctuation, ends on a function
   word, unbalanced brackets or quotes, a phrase said twice in a row, a word cut inside;
 - `fact_changes`: the names, numbers and negations of its source sentence that it drops or changes.
@@ -51,6 +52,8 @@ _LABEL_ONLY = re.compile(r"^\W*(?:note|comment|summary|action request|participan
 _ROUTING = re.compile(r"^\W*(?:(?:state|dept|department|usdoc|treasury|commerce)\s+(?:for|pass)\b|pass\s+to\b|"
                       r"(?:e\.\s?o\.|eo)\s*12958\b|tags\s*:|subject\s*:|classified\s+by\b|sipdis\b)", re.I)
 _REDACTION = re.compile(r"X{4,}|#{4,}")
+# An e-mail address or a telephone number: "tel. +354-562-9100x2294", "by phone at: +202-265-6653"
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|\b(?:tel|phone|fax)\b\W{0,3}(?:at\W{1,3})?[+(]?\d|\+\d{1,3}[- ]\d", re.I)
 # What a body sentence may open with that is no part of its prose: dash or dot bullets, and a
 # sub-paragraph's classification marking ("(SBU)", "(S/Rel UK)") that the paragraph's own did not take.
 _MARKER = re.compile(r"^(?:(?:[-\u2013\u2014*\u2022·]+\s*)+(?=\S)|\((?:U|C|S|TS|SBU|NC|[CS]//?NF|[CS]//?REL[^)]{0,24}|(?:U//?)?FOUO)\)\s+)+",
@@ -109,6 +112,8 @@ def fragment_kind(sentence: str) -> str | None:
         return "redaction"
     if _BULLET.match(s):
         return "list marker"
+    if ("@" in s or any(c.isdigit() for c in s)) and _CONTACT.search(s):
+        return "contact details"  # a point of contact's address: none of the dev split's own summaries has one
     if _LABEL_LINE.match(s) and any(c.islower() for c in s) and (s.count(":") >= 2 or not _END.search(s)):
         return "label line"  # a form ("PARTICIPANTS: GOB: ..."), not a topic's label before its prose
     if s[:1] in "([" and s[-1:] in ")]" or s.startswith(")"):
@@ -297,7 +302,8 @@ READING_SETTINGS = {
     "other edit": "neither: words added, changed or moved",
     "fragment": "routing/header line, note or label remnant, redaction, list marker or bullet, lead-in "
     "ending in ':', label line, bracket remnant, signer, heading (no final mark, <= 12 words), "
-    f"under {MIN_WORDS} words, question (ends in '?' outside quotation marks)",
+    f"under {MIN_WORDS} words, contact details (e-mail address or telephone number), question (ends in '?' "
+    "outside quotation marks)",
     "broken": f"(not a fragment) no final mark, a run of over {MAX_TOKEN_CHARS} characters without a space, ends on a function word, unbalanced brackets or quotes, "
     "a phrase said twice in a row, a word cut inside (a prefix of a cable word that is not one)",
     "facts": "a name, acronym, number or negation of the source sentence dropped or changed, or one "

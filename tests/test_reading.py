@@ -34,6 +34,8 @@ FRAGMENTS = [
     ("under 5 words", "Could the USG help?"),
     ("question", "B. HAVE THERE BEEN ANTI-AMERICAN DEMONSTRATIONS IN THE COUNTRY WITHIN THE LAST 12 MONTHS?"),
     ("question", "What were prospects for an accord with the CGIL?"),
+    ("contact details", "He can be reached via e-mail at os@mfa.is or by phone at: +202-265-6653."),
+    ("contact details", "Embassy point of contact is Political Officer Lisa Kierans, tel. +354-562-9100x2294."),
 ]
 
 
@@ -50,6 +52,7 @@ def test_fragment_kinds(kind, text):
     "only the minister said the government would not raise taxes this year.",  # a lower-case cable's prose
     "CAFTA-DR: The Arias administration has made this a top priority, and should be encouraged.",  # a topic label
     'He asked, "What are we supposed to do about our neighbors?"',  # a question reported in quotation marks
+    "The phone company raised its prices by 12 percent in 2006, the minister said.",
 ])
 def test_prose_is_no_fragment(text):
     assert fragment_kind(text) is None
