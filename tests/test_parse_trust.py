@@ -25,7 +25,7 @@ def real(cid: str) -> dict:
 REAL_IDS = {"09TRIPOLI293", "08BAKU768", "09THEHAGUE668", "07HARARE1073", "09TRIPOLI221",
             "04NEWDELHI6983", "05DUBLIN286", "06AMMAN3564", "08JEDDAH84", "10TRIPOLI112", "05SANAA1352",
             "03THEHAGUE1865", "88BAGHDAD28", "00HARARE5461", "09MOSCOW2353", "09BUENOSAIRES1147", "06MANAGUA1002",
-            "02ROME1725", "06REYKJAVIK68", "05MADRID2478", "06KIEV1261"}
+            "02ROME1725", "06REYKJAVIK68", "05MADRID2478", "06KIEV1261", "06ABUDHABI1725"}
 
 
 def texts(c) -> list[str]:
@@ -367,6 +367,7 @@ def test_a_sentence_cut_by_sipdis_or_a_page_header_is_one_paragraph() -> None:
 @pytest.mark.parametrize(("cid", "cut_at"), [
     ("06REYKJAVIK68", "plans are in place (if any) to undertake documentation of trafficking?"),  # a page header
     ("05MADRID2478", "a new, fresh page in the relationship, with the Ambassador"),  # "SIPDIS" after "Secretary"
+    ("06ABUDHABI1725", 'Hamas, "with some pressure," would understand the need'),  # a quotation's comma
 ])
 def test_real_sentences_cut_across_a_break_are_joined(cid: str, cut_at: str) -> None:
     rec = real(cid)

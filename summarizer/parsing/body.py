@@ -31,7 +31,7 @@ def _ends_sentence(text: str) -> bool:
 
 # A line that stops inside a sentence ("... a new, fresh page in the"), and a line that carries one on
 # ("relationship, with the Ambassador as ..."), not a list item ("a. The EU ...", "o the ...").
-_CUT_OFF = re.compile(r"[A-Za-z0-9,]\)?\s*$")
+_CUT_OFF = re.compile(r"(?:[A-Za-z0-9,]\)?|,[\"\u201d'])\s*$")
 _LIST_ITEM = re.compile(r"(?:[a-z]{1,3}[.)]|o)\s")
 
 
