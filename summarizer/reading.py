@@ -52,8 +52,10 @@ _LABEL_ONLY = re.compile(r"^\W*(?:note|comment|summary|action request|participan
 _ROUTING = re.compile(r"^\W*(?:(?:state|dept|department|usdoc|treasury|commerce)\s+(?:for|pass)\b|pass\s+to\b|"
                       r"(?:e\.\s?o\.|eo)\s*12958\b|tags\s*:|subject\s*:|classified\s+by\b|sipdis\b)", re.I)
 _REDACTION = re.compile(r"X{4,}|#{4,}")
-# An e-mail address or a telephone number: "tel. +354-562-9100x2294", "by phone at: +202-265-6653"
-_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|\b(?:tel|phone|fax)\b\W{0,3}(?:at\W{1,3})?[+(]?\d|\+\d{1,3}[- ]\d", re.I)
+# An e-mail address, a telephone number: "tel. +354-562-9100x2294", "by phone at: +202-265-6653". The
+# address is tried only from the start of a run of its characters (a long run is read once, not once a start).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+\.\w")
+_PHONE = re.compile(r"\b(?:tel|phone|fax)\b\W{0,3}(?:at\W{1,3})?[+(]?\d|\+\d{1,3}[- ]\d", re.I)
 # What a body sentence may open with that is no part of its prose: dash or dot bullets, and a
 # sub-paragraph's classification marking ("(SBU)", "(S/Rel UK)") that the paragraph's own did not take.
 _MARKER = re.compile(r"^(?:(?:[-\u2013\u2014*\u2022·]+\s*)+(?=\S)|\((?:U|C|S|TS|SBU|NC|[CS]//?NF|[CS]//?REL[^)]{0,24}|(?:U//?)?FOUO)\)\s+)+",
@@ -112,7 +114,7 @@ def fragment_kind(sentence: str) -> str | None:
         return "redaction"
     if _BULLET.match(s):
         return "list marker"
-    if ("@" in s or any(c.isdigit() for c in s)) and _CONTACT.search(s):
+    if ("@" in s and _EMAIL.search(s)) or (any(c.isdigit() for c in s) and _PHONE.search(s)):
         return "contact details"  # a point of contact's address: none of the dev split's own summaries has one
     if _LABEL_LINE.match(s) and any(c.islower() for c in s) and (s.count(":") >= 2 or not _END.search(s)):
         return "label line"  # a form ("PARTICIPANTS: GOB: ..."), not a topic's label before its prose
