@@ -11,7 +11,7 @@ import pytest
 from shared_data import DATA, SPLITS, records
 from summarizer.parsing import parse
 from summarizer.parsing import header as h
-from summarizer.parsing.clean import strip_inline_page_headers
+from summarizer.parsing.clean import is_noise, strip_inline_page_headers
 
 
 def real(cid: str) -> dict:
@@ -373,6 +373,16 @@ def test_real_sentences_cut_across_a_break_are_joined(cid: str, cut_at: str) -> 
     rec = real(cid)
     c = parse(rec["raw"], rec)
     assert any(cut_at in t for t in texts(c))
+
+
+@pytest.mark.parametrize(("line", "noise"), [
+    ("Kiev 00001261 002 of 004", True),
+    ("Dubai 00000056 002.2 of 002", True),
+    ("This record is a partial extract of the original cable. The full text of the original cable is not available.", True),
+    ("The minister of finance 00001261 resigned", False),
+])
+def test_mixed_case_page_header_is_noise_beside_the_partial_extract_line(line: str, noise: bool) -> None:
+    assert is_noise(line) is noise
 
 
 def test_real_mixed_case_page_headers_are_no_paragraphs() -> None:

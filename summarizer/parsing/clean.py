@@ -75,9 +75,8 @@ def is_noise(text: str) -> bool:
         if c.isalpha():
             c1 = s[1:2]
             if not (c.isupper() and (c1.isupper() or c1.isspace() or c1 == ".")):
-                if " of " in s:
-                    return bool(_MIXED_CASE_PAGE.match(text))
-                return s[:11].lower() == "this record" and bool(PARTIAL_EXTRACT.match(text))
+                return (" of " in s and bool(_MIXED_CASE_PAGE.match(text))) \
+                    or (s[:11].lower() == "this record" and bool(PARTIAL_EXTRACT.match(text)))
         elif c.isdigit():
             if not s[:6].isdigit():
                 return False
