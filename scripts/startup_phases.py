@@ -7,7 +7,8 @@ Runs the real command in this process with timers wrapped around the loading ste
 on stderr (the command's own output is discarded). The heavy imports are done first, one at a time, so
 each gets its own line; the rest are the command's phases in the order they run. serve stops at
 "serving on"; its model loads in a child process while Gradio is imported, so its table is the page's
-process only and "waiting for the model process" is what the overlap did not hide. Run it from the repository root so that this checkout's package is the one imported.
+process only and "waiting for the model process" is what the overlap did not hide. Run it from the
+repository root so that this checkout's package is the one imported.
 """
 from __future__ import annotations
 
