@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -61,11 +63,96 @@ def test_a_model_that_does_not_load_is_the_same_one_line_model_error(tmp_path):
 
 def test_a_child_that_dies_is_a_model_error_not_a_hang():
     child = ModelProcess(str(tiny_model_dir())).wait()
-    os.kill(child._process.pid, signal.SIGKILL)
-    for _ in range(2):  # the first request reads the closed pipe, the next ones write to it
+    first = child.pid
+    os.kill(first, signal.SIGKILL)
+    for _ in range(2):  # the first request may read the closed pipe, the next ones find a new child loading
         with pytest.raises(ModelError, match=r"the model process stopped \(exit code -9\)"):
             child.predict([parse(example_files()[0][1])])
     child.close()
+
+
+def answered_again(child: ModelProcess, cable, seconds: float = 60) -> tuple[float, list[str]]:
+    """Ask until the child answers; (seconds it took, the distinct messages refused with on the way)."""
+    t0, seen = time.monotonic(), []
+    while time.monotonic() - t0 < seconds:
+        try:
+            child.predict([cable])
+            return time.monotonic() - t0, seen
+        except ModelError as e:
+            if str(e) not in seen:
+                seen.append(str(e))
+            time.sleep(0.2)
+    raise AssertionError(f"no answer {seconds} s after the kill; refused with {seen}")
+
+
+def test_a_killed_child_is_replaced_and_answers_again():
+    cable = parse(example_files()[0][1])
+    child = ModelProcess(str(tiny_model_dir())).wait()
+    try:
+        before = child.predict([cable])
+        first = child.pid
+        os.kill(first, signal.SIGKILL)
+        seconds, seen = answered_again(child, cable)
+        assert child.pid != first and child.restarts == 1
+        assert child.predict([cable]) == before
+        assert seen and all("exit code -9" in m and "a new one is loading the model: try again in a few seconds" in m
+                            for m in seen), seen
+        print(f"answered again {seconds:.1f} s after the kill")
+    finally:
+        child.close()
+
+
+def test_a_request_in_flight_when_the_child_dies_gets_an_error():
+    cable = parse(example_files()[0][1])
+    child = ModelProcess(str(tiny_model_dir())).wait()
+    try:
+        os.kill(child.pid, signal.SIGSTOP)  # the request is sent and waits for an answer that never comes
+        answer: dict = {}
+
+        def ask():
+            try:
+                answer["value"] = child.predict([cable])
+            except ModelError as e:
+                answer["error"] = str(e)
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(0.5)
+        os.kill(child.pid, signal.SIGKILL)
+        asking.join(timeout=10)
+        assert not asking.is_alive()
+        assert answer.get("error", "").startswith("the model process stopped (exit code -9) while answering this "
+                                                   "request; a new one is loading the model"), answer
+        answered_again(child, cable)
+    finally:
+        child.close()
+
+
+def test_restarts_are_bounded():
+    cable = parse(example_files()[0][1])
+    child = ModelProcess(str(tiny_model_dir()), max_restarts=1).wait()
+    try:
+        os.kill(child.pid, signal.SIGKILL)
+        answered_again(child, cable)
+        second = child.pid
+        os.kill(second, signal.SIGKILL)
+        time.sleep(1)
+        for _ in range(2):
+            with pytest.raises(ModelError) as refused:
+                child.predict([cable])
+            assert str(refused.value) == ("the model process stopped (exit code -9); it stopped 2 times in 10 minutes, "
+                                          "so it is not started again: the server must be restarted")
+        assert child.pid == second and child.restarts == 1
+    finally:
+        child.close()
+
+
+def test_a_closed_model_process_is_not_restarted():
+    child = ModelProcess(str(tiny_model_dir())).wait()
+    pid = child.pid
+    child.close()
+    time.sleep(0.5)
+    assert child.pid == pid and child.restarts == 0
 
 
 def test_the_parent_never_imports_torch():
@@ -82,3 +169,38 @@ def test_the_parent_never_imports_torch():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_page_answers_again_after_the_model_process_is_killed(caplog):
+    """Issue 28, finding 4: `/summarize` on a page served by a `ModelProcess` answers again within 60 s of
+    the child's SIGKILL, with no restart of the page; meanwhile a clear one-line refusal, no traceback."""
+    from app_helpers import api_call, free_port
+
+    from summarizer.app.page import build_page, launch
+    from summarizer.app.service import SummaryService, seed_text
+
+    model = ModelProcess(str(tiny_model_dir())).wait()
+    demo = build_page(SummaryService(model))
+    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        url = demo.local_url.rstrip("/")
+        kind, before = api_call(url, "summarize", [seed_text()])
+        assert kind == "complete"
+        os.kill(model.pid, signal.SIGKILL)
+        t0, refusals = time.monotonic(), []
+        while time.monotonic() - t0 < 60:
+            kind, data = api_call(url, "summarize", [seed_text()])
+            if kind == "complete":
+                break
+            refusals.append(data)
+            time.sleep(0.3)
+        seconds = time.monotonic() - t0
+        assert kind == "complete", refusals
+        assert data[0]["summary"] == before[0]["summary"]
+        assert refusals and all("The model process stopped (exit code -9)" in str(r) and "try again" in str(r)
+                                and "Internal error" not in str(r) for r in refusals), refusals
+        assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+        print(f"/summarize answered again {seconds:.1f} s after the kill ({len(refusals)} refusals)")
+    finally:
+        demo.close()
+        model.close()

@@ -38,6 +38,7 @@ from summarizer.app.uploads import discard_upload
 from summarizer.corpus.query import Answer, Query, QueryError
 from summarizer.inputs import InputError
 from summarizer.limits import MAX_UPLOAD_BYTES
+from summarizer.model.errors import ModelError
 
 log = logging.getLogger("summarizer.app")
 
@@ -81,6 +82,9 @@ def _failure(e: Exception) -> tuple[str, str]:
     """(title, one-line message) for an error, never a traceback; an unexpected one is logged whole."""
     if isinstance(e, InputError):
         return "Bad input", str(e)
+    if isinstance(e, ModelError):  # the model process died: a new one loads, or the bound on restarts is reached
+        log.warning("model unavailable: %s", e)
+        return "Model unavailable", f"{str(e)[:1].upper()}{str(e)[1:]}."
     log.error("unexpected error: %s", "".join(traceback.format_exception(e)))
     msg = " ".join(str(e).split())[:300] or type(e).__name__
     return "Error", (f"Internal error ({type(e).__name__}): {msg}. The server is still running; try again "

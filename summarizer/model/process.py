@@ -5,37 +5,80 @@ machine) and the page is mostly importing Gradio (~4 s): in one process they que
 since Python imports one thing at a time. Started first, `ModelProcess` loads the model on the other core
 while the page is imported and built, and then answers `predict` and `count_chunks` for the page over a
 pipe, so the page's process never imports torch.
+
+A child that dies once it has loaded (killed, out of memory) is replaced: a thread watching it starts a
+new one at once. A request that was waiting on the dead child, and any request while the new one loads,
+gets a one-line `ModelError` saying so; the page answers again as soon as the new child is ready. At most
+`max_restarts` children are started in `restart_window_s` seconds: a model that keeps dying is left down,
+and the message says the server must be restarted.
 """
 from __future__ import annotations
 
 import multiprocessing
 import signal
 import threading
+import time
+from collections import deque
 
 from summarizer.model.errors import ModelError
+
+MAX_RESTARTS = 3  # new children started after a death ...
+RESTART_WINDOW_S = 600.0  # ... within this many seconds; one more death leaves the model down
+
+
+class _Child:
+    """One child process and its end of the pipe."""
+
+    def __init__(self, ctx, path: str | None):
+        self.conn, child_end = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child_end, path), daemon=True, name="summarizer-model")
+        self.process.start()
+        child_end.close()
+        self.ready = False
+        self.watched = False  # a watcher thread joins the process (two threads joining one race for its code)
+        self.exited = threading.Event()
+
+    def exitcode(self) -> int | None:
+        if self.watched:
+            self.exited.wait(timeout=5)
+        else:
+            self.process.join(timeout=5)
+        return self.process.exitcode
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.exitcode() is None:
+            self.process.kill()
+            self.process.join(timeout=5)
 
 
 class ModelProcess:
     """Stands in for a loaded `CableSummarizer` (`predict`, `count_chunks`, `name`, `device`, `notes`)
     once `wait()` has returned."""
 
-    def __init__(self, path: str | None = None):
-        ctx = multiprocessing.get_context("spawn")  # fork would copy a process that may already hold threads
-        self._conn, child = ctx.Pipe()
-        self._lock = threading.Lock()
-        self._process = ctx.Process(target=_serve, args=(child, path), daemon=True, name="summarizer-model")
-        self._process.start()
-        child.close()
+    def __init__(self, path: str | None = None, *, max_restarts: int = MAX_RESTARTS,
+                 restart_window_s: float = RESTART_WINDOW_S):
+        self._ctx = multiprocessing.get_context("spawn")  # fork would copy a process that may already hold threads
+        self._path = path
+        self._lock = threading.Lock()  # one request on the pipe at a time
+        self._state = threading.Lock()  # guards the fields below
+        self._closed = False
+        self._down: str | None = None  # why no child answers (loading again, or left down), or None
+        self._restarts: deque[float] = deque()
+        self.max_restarts, self.restart_window_s = max_restarts, restart_window_s
+        self._child = _Child(self._ctx, path)
         self.name = self.device = None
         self.notes: list[str] = []
 
     def wait(self) -> "ModelProcess":
         """Block until the model has loaded; `ModelError` with the child's one-line reason if it could not."""
-        status, detail = self._receive()
+        child = self._child
+        status, detail = self._receive(child)
         if status != "ready":
             self.close()
             raise ModelError(detail)
         self.name, self.device, self.notes = detail["name"], detail["device"], detail["notes"]
+        self._ready(child)
         return self
 
     def predict(self, cables, batch_size: int = 8):
@@ -45,31 +88,101 @@ class ModelProcess:
         return self._ask("count_chunks", cable)
 
     def close(self) -> None:
-        self._conn.close()
-        self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.kill()
+        with self._state:
+            self._closed = True
+            child = self._child
+        child.stop()
 
+    @property
+    def pid(self) -> int | None:
+        """The process id of the current child (the one answering, or the one loading)."""
+        return self._child.process.pid
+
+    @property
+    def restarts(self) -> int:
+        """How many new children have been started in the last `restart_window_s` seconds."""
+        with self._state:
+            return len(self._restarts)
+
+    # ---------------------------------------------------------------- requests
     def _ask(self, method: str, *args):
         with self._lock:
+            with self._state:
+                child, down = self._child, self._down
+            if down:
+                raise ModelError(down)
             try:
-                self._conn.send((method, args))
-            except OSError:  # the child is gone (a broken pipe from the second request on)
-                self._stopped()
-            status, value = self._receive()
+                child.conn.send((method, args))
+                status, value = child.conn.recv()
+            except (EOFError, OSError):  # the child died before or while answering
+                message = self._died(child, during_request=True)
+                child.conn.close()  # only requests use a child's pipe once it is ready, one at a time
+                raise ModelError(message) from None
         if status == "raised":
             raise value
         return value
 
-    def _receive(self):
+    def _receive(self, child: _Child):
         try:
-            return self._conn.recv()
+            return child.conn.recv()
         except (EOFError, OSError):
-            self._stopped()
+            raise ModelError(f"the model process stopped (exit code {child.exitcode()})") from None
 
-    def _stopped(self):
-        self._process.join(timeout=5)
-        raise ModelError(f"the model process stopped (exit code {self._process.exitcode})") from None
+    # ---------------------------------------------------------------- a child that dies
+    def _ready(self, child: _Child) -> None:
+        """`child` has loaded: it answers from now on, and a thread replaces it if it dies."""
+        with self._state:
+            if self._closed or child is not self._child:
+                return
+            child.ready = child.watched = True
+            self._down = None
+        threading.Thread(target=self._watch, args=(child,), daemon=True, name="summarizer-model-watch").start()
+
+    def _watch(self, child: _Child) -> None:
+        child.process.join()
+        child.exited.set()
+        self._died(child)
+
+    def _died(self, child: _Child, during_request: bool = False) -> str:
+        """Note that `child` stopped (once, whoever notices first) and start a new one if the bound allows;
+        returns the one line for the request that noticed it."""
+        code = child.exitcode()
+        stopped = f"the model process stopped (exit code {code})"
+        with self._state:
+            if self._closed:
+                return f"{stopped}: the server is shutting down"
+            if child is self._child and child.ready:
+                child.ready = False
+                now = time.monotonic()
+                while self._restarts and now - self._restarts[0] > self.restart_window_s:
+                    self._restarts.popleft()
+                if len(self._restarts) >= self.max_restarts:
+                    self._down = (f"{stopped}; it stopped {len(self._restarts) + 1} times in "
+                                  f"{self.restart_window_s / 60:g} minutes, so it is not started again: "
+                                  "the server must be restarted")
+                else:
+                    self._restarts.append(now)
+                    self._down = (f"{stopped}; a new one is loading the model: try again in a few seconds")
+                    self._child = _Child(self._ctx, self._path)
+                    threading.Thread(target=self._reload, args=(self._child,), daemon=True,
+                                     name="summarizer-model-reload").start()
+            down = self._down
+        if during_request and down and "loading" in down:
+            return f"{stopped} while answering this request; a new one is loading the model: try again in a few seconds"
+        return down or stopped
+
+    def _reload(self, child: _Child) -> None:
+        try:
+            status, detail = child.conn.recv()
+        except (EOFError, OSError):
+            status, detail = "failed", f"the model process stopped while loading (exit code {child.exitcode()})"
+        if status == "ready":
+            self._ready(child)
+            return
+        with self._state:
+            if child is self._child and not self._closed:
+                self._down = f"the model could not be loaded again ({detail}): the server must be restarted"
+        child.stop()
 
 
 def _serve(conn, path: str | None) -> None:
