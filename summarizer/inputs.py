@@ -23,6 +23,12 @@ MAX_LINE_CHARS = 8 * MAX_INPUT_BYTES
 # raises RecursionError (about 1,000), and a record that loads but nests ~500 deep cannot be pickled to a
 # batch worker: refused here, the same for every command, instead of stopping a whole run.
 MAX_JSON_DEPTH = 64
+# A corpus record's fields besides `raw` are hints for the parser (id, date, origin, subject, TAGS, ...):
+# the longest real one is a subject of a few hundred characters. A field longer than this (as JSON), or
+# past the first MAX_HINT_FIELDS, is dropped with a warning, so that a reader that keeps records (the
+# page's Batch tab, a corpus index) never keeps megabytes of padding per record.
+MAX_HINT_CHARS = 10_000
+MAX_HINT_FIELDS = 64
 
 
 class InputError(Exception):
@@ -150,9 +156,10 @@ def _record_from_line(n: int, line: str) -> Record:
         return Record(line=n, id=rid, raw=None, error=too_deep)
     if not isinstance(obj, dict):
         return Record(line=n, id=None, raw=None, error="not a JSON object")
-    rid = obj.get("id") if isinstance(obj.get("id"), str) else None
-    raw = obj.get("raw")
-    hints = {k: v for k, v in obj.items() if k != "raw"}
+    raw = obj.pop("raw", None)
+    hints, warnings = _bounded_hints(obj)
+    del obj
+    rid = hints.get("id") if isinstance(hints.get("id"), str) else None
     if not isinstance(raw, str):
         return Record(line=n, id=rid, raw=None, hints=hints, error="no `raw` text field")
     if not raw.strip():
@@ -160,7 +167,47 @@ def _record_from_line(n: int, line: str) -> Record:
     if len(raw) > MAX_INPUT_BYTES // 4 and len(raw.encode("utf-8", errors="surrogatepass")) > MAX_INPUT_BYTES:
         return Record(line=n, id=rid, raw=None, hints=hints,
                       error=f"`raw` is over {MAX_INPUT_BYTES:,} bytes, the limit for one cable")
-    return Record(line=n, id=rid, raw=raw, hints=hints)
+    return Record(line=n, id=rid, raw=raw, hints=hints, warnings=warnings)
+
+
+def _bounded_hints(obj: dict) -> tuple[dict, list[str]]:
+    """The record's fields besides `raw`, each at most MAX_HINT_CHARS as JSON and MAX_HINT_FIELDS of them;
+    a warning names each field dropped."""
+    hints: dict = {}
+    dropped: list[str] = []
+    for k, v in obj.items():
+        size = _json_size(v, MAX_HINT_CHARS)
+        if len(k) > 100 or size > MAX_HINT_CHARS or len(hints) >= MAX_HINT_FIELDS:
+            dropped.append(k[:40])
+            continue
+        hints[k] = v
+    if not dropped:
+        return hints, []
+    names = ", ".join(f"`{k}`" for k in dropped[:5]) + (f" and {len(dropped) - 5:,} more" if len(dropped) > 5 else "")
+    return hints, [f"field(s) {names} not kept: a field besides `raw` is at most {MAX_HINT_CHARS:,} characters, "
+                   f"and a record has at most {MAX_HINT_FIELDS} of them"]
+
+
+def _json_size(obj, limit: int) -> int:
+    """About how many characters `obj` takes as JSON, counted only up to `limit` + 1."""
+    if isinstance(obj, str):
+        return len(obj) + 2
+    size = 0
+    stack = [obj]
+    while stack and size <= limit:
+        o = stack.pop()
+        if isinstance(o, dict):
+            size += 2 + 4 * len(o)
+            if size <= limit:
+                size += sum(len(str(k)) for k in o)
+                stack.extend(o.values())
+        elif isinstance(o, list):
+            size += 2 + len(o)
+            if size <= limit:
+                stack.extend(o)
+        else:
+            size += len(o) + 2 if isinstance(o, str) else 8
+    return size
 
 
 def _json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:

@@ -159,7 +159,7 @@ def test_batch_limit_and_bad_uploads(service, tmp_path):
     corpus = tmp_path / "two.jsonl"
     corpus.write_text("\n".join(json.dumps({"raw": svc.seed_text()}) for _ in range(3)) + "\n", encoding="utf-8")
     result = service.run_batch(str(corpus), limit=1, out_dir=tmp_path / "out")
-    assert len(result.rows) == 1 and result.total_records == 3
+    assert len(result.rows) == 1 and result.more and result.total_records == 2  # the second is read, not the third
     for name, data, message in [("cable.txt", "x", "not a corpus"), ("empty.jsonl", "\n", "no records"),
                                 ("garbage.jsonl", "%PDF-1.4 garbage\n", "not JSON Lines")]:
         p = tmp_path / name

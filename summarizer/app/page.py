@@ -260,8 +260,8 @@ def batch_markdown(r: BatchResult) -> str:
     av = r.averages
     lines = [f"**{av['summarized']} of {av['records']} record(s) summarized**"
              + (f", {av['failed']} failed (listed with their error in the files)" if av["failed"] else "")
-             + (f"; the upload holds {r.total_records} records, the first {av['records']} were processed"
-                if r.total_records > av["records"] else "") + "."]
+             + (f"; the upload holds more records, only the first {av['records']} were read" if r.more else "")
+             + "."]
     cells = []
     for k in SCORE_KEYS:
         v = av.get(k)
@@ -274,7 +274,7 @@ def batch_markdown(r: BatchResult) -> str:
     return "\n".join(lines)
 
 
-def batch_table(r: BatchResult, max_rows: int = 200) -> list[list]:
+def batch_table(r: BatchResult, max_rows: int = 200) -> list[list]:  # r.rows: the first 200 at most
     out = []
     for row in r.rows[:max_rows]:
         s = row["scores"] or {}

@@ -18,12 +18,15 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Callable
 
 from summarizer.cable import Cable
 from summarizer.evidence import Evidence, Support, cable_evidence, evidence_json
-from summarizer.inputs import InputError, MAX_INPUT_BYTES, decode_text, examples_dir, is_corpus, read_records
+from summarizer.inputs import (
+    InputError, MAX_INPUT_BYTES, decode_text, examples_dir, is_corpus, read_records,
+)
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
 from summarizer.parsing import NOT_A_CABLE, parse
@@ -34,6 +37,8 @@ log = logging.getLogger("summarizer.app")
 
 SCORE_KEYS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
 MAX_BATCH_CABLES = 5000  # most cables one batch upload is allowed to process
+PREVIEW_ROWS = 200  # rows of the preview table (BatchResult.rows); the files hold every row
+PREVIEW_CHARS = 1_000  # characters of a preview row's long texts
 BATCH_DIR_MAX_AGE_S = 3600  # batch result folders older than this are removed
 _BATCH_ROOT = "cable-summarizer-batch"
 
@@ -168,7 +173,8 @@ class BatchResult:
     rows: list[dict]
     averages: dict
     files: list[str] = field(default_factory=list)  # the JSONL and CSV written
-    total_records: int = 0  # records in the upload (the first `limit` were processed)
+    total_records: int = 0  # records read: those processed, and one more when there are more
+    more: bool = False  # the upload holds more records than the limit (the rest were not read)
 
 
 def tag_label(code: str) -> str | None:
@@ -266,29 +272,54 @@ class SummaryService:
         limit = max(1, min(int(limit or MAX_BATCH_CABLES), MAX_BATCH_CABLES))
         report = progress or (lambda done, total, desc: None)
         report(0, 1, "reading the corpus")
-        records = []
-        total = 0
-        for rec in read_records(str(path)):
-            total += 1
-            if len(records) < limit:
-                records.append(rec)
-        if not records:
-            raise InputError(f"{name} holds no records.")
-        if all(r.error for r in records) and records[0].error.startswith("invalid JSON"):
-            raise InputError(f"{name} is not JSON Lines: line {records[0].line}: {records[0].error}.")
+        # Records are read as they are summarized (a batch of them at a time) and each row goes to the
+        # files at once: what one request keeps is the preview rows, clipped, whatever the upload holds.
+        reader = read_records(str(path))
+        more = False
 
-        rows: list[dict] = []
-        n = len(records)
-        for result in process_records(records, self.predict, self.batch_size, check=self.limit_error):
-            rows.append(_batch_row(result))
-            if len(rows) % self.batch_size == 0:
-                report(len(rows), n, "summarizing")
-        report(n, n, "writing results")
-        averages = batch_averages(rows)
-        out = Path(out_dir) if out_dir else new_result_dir()
-        stem = name.split(".")[0] or "corpus"
-        files = write_batch_files(rows, averages, out, stem)
-        return BatchResult(rows=rows, averages=averages, files=[str(f) for f in files], total_records=total)
+        def first_records():
+            nonlocal more
+            for i, rec in enumerate(reader):
+                if i == limit:  # one record past the limit says that there are more; nothing else is read
+                    more = True
+                    return
+                yield rec
+
+        try:
+            records = first_records()
+            head = []  # records up to the first that is not invalid JSON: a file that is no JSON Lines is refused
+            for rec in records:
+                head.append(rec)
+                if not (rec.error and rec.error.startswith("invalid JSON")):
+                    break
+            if not head:
+                raise InputError(f"{name} holds no records.")
+            if all(r.error for r in head) and head[-1].error.startswith("invalid JSON"):
+                raise InputError(f"{name} is not JSON Lines: line {head[0].line}: {head[0].error}.")
+
+            out = Path(out_dir) if out_dir else new_result_dir()
+            stem = name.split(".")[0] or "corpus"
+            writer = BatchFiles(out, stem)
+            averages = BatchAverages()
+            preview: list[dict] = []
+            n = 0
+            with writer:
+                for result in process_records(chain(head, records), self.predict, self.batch_size,
+                                              check=self.limit_error):
+                    row = _batch_row(result)
+                    writer.add(row)
+                    averages.add(row)
+                    if len(preview) < PREVIEW_ROWS:
+                        preview.append(_clipped(row))
+                    n += 1
+                    if n % self.batch_size == 0:
+                        report(n, limit, "summarizing")  # at most `limit`: the upload is not counted ahead
+                report(n, n, "writing results")
+                writer.finish(averages.result())
+        finally:
+            reader.close()
+        return BatchResult(rows=preview, averages=averages.result(), files=[str(f) for f in writer.files],
+                           total_records=n + more, more=more)
 
 # The Batch tab's row: every key in every row (the preview table and the CSV have fixed columns).
 _EMPTY_ROW = {"line": None, "id": None, "summary": None, "topics": [], "tags": [], "reference_summary": None,
@@ -301,44 +332,93 @@ def _batch_row(result: Result) -> dict:
     return {**_EMPTY_ROW, **summary_row(result), "reference_tags": result.cable.tag_codes}
 
 
+class BatchAverages:
+    """The Batch tab's averages, added up a row at a time."""
+
+    def __init__(self):
+        self.records = self.summarized = 0
+        self.sums = {k: [0.0, 0] for k in (*SCORE_KEYS, "seconds")}
+
+    def add(self, row: dict) -> None:
+        self.records += 1
+        if row["error"]:
+            return
+        self.summarized += 1
+        scores = row["scores"] or {}
+        for key in SCORE_KEYS:
+            if scores.get(key) is not None:
+                self.sums[key][0] += scores[key]
+                self.sums[key][1] += 1
+        if row["seconds"] is not None:
+            self.sums["seconds"][0] += row["seconds"]
+            self.sums["seconds"][1] += 1
+
+    def result(self) -> dict:
+        out: dict = {"records": self.records, "summarized": self.summarized, "failed": self.records - self.summarized}
+        for key in SCORE_KEYS:
+            total, count = self.sums[key]
+            out[key] = round(total / count, 2) if count else None
+            out[f"n_{key}"] = count
+        total, count = self.sums["seconds"]
+        out["seconds_per_cable"] = round(total / count, 3) if count else None
+        return out
+
+
 def batch_averages(rows: list[dict]) -> dict:
-    ok = [r for r in rows if not r["error"]]
-    out: dict = {"records": len(rows), "summarized": len(ok), "failed": len(rows) - len(ok)}
-    for key in SCORE_KEYS:
-        vals = [r["scores"][key] for r in ok if r["scores"] and r["scores"].get(key) is not None]
-        out[key] = round(sum(vals) / len(vals), 2) if vals else None
-        out[f"n_{key}"] = len(vals)
-    secs = [r["seconds"] for r in ok if r["seconds"] is not None]
-    out["seconds_per_cable"] = round(sum(secs) / len(secs), 3) if secs else None
-    return out
+    averages = BatchAverages()
+    for row in rows:
+        averages.add(row)
+    return averages.result()
 
 
 CSV_COLUMNS = ["line", "id", "error", *SCORE_KEYS, "seconds", "tags", "reference_tags", "topics", "summary",
                "reference_summary"]
 
 
+class BatchFiles:
+    """`<stem>-summaries.jsonl` (one object a cable, then one `{"averages": ...}` line) and a CSV with one
+    row a cable and a last `AVERAGE` row, written a row at a time."""
+
+    def __init__(self, out: Path, stem: str):
+        out.mkdir(parents=True, exist_ok=True)
+        self.files = [out / f"{stem}-summaries.jsonl", out / f"{stem}-summaries.csv"]
+        self._jsonl = self.files[0].open("w", encoding="utf-8")
+        self._csv_file = self.files[1].open("w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._csv_file)
+        self._csv.writerow(CSV_COLUMNS)
+
+    def __enter__(self) -> "BatchFiles":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._jsonl.close()
+        self._csv_file.close()
+
+    def add(self, r: dict) -> None:
+        self._jsonl.write(json.dumps(r, ensure_ascii=False) + "\n")
+        scores = r["scores"] or {}
+        self._csv.writerow([r["line"], r["id"] or "", r["error"] or "", *[_num(scores.get(k)) for k in SCORE_KEYS],
+                            _num(r["seconds"]), " ".join(r["tags"]), " ".join(r["reference_tags"]),
+                            "; ".join(r["topics"]), r["summary"] or "", r["reference_summary"] or ""])
+
+    def finish(self, averages: dict) -> None:
+        self._jsonl.write(json.dumps({"averages": averages}, ensure_ascii=False) + "\n")
+        self._csv.writerow(["", "AVERAGE", f"{averages['failed']} of {averages['records']} failed",
+                            *[_num(averages.get(k)) for k in SCORE_KEYS], _num(averages.get("seconds_per_cable")),
+                            "", "", "", "", ""])
+
+
 def write_batch_files(rows: list[dict], averages: dict, out: Path, stem: str) -> list[Path]:
-    """`<stem>-summaries.jsonl` (one object a cable, then one `{"averages": ...}` line) and a CSV
-    with one row a cable and a last `AVERAGE` row."""
-    out.mkdir(parents=True, exist_ok=True)
-    jsonl = out / f"{stem}-summaries.jsonl"
-    with jsonl.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        f.write(json.dumps({"averages": averages}, ensure_ascii=False) + "\n")
-    csv_path = out / f"{stem}-summaries.csv"
-    with csv_path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for r in rows:
-            scores = r["scores"] or {}
-            w.writerow([r["line"], r["id"] or "", r["error"] or "", *[_num(scores.get(k)) for k in SCORE_KEYS],
-                        _num(r["seconds"]), " ".join(r["tags"]), " ".join(r["reference_tags"]),
-                        "; ".join(r["topics"]), r["summary"] or "", r["reference_summary"] or ""])
-        w.writerow(["", "AVERAGE", f"{averages['failed']} of {averages['records']} failed",
-                    *[_num(averages.get(k)) for k in SCORE_KEYS], _num(averages.get("seconds_per_cable")),
-                    "", "", "", "", ""])
-    return [jsonl, csv_path]
+    with BatchFiles(out, stem) as files:
+        for row in rows:
+            files.add(row)
+        files.finish(averages)
+    return files.files
+
+
+def _clipped(row: dict) -> dict:
+    """A preview row: its long texts cut to PREVIEW_CHARS (the files hold them whole)."""
+    return {k: (v[:PREVIEW_CHARS] + "…" if isinstance(v, str) and len(v) > PREVIEW_CHARS else v) for k, v in row.items()}
 
 
 def _num(v) -> str:
