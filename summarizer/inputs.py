@@ -29,6 +29,7 @@ MAX_JSON_DEPTH = 64
 # page's Batch tab, a corpus index) never keeps megabytes of padding per record.
 MAX_HINT_CHARS = 10_000
 MAX_HINT_FIELDS = 64
+READING_STOPPED = "reading stopped"  # the error of the record `read_records` ends with when a budget runs out
 
 
 class InputError(Exception):
@@ -49,9 +50,12 @@ def is_corpus(path: str) -> bool:
     return path.endswith((".jsonl", ".jsonl.gz", ".ndjson"))
 
 
-def read_records(path: str) -> Iterator[Record]:
+def read_records(path: str, max_chars: int | None = None, max_blank_lines: int | None = None) -> Iterator[Record]:
+    """One Record per line of a corpus (or one for a single cable). `max_chars` (decompressed characters)
+    and `max_blank_lines` bound what a corpus may make the reader read: past either, the reading ends with
+    one error record starting with READING_STOPPED (the page's Batch tab; the CLI reads a corpus whole)."""
     if is_corpus(path):
-        yield from _read_corpus(path)
+        yield from _read_corpus(path, max_chars, max_blank_lines)
     else:
         warnings: list[str] = []
         yield Record(line=1, id=None, raw=read_text(path, warnings), warnings=warnings)
@@ -122,18 +126,29 @@ def _bounded_lines(stream: io.TextIOBase) -> Iterator[str | int]:
         yield size
 
 
-def _read_corpus(path: str) -> Iterator[Record]:
+def _read_corpus(path: str, max_chars: int | None = None, max_blank_lines: int | None = None) -> Iterator[Record]:
     stream = _open_corpus(path)
-    n = 0
+    n = chars = blank = 0
     try:
         with stream:
             for n, line in enumerate(_bounded_lines(stream), start=1):
+                chars += line if isinstance(line, int) else len(line)
+                if max_chars is not None and chars > max_chars:
+                    yield Record(line=n, id=None, raw=None,
+                                 error=f"{READING_STOPPED} at line {n:,}: over {max_chars:,} characters read "
+                                       "(after decompression), the most one upload may hold")
+                    return
                 if isinstance(line, int):
                     yield Record(line=n, id=None, raw=None,
                                  error=f"line is {line:,} characters long; the limit is {MAX_LINE_CHARS:,} "
                                        f"(one cable is at most {MAX_INPUT_BYTES:,} bytes)")
                     continue
                 if not line.strip():
+                    blank += 1
+                    if max_blank_lines is not None and blank > max_blank_lines:
+                        yield Record(line=n, id=None, raw=None,
+                                     error=f"{READING_STOPPED} at line {n:,}: over {max_blank_lines:,} blank lines")
+                        return
                     continue
                 yield _record_from_line(n, line)
     except (EOFError, OSError, zlib.error) as e:

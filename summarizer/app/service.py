@@ -25,7 +25,7 @@ from typing import Callable
 from summarizer.cable import Cable
 from summarizer.evidence import Evidence, Support, cable_evidence, evidence_json
 from summarizer.inputs import (
-    InputError, MAX_INPUT_BYTES, decode_text, examples_dir, is_corpus, read_records,
+    READING_STOPPED, InputError, MAX_INPUT_BYTES, decode_text, examples_dir, is_corpus, read_records,
 )
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
@@ -37,6 +37,10 @@ log = logging.getLogger("summarizer.app")
 
 SCORE_KEYS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
 MAX_BATCH_CABLES = 5000  # most cables one batch upload is allowed to process
+# What the Batch tab reads of one upload, whatever its limit: decompressed characters (5,000 real cables
+# are ~35 MB) and blank lines (real corpora have none); past either the reading stops with one error row.
+MAX_BATCH_READ_CHARS = 256_000_000
+MAX_BATCH_BLANK_LINES = 10_000
 PREVIEW_ROWS = 200  # rows of the preview table (BatchResult.rows); the files hold every row
 PREVIEW_CHARS = 1_000  # characters of a preview row's long texts
 BATCH_DIR_MAX_AGE_S = 3600  # batch result folders older than this are removed
@@ -274,7 +278,7 @@ class SummaryService:
         report(0, 1, "reading the corpus")
         # Records are read as they are summarized (a batch of them at a time) and each row goes to the
         # files at once: what one request keeps is the preview rows, clipped, whatever the upload holds.
-        reader = read_records(str(path))
+        reader = read_records(str(path), max_chars=MAX_BATCH_READ_CHARS, max_blank_lines=MAX_BATCH_BLANK_LINES)
         more = False
 
         def first_records():
@@ -294,6 +298,8 @@ class SummaryService:
                     break
             if not head:
                 raise InputError(f"{name} holds no records.")
+            if head[0].error and head[0].error.startswith(READING_STOPPED):
+                raise InputError(f"{name}: {head[0].error}.")
             if all(r.error for r in head) and head[-1].error.startswith("invalid JSON"):
                 raise InputError(f"{name} is not JSON Lines: line {head[0].line}: {head[0].error}.")
 
