@@ -134,3 +134,91 @@ def test_the_cli_still_reads_a_corpus_whole(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("\n" * 20_000 + json.dumps({"raw": "x"}) + "\n", encoding="utf-8")
     assert [r.line for r in read_records(str(corpus))] == [20_001]
+
+
+# ---------------------------------------------------------------- 8 and 9. the index and batch commands
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    """A finished `summarizer batch --no-index` run of a few synthetic cables on a tiny model: (out, corpus, model)."""
+    from test_batch import corpus_lines
+    from test_model_support import fast_decoding, train_tiny
+
+    from summarizer.cli import main
+
+    root = tmp_path_factory.mktemp("batch-run")
+    model = fast_decoding(train_tiny(root / "m", steps=3))
+    corpus = root / "cables.jsonl"
+    corpus.write_text("\n".join(corpus_lines(4)) + "\n", encoding="utf-8")
+    out = root / "out"
+    assert main(["batch", str(corpus), "--out", str(out), "--model", str(model), "--no-index", "--shard-size", "3"]) == 2
+    return out, corpus, model
+
+
+def cli(argv: list[str], capsys) -> tuple[int, str]:
+    from summarizer.cli import main
+
+    capsys.readouterr()
+    rc = main(argv)
+    return rc, capsys.readouterr().err
+
+
+def users_database(path, shape: str) -> dict:
+    """A SQLite file of someone else's at `path`; returns {table: rows} to compare with afterwards."""
+    import sqlite3
+
+    with sqlite3.connect(path) as c:
+        if shape == "meta-schema-1":  # an older project layout's key, in a database with tables of its own
+            c.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            c.execute("INSERT INTO meta VALUES ('schema', '1')")
+            c.execute("CREATE TABLE cables (name TEXT, sent TEXT)")
+            c.execute("INSERT INTO cables VALUES ('mine', '2024')")
+        else:  # no meta at all
+            c.execute("CREATE TABLE cables (name TEXT, sent TEXT)")
+            c.execute("INSERT INTO cables VALUES ('mine', '2024')")
+        c.execute("CREATE TABLE notes (body TEXT)")
+        c.execute("INSERT INTO notes VALUES ('do not lose me')")
+    return tables_of(path)
+
+
+def tables_of(path) -> dict:
+    import sqlite3
+
+    with sqlite3.connect(path) as c:
+        names = [n for (n,) in c.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")]
+        return {n: c.execute(f'SELECT * FROM "{n}"').fetchall() for n in names}
+
+
+@pytest.mark.parametrize("shape", ["meta-schema-1", "no-meta"])
+def test_a_database_the_project_did_not_create_is_refused_and_left_alone(batch_run, capsys, shape):
+    """`batch --out DIR` (and `index DIR`) over a DIR/index.sqlite of someone else's: the tables meta, cables
+    and the rest were dropped and replaced by the project's (or the project's added beside the user's)."""
+    out, corpus, model = batch_run
+    db = out / "index.sqlite"
+    db.unlink(missing_ok=True)
+    before = users_database(db, shape)
+    for argv in (["index", str(out)], ["batch", str(corpus), "--out", str(out), "--model", str(model), "--shard-size", "3"]):
+        rc, err = cli(argv, capsys)
+        assert rc == 2 and err.count("\n") == 1, err
+        assert err.startswith(f"summarizer {argv[0]}: {db} is a SQLite database that summarizer did not create ("), err
+        assert "it is left as it is: move it away or use another --out" in err
+        assert tables_of(db) == before
+    db.unlink()
+
+
+def test_the_project_s_own_index_is_still_updated(batch_run, capsys):
+    import sqlite3
+
+    from summarizer.corpus.schema import APPLICATION_ID
+
+    out, corpus, model = batch_run
+    db = out / "index.sqlite"
+    db.unlink(missing_ok=True)
+    rc, err = cli(["index", str(out)], capsys)
+    assert rc == 0 and "record(s) in" in err
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        c.execute("PRAGMA application_id = 0")  # as an index written before the id was set
+        c.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")  # an older layout: rebuilt
+    rc, err = cli(["index", str(out)], capsys)
+    assert rc == 0 and "record(s) in" in err, err
+    db.unlink()

@@ -96,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a directory")
+    if args.index:  # an index.sqlite that is not the project's is refused before the run, not after it
+        from summarizer.corpus.schema import INDEX_FILE, check_writable
+
+        check_writable(out / INDEX_FILE)
 
     with locked(out):
         t0 = time.perf_counter()

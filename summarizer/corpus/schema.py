@@ -19,6 +19,8 @@ SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0  # a reader waits this long for a writer's transaction (a batch run updating the index)
 READ_CACHE_KIB = 65536  # SQLite's page cache per reading connection: the narrow cables table of 250,000 fits
 TABLE_NAMES = ("meta", "shards", "cables", "cable_docs", "cable_tags", "cable_text")
+# `PRAGMA application_id` of every index this project writes ("CBLS"); indexes written before it have 0.
+APPLICATION_ID = 0x43424C53
 
 SCORE_COLUMNS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
 
@@ -85,24 +87,75 @@ def index_file(where: Path) -> Path:
 
 
 def open_for_writing(path: Path) -> sqlite3.Connection:
-    """The index at `path`, created when missing; InputError when the file is something else."""
+    """The index at `path`, created when missing; InputError when the file is something else, or a SQLite
+    database this project did not create (its tables are never dropped or added to)."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        version = None
-        if conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").fetchone():
-            version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if version and version[0] != str(SCHEMA_VERSION):
-            # The index is derived from the shards: an older layout is dropped and built again.
+        version = check_ours(conn, path)
+        if version is not None and version != str(SCHEMA_VERSION):
+            # The index is derived from the shards: an older layout of the project's is dropped and built again.
             for table in TABLE_NAMES:
                 conn.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed table names
             version = None
         conn.executescript(TABLES)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         if version is None:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
     except sqlite3.DatabaseError as e:
         conn.close()
         raise InputError(f"{path} is not a corpus index ({e}); move it away to rebuild it") from None
+    except InputError:
+        conn.close()
+        raise
     return conn
+
+
+def _ours(name: str) -> bool:
+    """A table of the project's index: its own, the full-text table's shadow tables, SQLite's own."""
+    return name in TABLE_NAMES or name.startswith(("cable_text_", "sqlite_"))
+
+
+def check_ours(conn: sqlite3.Connection, path: Path) -> str | None:
+    """The schema version of the project's index open on `conn` (None: an empty database); InputError when
+    the database holds anything the project did not make: another application's id, a table, view or
+    trigger of another name, or no `meta.schema`."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    objects = conn.execute("SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'view', 'trigger')").fetchall()
+    if not objects and app_id in (0, APPLICATION_ID):
+        return None
+    foreign = sorted(name for kind, name in objects if kind != "table" or not _ours(name))
+    version = None
+    if "meta" in {name for _, name in objects} and not foreign:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = str(row[0]) if row else None
+        except sqlite3.DatabaseError:  # a table named meta without those columns
+            version = None
+    if app_id not in (0, APPLICATION_ID) or foreign or version is None:
+        what = (f"application id {app_id:#x}" if app_id not in (0, APPLICATION_ID)
+                else f"its own table(s) {', '.join(foreign[:5])}" + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+                if foreign else "no corpus index version in it")
+        raise InputError(f"{path} is a SQLite database that summarizer did not create ({what}); it is left as it "
+                         "is: move it away or use another --out")
+    return version
+
+
+def check_writable(path: Path) -> None:
+    """InputError, before any work, when `path` exists and `open_for_writing` would refuse it."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise InputError(f"{path} is not a file")
+    try:
+        conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as e:
+        raise InputError(f"{path} is not a corpus index ({e}); move it away to rebuild it") from None
+    try:
+        check_ours(conn, path)
+    except sqlite3.DatabaseError as e:
+        raise InputError(f"{path} is not a corpus index ({e}); move it away to rebuild it") from None
+    finally:
+        conn.close()
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
