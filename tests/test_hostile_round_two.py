@@ -222,3 +222,60 @@ def test_the_project_s_own_index_is_still_updated(batch_run, capsys):
     rc, err = cli(["index", str(out)], capsys)
     assert rc == 0 and "record(s) in" in err, err
     db.unlink()
+
+
+@pytest.fixture()
+def run_copy(batch_run, tmp_path):
+    """A copy of the finished batch run, to damage."""
+    import shutil
+
+    out, corpus, model = batch_run
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    (copy / "index.sqlite").unlink(missing_ok=True)
+    return copy, corpus, model
+
+
+def test_index_over_a_shard_with_a_broken_json_line_is_one_line(run_copy, capsys):
+    """`summarizer index DIR` over a shard with a broken JSON line: a 29-line JSONDecodeError traceback."""
+    out, corpus, model = run_copy
+    shard = out / "shards" / "000-cables-00001.jsonl"
+    lines = shard.read_text(encoding="utf-8").splitlines(keepends=True)
+    shard.write_text(lines[0] + lines[1][:40] + "\n" + "".join(lines[2:]), encoding="utf-8")  # same line count
+    for argv in (["index", str(out)], ["batch", str(corpus), "--out", str(out), "--model", str(model), "--shard-size", "3"]):
+        rc, err = cli(argv, capsys)
+        last = err.splitlines()[-1]
+        assert rc == 2 and "Traceback" not in err, err
+        assert last.startswith(f"summarizer {argv[0]}: {shard}: line 2 is invalid JSON (Unterminated string starting "
+                               "at column "), err
+        assert last.endswith("), not a row of the batch run: the shard is damaged; delete it and rerun the same "
+                             "`summarizer batch` command to redo it"), err
+
+
+def test_index_over_a_complete_run_with_a_shard_cut_short_says_so(run_copy, capsys):
+    """A shard of a complete run cut short was taken for one still being written: "0 records", exit 0."""
+    out, corpus, model = run_copy
+    shard = out / "shards" / "000-cables-00000.jsonl"
+    shard.write_text(shard.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+    rc, err = cli(["index", str(out)], capsys)
+    assert (rc, err) == (2, f"summarizer index: {shard}: 1 line(s) where the run wrote 3, though "
+                            f"{out / 'manifest.json'} says the run is complete: rerun the same `summarizer batch` "
+                            "command to redo the shard\n")
+    rc, err = cli(["batch", str(corpus), "--out", str(out), "--model", str(model), "--shard-size", "3"], capsys)
+    assert rc == 2 and "summarizer batch: index: 7 record(s)" in err  # the rerun redoes it (rc 2: bad records)
+
+
+@pytest.mark.parametrize("manifest, why", [
+    ({"some": "other json"}, "no `plan`"),
+    ([1, 2, 3], "a JSON list, not an object"),
+    ({"plan": {"inputs": [], "shard_size": 3}, "model": {}, "runs": []}, "KeyError: 'shards'"),
+    ({"plan": {"inputs": [], "shard_size": 3, "shards": []}, "model": {"dir": None}, "runs": []}, "KeyError: 'sha256'"),
+])
+def test_a_manifest_that_is_other_json_is_one_line(run_copy, capsys, manifest, why):
+    """`batch --out DIR` where DIR/manifest.json is some other JSON: `KeyError: 'plan'` traceback."""
+    out, corpus, model = run_copy
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for argv in (["index", str(out)], ["batch", str(corpus), "--out", str(out), "--model", str(model)]):
+        rc, err = cli(argv, capsys)
+        assert (rc, err) == (2, f"summarizer {argv[0]}: {out / 'manifest.json'} is not the manifest of a "
+                                f"`summarizer batch` run ({why}); move it away or use a new --out\n")

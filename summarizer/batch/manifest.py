@@ -47,6 +47,31 @@ def read(out: Path) -> dict | None:
         raise InputError(f"{p} is not valid JSON ({e}); move it away or use a new --out") from None
 
 
+def read_run(out: Path) -> dict | None:
+    """The manifest of the batch run in `out`, None when there is none; InputError naming the file when it
+    is some other JSON (no plan of shards, no model, no runs)."""
+    data = read(out)
+    if data is None:
+        return None
+    try:
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
+        missing = [k for k in ("plan", "model", "runs") if k not in data]
+        if missing:
+            raise ValueError(f"no `{missing[0]}`")
+        Plan.from_json(data["plan"])
+        for i in data["plan"]["inputs"]:
+            str(i["path"]) + str(i["sha256"])
+        str(data["model"]["dir"]) + str(data["model"]["sha256"])
+        if not isinstance(data["runs"], list):
+            raise ValueError("`runs` is not a list")
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        why = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
+        raise InputError(f"{out / MANIFEST} is not the manifest of a `summarizer batch` run ({why}); "
+                         "move it away or use a new --out") from None
+    return data
+
+
 def write(out: Path, data: dict) -> None:
     p = out / MANIFEST
     tmp = p.with_name(MANIFEST + ".tmp")

@@ -221,9 +221,27 @@ def iter_rows(out: Path, plan: Plan) -> Iterator[dict]:
     for s in plan.shards:
         p = d / s.name
         if p.is_file():
-            with open(p, encoding="utf-8") as f:
-                for line in f:
-                    yield json.loads(line)
+            yield from read_shard(p)
+
+
+def read_shard(path: Path) -> Iterator[dict]:
+    """The rows of one shard file; InputError naming the file and line when one is not a JSON object (a
+    shard edited or damaged by hand: the batch command redoes a shard that is deleted)."""
+    import json
+
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, start=1):
+            try:
+                row = json.loads(line.rstrip("\r\n"))
+            except ValueError as e:
+                row = e
+            if not isinstance(row, dict):
+                why = (f"a JSON {type(row).__name__}" if not isinstance(row, Exception) else
+                       f"invalid JSON ({row.msg.removesuffix(' at')} at column {row.colno})" if isinstance(row, json.JSONDecodeError)
+                       else f"invalid JSON ({row})")
+                raise InputError(f"{path}: line {n} is {why}, not a row of the batch run: the shard is damaged; "
+                                 "delete it and rerun the same `summarizer batch` command to redo it")
+            yield row
 
 
 def _fsync_dir(d: Path) -> None:

@@ -210,7 +210,7 @@ def _resume_or_plan(out: Path, inputs: list, model: dict, shard_size: int | None
     from summarizer.batch import manifest
     from summarizer.batch.shards import DEFAULT_SHARD_SIZE, Plan, count_records, make_plan
 
-    old = manifest.read(out)
+    old = manifest.read_run(out)
     if old:
         size = shard_size or int(old["plan"]["shard_size"])
         manifest.check_resume(old, inputs, model, size)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from summarizer.batch import manifest
-from summarizer.batch.shards import Plan, Shard, file_sha256, input_chunks, shard_dir
+from summarizer.batch.shards import Plan, Shard, file_sha256, input_chunks, read_shard, shard_dir
 from summarizer.corpus.schema import SCORE_COLUMNS, index_file, open_for_writing
 from summarizer.evidence import cable_evidence, evidence_json
 from summarizer.inputs import InputError, Record
@@ -128,8 +128,7 @@ def _line_count(path: Path) -> int:
 
 
 def _shard_rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+    return list(read_shard(path))
 
 
 def update_index(out: Path, paths: list[str] | None = None, say: Say | None = None) -> IndexReport:
@@ -138,9 +137,10 @@ def update_index(out: Path, paths: list[str] | None = None, say: Say | None = No
     InputError when `out` is no batch output or an input is missing or changed."""
     say = say or (lambda msg: None)
     t0 = time.perf_counter()
-    data = manifest.read(out)
-    if data is None or "plan" not in data:
+    data = manifest.read_run(out)
+    if data is None:
         raise InputError(f"{out}: no manifest.json there; give the --out directory of a `summarizer batch` run")
+    complete = data.get("status") == "complete"  # then a shard missing or cut short is damage, not work to come
     plan = Plan.from_json(data["plan"])
     if paths and len(paths) != len(plan.inputs):
         raise InputError(f"{len(paths)} input path(s) given for the {len(plan.inputs)} input(s) of the run in {out}")
@@ -153,7 +153,12 @@ def update_index(out: Path, paths: list[str] | None = None, say: Say | None = No
         todo: dict[int, list[Shard]] = {}
         for s in plan.shards:
             p = shard_dir(out) / s.name
-            if not p.is_file() or _line_count(p) != s.count:
+            lines = _line_count(p) if p.is_file() else None
+            if lines != s.count:
+                if complete:
+                    state = "missing" if lines is None else f"{lines:,} line(s) where the run wrote {s.count:,}"
+                    raise InputError(f"{p}: {state}, though {out / manifest.MANIFEST} says the run is complete: "
+                                     "rerun the same `summarizer batch` command to redo the shard")
                 report.shards_unfinished += 1
             elif known.get(s.name) == (p.stat().st_size, p.stat().st_mtime_ns):
                 report.shards_kept += 1
