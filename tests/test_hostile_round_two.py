@@ -279,3 +279,142 @@ def test_a_manifest_that_is_other_json_is_one_line(run_copy, capsys, manifest, w
         rc, err = cli(argv, capsys)
         assert (rc, err) == (2, f"summarizer {argv[0]}: {out / 'manifest.json'} is not the manifest of a "
                                 f"`summarizer batch` run ({why}); move it away or use a new --out\n")
+
+
+# ---------------------------------------------------------------- 3. corpus exports
+@pytest.fixture(scope="module")
+def corpus_page(tmp_path_factory):
+    """The page on a small corpus index (a model that is never called): (url, its CorpusSource)."""
+    from app_helpers import free_port
+    from corpus_helpers import build_index, sample_rows
+
+    from summarizer.app.corpus_service import CorpusSource
+    from summarizer.app.page import build_page, launch
+
+    source = CorpusSource.of_run(build_index(tmp_path_factory.mktemp("corpus") / "index.sqlite", sample_rows(300)))
+    demo = build_page(SummaryService(FakeModel()), source)
+    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield demo.local_url.rstrip("/"), source
+    demo.close()
+
+
+class PageSession:
+    """One browser tab of the page: its cookie and session, its events run by id as the page's JavaScript
+    runs them (queued ones through queue/join, the others through run/predict)."""
+
+    def __init__(self, url: str):
+        import uuid
+
+        import httpx
+
+        self.url, self.session = url, uuid.uuid4().hex[:11]
+        self.client = httpx.Client(timeout=60)
+        assert self.client.get(f"{url}/").status_code == 200
+        deps = self.client.get(f"{url}/config").json()["dependencies"]
+        self.ids = {d["api_name"]: d["id"] for d in deps}
+        self.queued = {d["id"]: d.get("queue") is not False for d in deps}
+
+    def run(self, name: str, data: list, event_data=None):
+        fn = self.ids[name]
+        body = {"data": data, "fn_index": fn, "session_hash": self.session, "event_data": event_data,
+                "trigger_id": None}
+        if not self.queued[fn]:
+            r = self.client.post(f"{self.url}/gradio_api/run/predict", json=body)
+            return r.status_code, r.json()
+        r = self.client.post(f"{self.url}/gradio_api/queue/join", json=body)
+        if r.status_code != 200:
+            return r.status_code, r.json()
+        with self.client.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session}) as s:
+            for line in s.iter_lines():
+                if line.startswith("data:"):
+                    msg = json.loads(line[5:])
+                    if msg.get("msg") == "process_completed":
+                        return 200, msg["output"]
+        raise AssertionError("the event stream ended without an answer")
+
+    def search(self, text: str = ""):
+        status, out = self.run("lambda_1", [text, [], [], [], "", "", "date-desc"])
+        assert status == 200 and "data" in out, out
+        return out
+
+    def export(self):
+        status, out = self.run("corpus_export", [None])
+        assert status == 200, out
+        return out["data"]
+
+    def close(self):
+        self.client.close()
+
+
+def export_folders() -> list:
+    from summarizer.app.corpus_service import export_root
+
+    return sorted(export_root().glob("export-*")) if export_root().is_dir() else []
+
+
+def test_an_export_is_deleted_once_served(corpus_page):
+    """Each export wrote a new folder under the temp dir, swept only after an hour: 40 whole-corpus exports
+    wrote 201 MB in 6.9 s."""
+    url, source = corpus_page
+    tab = PageSession(url)
+    try:
+        before = export_folders()
+        tab.search()
+        message, files = tab.export()
+        assert message.startswith("Exported 300 cable(s)") and len(files) == 2
+        assert [f for f in export_folders() if f not in before]  # written, and held until served
+        status, _ = tab.run("export_served", [])
+        assert status == 200
+        assert export_folders() == before
+        fetched = tab.client.get(f"{url}/gradio_api/file={files[0]['path']}")
+        assert fetched.status_code == 200 and fetched.text.startswith("id,date,station")  # Gradio's copy is served
+    finally:
+        tab.close()
+
+
+def test_exports_have_a_budget_per_client(corpus_page):
+    url, source = corpus_page
+    tab = PageSession(url)
+    budget = source.export_budget.budget
+    source.export_budget._spent.clear()
+    try:
+        tab.search()
+        message, files = tab.export()
+        size = source.export_budget._used("127.0.0.1", time.monotonic())
+        assert message.startswith("Exported 300") and size > 100_000
+        source.export_budget.budget = 2 * size
+        assert tab.export()[0].startswith("Exported 300")
+        message, files = tab.export()
+        assert "Export refused: this client's export budget" in message, message
+        assert files is None
+    finally:
+        source.export_budget.budget = budget
+        source.export_budget._spent.clear()
+        tab.run("export_served", [])
+        tab.close()
+
+
+def test_an_export_query_has_the_search_deadline(tmp_path, monkeypatch):
+    """The export query had no deadline: a query that matches every row of a crafted view ran on and on."""
+    from summarizer.corpus import query as corpus_query
+    from summarizer.corpus.export import export
+    from summarizer.corpus.query import Query, QueryError
+
+    from corpus_helpers import build_index, sample_rows
+
+    from summarizer.corpus.schema import open_read_only
+
+    monkeypatch.setattr(corpus_query, "TIME_LIMIT_S", 0.2)
+    monkeypatch.setattr(corpus_query, "PROGRESS_STEPS", 50)
+    conn = open_read_only(build_index(tmp_path / "index.sqlite", sample_rows(300)))
+
+    def slow_down(*_):  # each row read by the sort costs 20 ms, as a huge or endless query would
+        time.sleep(0.02)
+        return 1
+
+    conn.create_function("slow", 1, slow_down)
+    monkeypatch.setattr(corpus_query, "SORTS", {**corpus_query.SORTS, "date": "slow(c.rowid), c.date {d}, c.rowid"})
+    t0 = time.monotonic()
+    with pytest.raises(QueryError, match=r"the export's query took over 0 s"):
+        export(conn, Query(sort="date"), tmp_path / "out")
+    assert time.monotonic() - t0 < 2

@@ -7,16 +7,61 @@ read-only (`mode=ro`), one connection per server thread.
 """
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
 import threading
+import time
 from pathlib import Path
 
-from summarizer.app.service import Analysis, analysis_of, new_result_dir
+from summarizer.app.service import Analysis, analysis_of
+from summarizer.app.uploads import UploadBudget
 from summarizer.corpus.default import DefaultIndexBuild
 from summarizer.corpus.export import Export, export
 from summarizer.corpus.query import Answer, Facets, Query, facets, search, stored_cable
 from summarizer.corpus.schema import index_file, open_read_only
 from summarizer.inputs import InputError
 from summarizer.parsing import parse
+
+log = logging.getLogger("summarizer.app")
+
+# Exports: what one client (by address) may have written in an hour, and how long an export's folder may
+# stay when the page never says it was served (its copy in Gradio's cache is swept after an hour).
+EXPORT_BUDGET_BYTES = 200 * 1024 * 1024
+EXPORT_WINDOW_S = 3600
+EXPORT_MAX_AGE_S = 600
+_EXPORT_ROOT = "cable-summarizer-exports"
+
+
+def msg_export_budget(budget: int, window_s: int, retry_s: int) -> str:
+    return (f"Export refused: this client's export budget ({budget // (1024 * 1024)} MB in {window_s // 60} minutes) "
+            f"is spent; try again in {max(1, retry_s // 60)} minute(s), or narrow the search.")
+
+
+def export_root() -> Path:
+    return Path(tempfile.gettempdir()) / _EXPORT_ROOT
+
+
+def new_export_dir() -> Path:
+    """A fresh folder for one export; folders older than EXPORT_MAX_AGE_S are removed."""
+    root = export_root()
+    root.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in root.iterdir():
+        try:
+            if now - old.stat().st_mtime > EXPORT_MAX_AGE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix="export-", dir=root))
+
+
+def discard_export(files) -> None:
+    """Delete an export's folder once the page has served its files (Gradio keeps its own copy)."""
+    root = export_root().resolve()
+    for folder in {Path(f).resolve().parent for f in files or []}:
+        if folder.parent == root:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class CorpusSource:
@@ -28,6 +73,7 @@ class CorpusSource:
         self._local = threading.local()
         self._facets: Facets | None = None
         self._model: str | None = None
+        self.export_budget = UploadBudget(EXPORT_BUDGET_BYTES, EXPORT_WINDOW_S)
 
     @classmethod
     def of_run(cls, where: str | Path) -> "CorpusSource":
@@ -84,5 +130,22 @@ class CorpusSource:
                                stored.seconds or 0.0, self.model())
         return analysis, stored.raw
 
-    def export(self, q: Query) -> Export:
-        return export(self._conn(), q, new_result_dir(), stem="corpus-results")
+    def export(self, q: Query, client: str = "local") -> Export:
+        """The result set of `q` as files in a new folder (delete it with `discard_export` once served);
+        InputError once `client` has exported EXPORT_BUDGET_BYTES in the last hour."""
+        entry = self.export_budget.reserve(client, 1)
+        if entry is None:
+            log.info("refused export for %s: budget spent", client)
+            raise InputError(msg_export_budget(self.export_budget.budget, self.export_budget.window_s,
+                                               self.export_budget.retry_after(client)))
+        folder = new_export_dir()
+        written = 0
+        try:
+            done = export(self._conn(), q, folder, stem="corpus-results")
+            written = sum(f.stat().st_size for f in done.files)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            self.export_budget.settle(client, entry, written)
+        return done

@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import ValidationError
 from starlette.middleware import Middleware
 
-from summarizer.app.corpus_service import CorpusSource
+from summarizer.app.corpus_service import CorpusSource, discard_export
 from summarizer.app.guard import RequestLimits
 from summarizer.evidence import paragraph_labels
 from summarizer.app.service import (
@@ -41,6 +41,7 @@ from summarizer.limits import MAX_UPLOAD_BYTES
 from summarizer.model.errors import ModelError
 
 log = logging.getLogger("summarizer.app")
+_exported_lock = threading.Lock()
 
 MODEL_CONCURRENCY = 2  # model events running at once (parsing/scoring of one overlaps generation of another)
 # Events waiting in the queue (all endpoints together): 100 concurrent API clients fit; one more gets
@@ -533,17 +534,32 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                   f"summary (model `{_md(analysis.model)}`) and its evidence. Summarize runs this page's model on it.")
         return (gr.Tabs(selected="single"), raw, status, *view[1:])
 
-    def corpus_export(query):
+    exported: OrderedDict[str, list[str]] = OrderedDict()  # session -> files of its export not yet deleted
+
+    def corpus_export(query, request: gr.Request):
         if query is None:
             return "Search first: the export holds the current result set.", None
+        client = request.client.host if request and request.client else "unknown"
         try:
-            done = source.export(query)
+            done = source.export(query, client=client)
         except QueryError as e:
             return error_markdown("Bad query", str(e).removeprefix("Bad query: ")), None
         except Exception as e:  # noqa: BLE001
             return error_markdown(*_failure(e)), None
         more = " (the first rows only: the result set is larger)" if done.truncated else ""
-        return f"Exported {done.rows:,} cable(s){more} as CSV and JSON Lines.", [str(f) for f in done.files]
+        files = [str(f) for f in done.files]
+        with _exported_lock:
+            discard_export(exported.pop(request.session_hash, None))  # a session's previous, never confirmed
+            exported[request.session_hash] = files
+            while len(exported) > 100:
+                discard_export(exported.popitem(last=False)[1])
+        return f"Exported {done.rows:,} cable(s){more} as CSV and JSON Lines.", files
+
+    def export_served(request: gr.Request):
+        """After the export event: Gradio has copied the files into its cache, so the export is deleted."""
+        with _exported_lock:
+            files = exported.pop(request.session_hash, None)
+        discard_export(files)
 
     # Files older than an hour are swept every 10 minutes (the upload budget counts on unread uploads going).
     with Page(title="Cable summarizer", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
@@ -684,7 +700,8 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
         corpus_rows.select(corpus_open, inputs=[corpus_rowids], outputs=[tabs, text, *outputs],
                            api_visibility="private", concurrency_id="corpus", concurrency_limit=4)
         corpus_export_btn.click(corpus_export, inputs=[corpus_last], outputs=[corpus_export_md, corpus_files],
-                                api_visibility="private", concurrency_id="corpus-export", concurrency_limit=1)
+                                api_visibility="private", concurrency_id="corpus-export", concurrency_limit=1).then(
+            export_served, api_visibility="private", queue=False, show_progress="hidden")
         gr.api(summarize, api_name="summarize", concurrency_id="model", concurrency_limit=MODEL_CONCURRENCY)
         gr.api(parse, api_name="parse", concurrency_limit=4)
 

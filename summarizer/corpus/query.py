@@ -350,11 +350,20 @@ def matching_rows(conn: sqlite3.Connection, q: Query, columns: list[str], chunk:
            f"FROM {s.source} WHERE {s.where}) h CROSS JOIN cables c ON c.rowid = h.rowid "
            f"CROSS JOIN cable_docs d ON d.rowid = h.rowid ORDER BY {s.order}")
     try:
-        cursor = conn.execute(sql, s.params)
+        # Each step (the statement's start, which sorts the matches, then each `chunk` of rows) has the
+        # search's deadline: an export is many steps of a few ms, an endless or huge query is stopped.
+        with _Deadline(conn, TIME_LIMIT_S):
+            cursor = conn.execute(sql, s.params)
+            batch = cursor.fetchmany(chunk)
+        while batch:
+            yield from (dict(zip(columns, r)) for r in batch)
+            with _Deadline(conn, TIME_LIMIT_S):
+                batch = cursor.fetchmany(chunk)
     except sqlite3.OperationalError as e:
+        if "interrupted" in str(e):
+            raise QueryError(f"the export's query took over {TIME_LIMIT_S:.0f} s; use rarer words or narrow "
+                             "the filters") from None
         raise QueryError(f"the search text: {str(e).removeprefix('fts5: ')} ({SYNTAX_HELP})") from None
-    while batch := cursor.fetchmany(chunk):
-        yield from (dict(zip(columns, r)) for r in batch)
 
 
 def facets(conn: sqlite3.Connection, top_tags: int = 300) -> Facets:
