@@ -418,3 +418,61 @@ def test_an_export_query_has_the_search_deadline(tmp_path, monkeypatch):
     with pytest.raises(QueryError, match=r"the export's query took over 0 s"):
         export(conn, Query(sort="date"), tmp_path / "out")
     assert time.monotonic() - t0 < 2
+
+
+# ---------------------------------------------------------------- 5. a crafted --corpus index
+def crafted(tmp_path, *statements: str):
+    """A project index (300 cables), then `statements` run on it, as someone crafting an index would."""
+    import sqlite3
+
+    from corpus_helpers import build_index, sample_rows
+
+    path = build_index(tmp_path / "index.sqlite", sample_rows(300))
+    with sqlite3.connect(path) as c:
+        for sql in statements:
+            c.execute(sql)
+    return path
+
+
+ENDLESS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i AS rowid, 'x' AS station FROM n"
+
+
+@pytest.mark.parametrize("statements, what", [
+    (["ALTER TABLE cables RENAME TO old_cables", f"CREATE VIEW cables AS {ENDLESS}"], "its own table(s)/view(s) cables, old_cables"),
+    ([f"CREATE VIEW endless AS {ENDLESS}"], "its own view(s) endless"),
+    (["CREATE TRIGGER t AFTER INSERT ON meta BEGIN SELECT 1; END"], "its own trigger(s) t"),
+])
+def test_a_crafted_index_is_refused_when_opened(tmp_path, statements, what, capsys):
+    """The read-only open checked only `meta.schema`: `cables` could be a view over an endless query, and
+    the filter choices read when the tab opens ran past 20 s, one more endless thread per tab open."""
+    from summarizer.app.corpus_service import CorpusSource
+    from summarizer.cli import main
+
+    path = crafted(tmp_path, *statements)
+    with pytest.raises(InputError) as refused:
+        CorpusSource.of_run(path)
+    assert str(refused.value) == (f"{path} is a SQLite database that summarizer did not create ({what}); it is "
+                                  "left as it is: give the --corpus of a `summarizer batch` run")
+    t0 = time.monotonic()
+    assert main(["serve", "--port", "1", "--corpus", str(path)]) == 2
+    assert capsys.readouterr().err == f"summarizer serve: --corpus: {refused.value}\n" and time.monotonic() - t0 < 5
+
+
+def test_a_full_text_table_that_is_not_the_project_s_is_refused(tmp_path):
+    from summarizer.app.corpus_service import CorpusSource
+
+    path = crafted(tmp_path, "DROP TABLE cable_text",
+                   "CREATE VIRTUAL TABLE cable_text USING fts5(subject, summary, model_summary, body)")
+    with pytest.raises(InputError, match=r"is not a corpus index \(its cable_text is not the project's full-text"):
+        CorpusSource.of_run(path)
+
+
+def test_every_query_of_the_tab_has_a_deadline(tmp_path, monkeypatch):
+    """Only the search had a deadline: the filter choices, the model's name and an opened cable had none."""
+    from summarizer.app.corpus_service import CorpusSource
+    from summarizer.corpus import schema
+
+    source = CorpusSource.of_run(crafted(tmp_path))
+    monkeypatch.setattr(schema.ReadConnection, "time_limit_s", 0.0, raising=False)  # every statement is late
+    with pytest.raises(InputError, match=r"^the corpus index took over 3 s to answer"):
+        source.facets()

@@ -7,8 +7,10 @@ read-only (`mode=ro`), one connection per server thread.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -19,7 +21,7 @@ from summarizer.app.uploads import UploadBudget
 from summarizer.corpus.default import DefaultIndexBuild
 from summarizer.corpus.export import Export, export
 from summarizer.corpus.query import Answer, Facets, Query, facets, search, stored_cable
-from summarizer.corpus.schema import index_file, open_read_only
+from summarizer.corpus.schema import READ_TIME_LIMIT_S, index_file, open_read_only
 from summarizer.inputs import InputError
 from summarizer.parsing import parse
 
@@ -64,6 +66,21 @@ def discard_export(files) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _index_errors():
+    """A statement stopped by the read deadline (`schema.ReadConnection`) or an index that cannot be read:
+    one line for the page, not an internal error."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if "interrupted" in str(e):
+            raise InputError(f"the corpus index took over {READ_TIME_LIMIT_S:.0f} s to answer; it is not one "
+                             "`summarizer index` built, or far larger than the page can search") from None
+        raise InputError(f"the corpus index cannot be read ({e})") from None
+    except sqlite3.DatabaseError as e:
+        raise InputError(f"the corpus index cannot be read ({e})") from None
+
+
 class CorpusSource:
     """The index the Corpus tab searches: a given file, or the default one, built when first asked for."""
 
@@ -106,7 +123,8 @@ class CorpusSource:
 
     def facets(self) -> Facets:
         if self._facets is None:
-            self._facets = facets(self._conn())
+            with _index_errors():
+                self._facets = facets(self._conn())
         return self._facets
 
     def search(self, q: Query) -> Answer:
@@ -114,13 +132,15 @@ class CorpusSource:
 
     def model(self) -> str:
         if self._model is None:
-            row = self._conn().execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+            with _index_errors():
+                row = self._conn().execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
             self._model = Path(row[0]).name if row else "the batch run's model"
         return self._model
 
     def open(self, rowid: int) -> tuple[Analysis, str]:
         """The one-cable view of indexed cable `rowid`, from its stored text and prediction, and that text."""
-        stored = stored_cable(self._conn(), rowid)
+        with _index_errors():
+            stored = stored_cable(self._conn(), rowid)
         if stored is None:
             raise InputError("That cable is not in the index any more: search again.")
         if stored.raw is None:

@@ -494,7 +494,11 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
         ready, line = corpus_state(start=True)
         if not ready:
             return line, gr.Timer(active=True), gr.Dropdown(), gr.Dropdown(), gr.Dropdown()
-        f = source.facets()
+        try:
+            f = source.facets()
+        except Exception as e:  # noqa: BLE001
+            return (error_markdown("Corpus unavailable", _failure(e)[1]), gr.Timer(active=False), gr.Dropdown(),
+                    gr.Dropdown(), gr.Dropdown())
         return (f"{line} {f.cables:,} cables, {f.first_date or '?'} to {f.last_date or '?'}. Search, or filter "
                 "and press Search.", gr.Timer(active=False),
                 gr.Dropdown(choices=[(f"{s} ({n:,})", s) for s, n in f.stations]),

@@ -19,7 +19,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from summarizer.corpus.schema import SCORE_COLUMNS
+from summarizer.corpus.schema import SCORE_COLUMNS, ReadConnection
 
 MAX_TEXT_CHARS = 300
 MAX_TERMS = 32
@@ -243,10 +243,14 @@ class _Deadline:
 
     def __enter__(self):
         self.conn.set_progress_handler(lambda: time.monotonic() > self.end, PROGRESS_STEPS)
+        if isinstance(self.conn, ReadConnection):
+            self.conn.held = True  # its own per-statement deadline waits
         return self
 
     def __exit__(self, *exc):
         self.conn.set_progress_handler(None, PROGRESS_STEPS)
+        if isinstance(self.conn, ReadConnection):
+            self.conn.held = False
 
 
 def _run(conn: sqlite3.Connection, sql: str, params: list) -> list[tuple]:

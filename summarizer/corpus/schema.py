@@ -9,6 +9,7 @@ in place, a shard at a time, in a transaction: a killed indexer leaves the last 
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -17,6 +18,7 @@ from summarizer.inputs import InputError
 INDEX_FILE = "index.sqlite"
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0  # a reader waits this long for a writer's transaction (a batch run updating the index)
+READ_TIME_LIMIT_S = 3.0  # every statement on a read-only connection (the search's own deadline: corpus.query)
 READ_CACHE_KIB = 65536  # SQLite's page cache per reading connection: the narrow cables table of 250,000 fits
 TABLE_NAMES = ("meta", "shards", "cables", "cable_docs", "cable_tags", "cable_text")
 # `PRAGMA application_id` of every index this project writes ("CBLS"); indexes written before it have 0.
@@ -115,7 +117,7 @@ def _ours(name: str) -> bool:
     return name in TABLE_NAMES or name.startswith(("cable_text_", "sqlite_"))
 
 
-def check_ours(conn: sqlite3.Connection, path: Path) -> str | None:
+def check_ours(conn: sqlite3.Connection, path: Path, refusal: str = "move it away or use another --out") -> str | None:
     """The schema version of the project's index open on `conn` (None: an empty database); InputError when
     the database holds anything the project did not make: another application's id, a table, view or
     trigger of another name, or no `meta.schema`."""
@@ -133,11 +135,30 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> str | None:
             version = None
     if app_id not in (0, APPLICATION_ID) or foreign or version is None:
         what = (f"application id {app_id:#x}" if app_id not in (0, APPLICATION_ID)
-                else f"its own table(s) {', '.join(foreign[:5])}" + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+                else f"its own {_kinds(objects, foreign)} {', '.join(foreign[:5])}"
+                + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
                 if foreign else "no corpus index version in it")
         raise InputError(f"{path} is a SQLite database that summarizer did not create ({what}); it is left as it "
-                         "is: move it away or use another --out")
+                         f"is: {refusal}")
     return version
+
+
+def _kinds(objects: list[tuple[str, str]], names: list[str]) -> str:
+    kinds = sorted({kind for kind, name in objects if name in names})
+    return "/".join(f"{k}(s)" for k in kinds)
+
+
+def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
+    """InputError unless the project's tables are all there and the full-text table is the project's."""
+    sql = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'").fetchall())
+    missing = [t for t in TABLE_NAMES if t not in sql]
+    if missing:
+        raise InputError(f"{path} is not a corpus index (no table {missing[0]}); rebuild it with `summarizer index`")
+    fts = " ".join((sql["cable_text"] or "").split())
+    if not fts.startswith("CREATE VIRTUAL TABLE cable_text USING fts5(") or \
+            "subject, summary, model_summary, body, content = ''" not in fts:
+        raise InputError(f"{path} is not a corpus index (its cable_text is not the project's full-text table); "
+                         "rebuild it with `summarizer index`")
 
 
 def check_writable(path: Path) -> None:
@@ -158,19 +179,39 @@ def check_writable(path: Path) -> None:
         conn.close()
 
 
+class ReadConnection(sqlite3.Connection):
+    """A read-only index connection on which every statement stops after READ_TIME_LIMIT_S (its execution
+    and the fetches that follow it): a crafted index cannot hold a server thread however it is queried."""
+
+    time_limit_s = READ_TIME_LIMIT_S
+    held = False  # a caller's own deadline is in force (`corpus.query._Deadline`)
+
+    def execute(self, *args, **kwargs):
+        if not self.held:
+            end = time.monotonic() + self.time_limit_s
+            self.set_progress_handler(lambda: time.monotonic() > end, 2000)
+        return super().execute(*args, **kwargs)
+
+
 def open_read_only(path: Path) -> sqlite3.Connection:
     """The index at `path`, opened so that nothing can write to it (`mode=ro`); InputError when it is
-    missing or not an index of this version."""
+    missing, not an index of this version or not one the project made (views, triggers, other tables,
+    another full-text table); every statement on it has a deadline (`ReadConnection`)."""
     if not path.is_file():
         raise InputError(f"{path}: no corpus index there; build it with `summarizer index OUT_DIR`")
     conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                           check_same_thread=False)
+                           check_same_thread=False, factory=ReadConnection)
     try:
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        version = check_ours(conn, path, refusal="give the --corpus of a `summarizer batch` run")
+        if version is not None:
+            _check_tables(conn, path)
     except sqlite3.DatabaseError as e:
         conn.close()
         raise InputError(f"{path} is not a corpus index ({e})") from None
-    if version is None or version[0] != str(SCHEMA_VERSION):
+    except InputError:
+        conn.close()
+        raise
+    if version is None or version != str(SCHEMA_VERSION):
         conn.close()
         raise InputError(f"{path} is an index of another version; rebuild it with `summarizer index`")
     conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
