@@ -15,9 +15,12 @@ How one cable is handled:
 4. an uncased model's output is detokenized and truecased against the cable's own text.
 
 A model directory may also carry a sentence selector (`summarizer.selection`: the summary is then the
-sentences it picks), a TAGS classifier (`summarizer.tagging`: the TAGS codes come from it), and a
-`rewrite` task (select-then-rewrite: the seq2seq compresses each selected sentence by leaving out
-whole units of it, `deletion.py`, and those sentences are the summary).
+sentences it picks), a TAGS classifier (`summarizer.tagging`: the TAGS codes come from it), a causal
+writer (`writer.py`: a decoder-only LM rewrites each picked sentence, grounded in it, and those
+sentences are the summary), or a `rewrite` task (the seq2seq compresses each selected sentence by
+leaving out whole units of it, `deletion.py`). A directory with a writer needs no seq2seq weights; a bare
+decoder-only LM (`--model` a `.gguf` file or a Hugging Face causal LM directory) writes from the lead
+sentences.
 
 Work is batched across cables and chunks (sorted by length), decoding is deterministic beam search,
 and on CUDA it runs under bf16 autocast.
@@ -69,13 +72,16 @@ class CableSummarizer:
         self.device = loaded.device
         self.path = loaded.path
         self._prompt_tokens: dict[str, int] = {}
+        home = loaded.path if loaded.path.is_dir() else None  # (None: a bare .gguf file)
         fallback = loaded.path / TRUECASE_FILE
-        self.corpus_casing = CasingTable.load(fallback) if fallback.is_file() else None
-        self._wordpiece = _is_wordpiece(self.tokenizer)
+        self.corpus_casing = CasingTable.load(fallback) if home and fallback.is_file() else None
+        self._wordpiece = self.tokenizer is not None and _is_wordpiece(self.tokenizer)
         # A model directory may carry a sentence selector; the summary is then its chosen sentences.
-        self.selector = _load_selector(loaded.path)
+        self.selector = _load_selector(home) if home else None
         # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
-        self.tagger = _load_tagger(loaded.path)
+        self.tagger = _load_tagger(home) if home else None
+        # ... and a causal writer, which rewrites the chosen sentences.
+        self.writer = _load_writer(loaded, home)
         # A directory's generation lengths are data from outside: capped here, for every caller; the
         # notes say what was capped (the CLI and the page show them).
         self.notes = cap_generation(self)
@@ -107,8 +113,13 @@ class CableSummarizer:
     def _summaries(self, cables: list[Cable], inputs: list[list[str]], sources: list[str],
                    batch_size: int) -> tuple[list[str], list[int]]:
         """Each cable's summary and the number of chunks it was read in, by the directory's strategy: the
-        deletion writer over the selector's (or the lead) sentences; the selector's sentences as they
-        are; or the seq2seq summary task, chunk by chunk."""
+        causal or the deletion writer over the selector's (or the lead) sentences; the selector's sentences
+        as they are; or the seq2seq summary task, chunk by chunk."""
+        if self.writer is not None:
+            chosen = [self._sentences_to_rewrite(c) for c in cables]
+            items = [(c.subject or "", [s]) for c, sentences in zip(cables, chosen) for s in sentences]
+            written = iter(self.writer.write_many(items))
+            return ["\n".join(_unique([next(written).text for _ in sentences])) for sentences in chosen], [0] * len(cables)
         if "rewrite" in self.settings.tasks:
             written = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size)
             return ["\n".join(_unique(w)) for w in written], [0] * len(cables)
@@ -306,6 +317,15 @@ def _load_tagger(path):
         return TagClassifier.load(path)
     except (ValueError, KeyError, OSError) as e:
         raise ModelError(f"{path}: unreadable TAGS classifier: {e}") from None
+
+
+def _load_writer(loaded: LoadedModel, home):
+    block = loaded.settings.extra.get("writer")
+    if block is None:
+        return None
+    from summarizer.model.writer import CausalWriter, WriterSettings
+
+    return CausalWriter(WriterSettings.from_json(block), home, device=loaded.device)
 
 
 def _is_wordpiece(tokenizer) -> bool:

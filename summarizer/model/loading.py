@@ -1,4 +1,6 @@
-"""Loading a model directory: the shipped default or any Hugging Face seq2seq directory.
+"""Loading a model directory: the shipped default, any Hugging Face seq2seq directory, or a decoder-only
+instruct LM (a Hugging Face directory or a `.gguf` file), which becomes the causal writer of the lead
+sentences (`summarizer.model.writer`).
 
 Everything that can be wrong with a directory becomes a `ModelError` with one line: missing directory,
 no config, not a sequence-to-sequence architecture (e.g. a BertModel-only directory), no safetensors
@@ -44,8 +46,9 @@ def resolve_model_dir(path: str | os.PathLike | None) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
         raise ModelError(f"model directory {p} does not exist")
-    if not p.is_dir():
-        raise ModelError(f"{p} is not a directory (a model is a directory holding config.json and safetensors weights)")
+    if not p.is_dir() and p.suffix != ".gguf":
+        raise ModelError(f"{p} is not a directory (a model is a directory holding config.json and safetensors weights) "
+                         "or a .gguf file")
     return p
 
 
@@ -207,22 +210,18 @@ def shared_embedding_keys(model) -> set[str]:
 def load_model_dir(path: str | os.PathLike | None = None, device: str | None = None,
                    prompts_dir: str | os.PathLike | None = None) -> LoadedModel:
     model_dir = resolve_model_dir(path)
+    if device is None:
+        device = _default_device()
+    if model_dir.is_file() or _is_causal(model_dir):  # a bare LM: it writes from the lead sentences
+        settings = SummarizerSettings(extra={"writer": {"base": str(model_dir), "prompt_file": None}})
+        return LoadedModel(model=None, tokenizer=None, settings=settings, path=model_dir, device=device)
+    settings = _read_settings(model_dir, prompts_dir)  # before the slow weight load: bad settings are refused at once
+    if not (model_dir / "config.json").is_file() and settings is not None and "writer" in settings.extra:
+        # the causal writer's directory: no seq2seq weights, the writer's base named in its settings
+        return LoadedModel(model=None, tokenizer=None, settings=settings, path=model_dir, device=device)
     config = load_config(model_dir)
     files = weight_files(model_dir)
     check_config_fits_weights(model_dir, config, check_safetensors(files))
-
-    raw_settings = None
-    if (model_dir / SETTINGS_FILE).is_file():
-        try:
-            raw_settings = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
-        except ValueError as e:
-            raise ModelError(f"{model_dir / SETTINGS_FILE} is not valid JSON: {e}") from None
-    settings = None
-    if raw_settings is not None:  # before the slow weight load: a bad prompt file is refused at once
-        try:
-            settings = load_settings(model_dir, raw_settings, prompts_dir)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:  # settings are data from outside
-            raise ModelError(f"{model_dir / SETTINGS_FILE} is unusable: {type(e).__name__}: {e}") from None
 
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -258,8 +257,6 @@ def load_model_dir(path: str | os.PathLike | None = None, device: str | None = N
     if mismatched:
         raise ModelError(f"weights in {model_dir} do not match its config: {len(mismatched)} tensor(s) of the wrong shape")
 
-    if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         model.to(device)
     except Exception as e:  # noqa: BLE001
@@ -267,6 +264,33 @@ def load_model_dir(path: str | os.PathLike | None = None, device: str | None = N
     model.eval()
     _make_deterministic(model, settings)
     return LoadedModel(model=model, tokenizer=tokenizer, settings=settings, path=model_dir, device=str(device))
+
+
+def _read_settings(model_dir: Path, prompts_dir) -> SummarizerSettings | None:
+    if not (model_dir / SETTINGS_FILE).is_file():
+        return None
+    try:
+        raw = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise ModelError(f"{model_dir / SETTINGS_FILE} is not valid JSON: {e}") from None
+    try:
+        return load_settings(model_dir, raw, prompts_dir)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:  # settings are data from outside
+        raise ModelError(f"{model_dir / SETTINGS_FILE} is unusable: {type(e).__name__}: {e}") from None
+
+
+def _is_causal(model_dir: Path) -> bool:
+    if not (model_dir / "config.json").is_file():
+        return False
+    from summarizer.model.causal import is_causal_dir
+
+    return is_causal_dir(model_dir)
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _make_deterministic(model, settings: SummarizerSettings) -> None:

@@ -1,0 +1,234 @@
+"""What the causal writer may write: every word from its source, and a gate on each written sentence.
+
+`Grounding(source)` decides, character by character, whether a text could still become one made of the
+source's words (`allows`). Decoding asks it about the few likeliest next tokens (`GroundedDecoding`), so:
+- a word that starts with a capital or a digit (a name, a number, a date) is a word of the source, as
+  written there; a capital that only starts a sentence is allowed where the word's lower case is
+  allowed ("Despite" for "despite");
+- any other word is a word of the source, a variant of one (the same stem of 4+ letters: "weakness" of
+  "weak", "met" is no variant of "meeting"), or one of a closed list of function words and the
+  reporting verbs a drafter uses (`FUNCTION_WORDS`);
+- what follows an opening quotation mark, up to its closing one, is copied from the source as it stands.
+
+Words are runs of letters and digits: "al-Assad" is "al" and "Assad", "Bashar's" is "Bashar" and "s".
+
+`gate(sentence, source)` then reads each written sentence as a whole: names, acronyms and numbers all
+held by the source (`facts.faithfulness`), no negation added or dropped and no fact changed
+(`reading.fact_changes`), and a whole sentence (neither a fragment nor broken, `reading`). A sentence
+that fails is replaced by its source (the writer's caller decides).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from summarizer.facts import faithfulness
+from summarizer.reading import broken_kind, fact_changes, fragment_kind, words
+
+_RUN = re.compile(r"[^\W_]+")
+_QUOTES = "\"“”"
+_QUOTED = re.compile(r'["“]([^"“”]*)["”]')
+FUNCTION_WORDS = frozenset("""
+a an the and or but nor so yet if then than that this these those there here which who whom whose what
+when where while why how whether as at by for from in into of on onto to with within without about
+above after against along among around before behind below between beyond despite during except
+like near off out over past per since through throughout toward towards under until up upon via
+i me my we us our you your he him his she her it its they them their one ones itself themselves
+himself herself each every all both either neither some any many much more most other another such
+own same few several no not never also only even still just already again further however although
+though because therefore thus meanwhile instead rather otherwise nevertheless moreover
+is are was were be been being am has have had having do does did done will would shall should can
+could may might must s t d ll ve re
+said says say saying told tell tells telling noted notes note stressed stresses emphasized
+emphasised emphasizes added adds explained explains asked asks agreed agrees expressed expresses
+reported reports according indicated indicates claimed claims argued argues urged urges called calls
+warned warns suggested suggests confirmed confirms acknowledged acknowledges welcomed welcomes
+discussed discusses described describes believed believes thought think thinks expected expects
+appeared appears remained remains seemed seems made make makes took take takes gave give gives
+met meet meets sought seek seeks raised raise raises pressed presses underscored underscores
+highlighted highlights outlined outlines reiterated reiterates assured assures promised promises
+announced announces offered offers planned plans hoped hopes wanted wants plan hope
+new key main major current recent recently now today later earlier first second third last next
+ambassador embassy post mission government officials official visit meeting meetings talks
+""".split())
+_SUFFIXES = ("ations", "ation", "ities", "ity", "ments", "ment", "ness", "ings", "ing", "ions", "ion",
+             "ies", "ied", "ers", "er", "ened", "en", "ed", "es", "s", "ly", "al", "ive", "e", "y")
+MIN_STEM = 4
+MAX_SUFFIX = max(len(x) for x in _SUFFIXES)
+MIN_SHARED = 3  # a written sentence says at least this many content words of its source (or all it has)
+NEGATIONS = frozenset("not no never neither nor without cannot none nothing nobody".split())
+
+
+def stem(word: str) -> str:
+    """A crude stem: `word` lower-cased without up to two common suffixes ("weakened" → "weak")."""
+    w = word.lower()
+    for _ in range(2):
+        suffix = next((x for x in _SUFFIXES if w.endswith(x) and len(w) - len(x) >= MIN_STEM), None)
+        if suffix is None:
+            break
+        w = w[: -len(suffix)]
+    return w
+
+
+class Grounding:
+    """The words one source allows a writer to write."""
+
+    def __init__(self, source: str):
+        runs = _RUN.findall(source)
+        self.exact = frozenset(runs)
+        self.lower = frozenset(w.lower() for w in runs) | FUNCTION_WORDS
+        self.stems = frozenset(s for s in (stem(w) for w in runs if not w[0].isdigit()) if len(s) >= MIN_STEM)
+        self._exact_sorted = sorted(self.exact)
+        self._lower_sorted = sorted(self.lower)
+        self._stems_sorted = sorted(self.stems)
+        self.source = " ".join(source.split())
+
+    # -------------------------------------------------------------------------------- words
+    def word_ok(self, word: str) -> bool:
+        """A whole word the writer may write."""
+        if word in self.exact:
+            return True
+        if word[0].isdigit() or not _plain_case(word):
+            return False  # a number, or inner capitals ("McCain", "adDed"): only as the source writes it
+        return self._lower_ok(word.lower())
+
+    def _lower_ok(self, word: str) -> bool:
+        return word in self.lower or (len(word) > MIN_STEM and stem(word) in self.stems)
+
+    def prefix_ok(self, part: str) -> bool:
+        """A word begun that can still end as one `word_ok` takes."""
+        if _has_prefix(self._exact_sorted, part):
+            return True
+        if part[0].isdigit() or not _plain_case(part):
+            return False
+        low = part.lower()
+        if _has_prefix(self._lower_sorted, low) or _has_prefix(self._stems_sorted, low):
+            return True
+        # a variant: a stem and at most a suffix past it ("weakness" past "weak")
+        return any(low[:k] in self.stems for k in range(max(MIN_STEM, len(low) - MAX_SUFFIX), len(low) + 1))
+
+    # -------------------------------------------------------------------------------- texts
+    def allows(self, text: str, start: int = 0) -> bool:
+        """Whether `text` (a written text) can still become one made of the source's words, judging the
+        words that reach past `start` (what was judged before need not be again)."""
+        if not self._quote_ok(text):
+            return False
+        begin = start
+        while begin > 0 and text[begin - 1].isalnum():  # the word `start` cuts is judged whole
+            begin -= 1
+        open_end = bool(text) and text[-1].isalnum()
+        for m in _RUN.finditer(text, begin):
+            if m.end() == len(text) and open_end:
+                return self.prefix_ok(m.group(0))
+            if not self.word_ok(m.group(0)):
+                return False
+        return True
+
+    def first_foreign_word(self, text: str) -> str | None:
+        """The first word of a whole text that `word_ok` refuses (or a quotation not copied), else None."""
+        for quoted in _QUOTED.findall(text):
+            if " ".join(quoted.split()).rstrip(",.") not in self.source:
+                return f'"{quoted}"'
+        if not self._quote_ok(text):
+            return "an open quotation not in the source"
+        return next((w for w in _RUN.findall(text) if not self.word_ok(w)), None)
+
+    def _quote_ok(self, text: str) -> bool:
+        """What follows an opening quotation mark, up to its closing one, is the source's own text."""
+        marks = [i for i, c in enumerate(text) if c in _QUOTES]
+        if len(marks) % 2 == 0:
+            return True
+        quoted = " ".join(text[marks[-1] + 1:].split())
+        return quoted == "" or quoted in self.source or quoted.rstrip(",.") in self.source
+
+
+def _plain_case(word: str) -> bool:
+    """lower case, Capitalised or ALL CAPS: the cases a word may take that the source writes otherwise."""
+    return word.islower() or word.isupper() or word[1:].islower() or len(word) == 1
+
+
+def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
+    i = bisect.bisect_left(sorted_words, prefix)
+    return i < len(sorted_words) and sorted_words[i].startswith(prefix)
+
+
+def content_stems(text: str) -> set[str]:
+    """The stems of a text's words that are not function words."""
+    return {stem(w) for w in _RUN.findall(text) if w.lower() not in FUNCTION_WORDS}
+
+
+def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str | None:
+    """Why a written sentence may not stand for its source, or None when it may."""
+    word = (grounding or Grounding(source)).first_foreign_word(sentence)
+    if word:
+        return f"word not in the source {word!r}"
+    shared = content_stems(sentence) & content_stems(source)
+    if len(shared) < min(MIN_SHARED, len(content_stems(source))):
+        return "says too little of its source"
+    fragment = fragment_kind(sentence)
+    if fragment:
+        return f"fragment ({fragment})"
+    broken = broken_kind(sentence, set(words(source)))
+    if broken:
+        return f"broken ({broken})"
+    unsupported = faithfulness(sentence, source)["unsupported"]
+    if unsupported:
+        return f"unsupported {unsupported[0]!r}"
+    changed = [c for c in fact_changes(sentence, source) if not c.startswith("dropped ") or c == "dropped negation"]
+    if changed:
+        return changed[0]
+    return None
+
+
+class GroundedDecoding:
+    """A transformers logits processor: of each row's `top_k` likeliest next tokens, only those that keep
+    the row's text `allows`-able stay (the end of the text only after a whole word); the rest of the
+    vocabulary is closed. When none of them does, the next `widen` likeliest are tried the same way, and
+    only when none of those does either is the end of the text the one way left (the gate then judges
+    what was written).
+
+    `prompt_length`: the (left-padded) prompt's length, so the written part of a row is what follows it."""
+
+    def __init__(self, tokenizer, groundings: list[Grounding], prompt_length: int, top_k: int = 24, widen: int = 2048):
+        self.tokenizer = tokenizer
+        self.groundings = groundings
+        self.prompt_length = prompt_length
+        self.top_k = top_k
+        self.widen = widen
+        self.eos = tokenizer.eos_token_id
+        self._pieces: dict[int, str] = {}
+        self.texts = [""] * len(groundings)
+        self.closed = 0  # steps where no candidate was allowed (for reports)
+
+    def piece(self, token: int) -> str:
+        """A token's text ("\ufffd" in it where the token is part of a character's bytes: never written)."""
+        if token not in self._pieces:
+            self._pieces[token] = self.tokenizer.decode([token], skip_special_tokens=True)
+        return self._pieces[token]
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        if input_ids.shape[1] > self.prompt_length:
+            for row, token in enumerate(input_ids[:, -1].tolist()):
+                self.texts[row] += self.piece(token)
+        top = torch.topk(scores, min(self.top_k, scores.shape[1]), dim=1).indices.tolist()
+        mask = torch.full_like(scores, float("-inf"))
+        for row, candidates in enumerate(top):
+            allowed = self._allowed(row, candidates)
+            if not allowed:
+                wider = torch.topk(scores[row], min(self.widen, scores.shape[1])).indices.tolist()
+                allowed = self._allowed(row, wider[len(candidates):])
+            if not allowed:
+                self.closed += 1
+                allowed = [self.eos]
+            mask[row, allowed] = 0.0
+        return scores + mask
+
+    def _allowed(self, row: int, candidates: list[int]) -> list[int]:
+        text, grounding = self.texts[row], self.groundings[row]
+        pieces = [(t, self.piece(t)) for t in candidates]
+        ends_whole = grounding.allows(text + " ", len(text))  # no word left cut by ending here
+        return [t for t, piece in pieces
+                if (ends_whole if t == self.eos else
+                    piece and "\ufffd" not in piece and grounding.allows(text + piece, len(text)))]

@@ -1,0 +1,157 @@
+"""The causal writer: a decoder-only instruct LM rewrites each chosen cable sentence as a summary sentence.
+
+Each sentence is its own small source: the LM is shown the cable's subject and that sentence, decoding is
+grounded in them (`grounding.GroundedDecoding`: names, numbers, quotations and content words come from
+the source), and the gate reads what was written (`grounding.gate`); a sentence that fails is replaced by
+the cable sentence it rewrites, and the replacement is counted. Every sentence of a batch of cables is
+written in one generate call (greedy, left-padded rows). On CPU the Linear layers run as torch's dynamic
+int8 quantisation (about 3x faster generation than float32 here).
+
+A model directory names its writer in `summarizer_config.json` (`"writer": {...}`, `WriterSettings`):
+the base LM (the installed SmolLM2 GGUF by name, a `.gguf` file or a directory) and, in `writer/`, the
+LoRA adapter `summarizer train stages=writer` made, merged into the base when loaded.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from summarizer.model.errors import ModelError
+from summarizer.model.grounding import GroundedDecoding, Grounding, gate
+from summarizer.model.settings import SETTINGS_FILE, read_prompt
+
+ADAPTER_DIR = "writer"
+DEFAULT_SYSTEM = ("You write the summary of a US diplomatic cable. Rewrite the cable sentence you are given as one "
+                  "sentence of that summary.")
+
+
+@dataclass
+class WriterSettings:
+    base: str  # "smollm2-135m-instruct", a .gguf file or a causal LM directory
+    prompt_file: str | None = "writer.txt"  # the system message, in the model directory's prompts/
+    max_new_tokens: int = 96
+    top_k: int = 24  # grounded decoding judges this many likeliest tokens a step
+    quantize: bool = True  # dynamic int8 Linear layers on CPU
+    batch_size: int = 32  # sentences per generate call
+
+    def save(self, model_dir: str | Path) -> None:
+        """Write this block into the directory's settings file, keeping what else it holds."""
+        path = Path(model_dir, SETTINGS_FILE)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"format": 1}
+        data["writer"] = asdict(self)
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict) -> "WriterSettings":
+        if not isinstance(data, dict) or not isinstance(data.get("base"), str):
+            raise ModelError(f"{SETTINGS_FILE}: the writer block needs a base model name or path")
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def read_writer_prompt(prompts_dir: str | Path | None = None, model_dir: str | Path | None = None) -> str:
+    try:
+        return read_prompt("writer.txt", model_dir, prompts_dir)
+    except FileNotFoundError:
+        return DEFAULT_SYSTEM
+
+
+def chat(tokenizer, system: str, subject: str, sources: list[str]) -> str:
+    """The prompt text: the system message, then one user turn (subject and sentence), then the
+    assistant's turn opened. The same in training and in use."""
+    user = (f"Subject: {subject}\n" if subject else "") + "Sentence: " + " ".join(sources)
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+@dataclass
+class Written:
+    text: str  # what the summary holds: the written sentence, or its source when the gate refused it
+    source: str  # the cable sentence(s) it rewrites
+    refused: str | None = None  # why the gate refused what was written (then `text` is the source)
+    draft: str | None = None  # what the LM wrote
+
+
+@dataclass
+class WriterStats:
+    sentences: int = 0
+    refused: int = 0
+    reasons: dict = field(default_factory=dict)
+
+
+class CausalWriter:
+    def __init__(self, settings: WriterSettings, model_dir: Path | None = None, device: str = "cpu",
+                 prompts_dir: str | Path | None = None):
+        from summarizer.model.causal import load_causal
+
+        self.settings = settings
+        self.device = device
+        self.tokenizer, model = load_causal(settings.base, device=device)
+        adapter = None if model_dir is None else Path(model_dir) / ADAPTER_DIR
+        if adapter is not None and adapter.is_dir():
+            model = _merge_adapter(model, adapter)
+        self.system = read_writer_prompt(prompts_dir, model_dir) if settings.prompt_file else DEFAULT_SYSTEM
+        if settings.quantize and device == "cpu":
+            import torch
+
+            with warnings.catch_warnings():  # torch.ao's deprecation notices: the API still works and is measured
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self.stats = WriterStats()
+        self.name = "adapter" if adapter is not None and adapter.is_dir() else str(settings.base)
+
+    def write(self, subject: str, sentences: list[list[str]]) -> list[Written]:
+        """Each item (one sentence, or adjacent ones) rewritten as one summary sentence."""
+        return self.write_many([(subject, s) for s in sentences])
+
+    def write_many(self, items: list[tuple[str, list[str]]]) -> list[Written]:
+        """(subject, sources) items from any number of cables, in batches of `batch_size`."""
+        out: list[Written | None] = [None] * len(items)
+        order = sorted(range(len(items)), key=lambda i: -sum(len(s) for s in items[i][1]))
+        size = max(1, self.settings.batch_size)
+        for k in range(0, len(order), size):
+            chunk = order[k:k + size]
+            for i, w in zip(chunk, self._generate([items[i] for i in chunk])):
+                out[i] = w
+        return out  # type: ignore[return-value]
+
+    def _generate(self, items: list[tuple[str, list[str]]]) -> list[Written]:
+        import torch
+
+        prompts = [chat(self.tokenizer, self.system, subject, sources) for subject, sources in items]
+        sources = ["\n".join(s) for _, s in items]
+        grounded = ["\n".join((*s, subject)) for subject, s in items]
+        groundings = [Grounding(g) for g in grounded]
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        longest = max(len(self.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sources)
+        decoding = GroundedDecoding(self.tokenizer, groundings, enc["input_ids"].shape[1], self.settings.top_k)
+        with torch.inference_mode():
+            ids = self.model.generate(**enc, do_sample=False, num_beams=1, logits_processor=[decoding],
+                                      max_new_tokens=min(self.settings.max_new_tokens, longest + 16),
+                                      repetition_penalty=1.0, no_repeat_ngram_size=4,
+                                      pad_token_id=self.tokenizer.pad_token_id,
+                                      eos_token_id=[self.tokenizer.eos_token_id])
+        drafts = self.tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+        out = []
+        for draft, source, ground, grounding in zip(drafts, sources, grounded, groundings):
+            draft = " ".join(draft.split())
+            why = gate(draft, ground, grounding)
+            self.stats.sentences += 1
+            if why:
+                self.stats.refused += 1
+                kind = why.split(" (")[0].split(" '")[0].split(' "')[0]
+                self.stats.reasons[kind] = self.stats.reasons.get(kind, 0) + 1
+            out.append(Written(text=source.replace("\n", " ") if why else draft, source=source, refused=why, draft=draft))
+        return out
+
+
+def _merge_adapter(model, adapter: Path):
+    try:
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    except Exception as e:  # noqa: BLE001 - a broken adapter is a broken model directory
+        raise ModelError(f"cannot load the writer's adapter in {adapter}: {' '.join(str(e).split()[:30])}") from None
