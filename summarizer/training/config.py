@@ -11,7 +11,7 @@ DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"  # training runs from a checkout; inference never reads it
 
 
-STAGES = ("seq2seq", "selector", "tagger")
+STAGES = ("seq2seq", "selector", "tagger", "writer")
 
 
 @dataclass
@@ -54,6 +54,17 @@ class TrainConfig:
     max_positions: int = 512
     dropout: float = 0.1
     share_embeddings: bool = True  # one word-embedding matrix for encoder, decoder input and LM head
+    # writer: the causal LM that rewrites the chosen sentences (training/writer.py); these defaults are the
+    # shipped recipe
+    writer_base: str = "smollm2-135m-instruct"  # the installed SmolLM2 GGUF, a .gguf file or a causal LM directory
+    writer_min_coverage: float = 0.5  # pairs: share of the target's words its source sentences must hold
+    writer_rank: int = 16  # LoRA rank (alpha = 2 x rank) on every attention and MLP projection ...
+    writer_layers: int = 12  # ... of the top N layers
+    writer_lr: float = 3e-4
+    writer_epochs: float = 2.0
+    writer_batch: int = 8
+    writer_max_len: int = 256  # prompt + target tokens; longer pairs are left out
+    writer_checkpoint_every: int = 25  # steps between resumable checkpoints
     # optimisation
     batch_size: int = 8
     grad_accum: int = 1

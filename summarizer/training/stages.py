@@ -2,7 +2,8 @@
 
 - `seq2seq`: the weights, tokenizer and settings (the loop in `loop.py`, the directory in `export.py`);
 - `selector`: the sentence selector, fitted on the train cables that have own summaries (`selection/fit.py`);
-- `tagger`: the TAGS classifier, fitted on train and scored on dev (`tagging/fit.py`).
+- `tagger`: the TAGS classifier, fitted on train and scored on dev (`tagging/fit.py`);
+- `writer`: the LoRA adapter of the causal writer that rewrites the chosen sentences (`writer.py`).
 
 The shipped directory is two runs: the base model, then the rewriter started from it with the selector and
 the classifier added (`summarizer/model/default/README.md`, "Reproduce this directory").
@@ -19,6 +20,7 @@ from summarizer.training.config import TrainConfig
 from summarizer.training.loop import train_on
 from summarizer.training.modeling import TrainError
 from summarizer.training.pairs import load_cables
+from summarizer.training.writer import train_writer
 
 
 def train(cfg: TrainConfig, log=print) -> Path:
@@ -37,6 +39,8 @@ def train(cfg: TrainConfig, log=print) -> Path:
         fit_selector(cfg, train_cables, log)
     if "tagger" in stages:
         fit_tagger(cfg, train_cables, dev_cables, log)
+    if "writer" in stages:
+        train_writer(cfg, train_cables, dev_cables, log)
     return out
 
 

@@ -1,0 +1,95 @@
+"""The causal writer end to end on a tiny random LM (tests/causal_helpers.py): a directory made by
+`summarizer train stages=writer` (LoRA adapter, settings block, prompt), loading it and a bare LM by path,
+and a training run stopped and resumed from its checkpoint."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from causal_helpers import build_tiny_causal
+from summarizer.model import load_model
+from summarizer.model.errors import ModelError
+from summarizer.model.grounding import Grounding
+from summarizer.parsing import parse
+from summarizer.training.config import TrainConfig
+from summarizer.training.modeling import TrainError
+from summarizer.training.writer import train_writer, writer_pairs
+
+CABLE = """UNCLAS VALDORIA 000412
+SIPDIS
+E.O. 12958: N/A
+TAGS: ECON ETRD
+SUBJECT: VALDORIA REOPENS PORT MERIDIAN GRAIN TERMINAL
+1. (U) Summary: Harbor Master Elena Torvik told Econoff that the terminal resumed loading on March 30.
+Two U.S. firms won contracts to supply the new conveyor systems. End Summary.
+2. (U) Port Meridian Harbor Master Elena Torvik told Econoff on April 1 that the terminal's three
+berths resumed loading on March 30. The November floods had destroyed the main conveyor line.
+3. (U) Two U.S. firms, Northfield Conveyor and Lakeside Systems, won contracts worth 9 million
+dollars to supply and install the new conveyor systems.
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory):
+    return build_tiny_causal(tmp_path_factory.mktemp("lm") / "tiny")
+
+
+def _config(out, base, **kw) -> TrainConfig:
+    return TrainConfig(out=str(out), writer_base=str(base), writer_rank=4, writer_layers=1, writer_batch=1,
+                       writer_epochs=2, writer_checkpoint_every=1, writer_max_len=1024, log_every=1, **kw)
+
+
+def test_pairs_keep_only_targets_their_source_supports():
+    cable = parse(CABLE)
+    pairs = writer_pairs([cable], 0.5)
+    assert [p.target for p in pairs] == [
+        "Harbor Master Elena Torvik told Econoff that the terminal resumed loading on March 30.",
+        "Two U.S. firms won contracts to supply the new conveyor systems."]
+    invented = parse(CABLE.replace("Two U.S. firms won", "Two Chinese firms won"))
+    assert [p.target for p in writer_pairs([invented], 0.5)] == [pairs[0].target]  # "Chinese": not in its source
+
+
+def test_train_writes_a_directory_that_loads_and_writes(tiny_lm, tmp_path):
+    out = tmp_path / "model"
+    adapter = train_writer(_config(out, tiny_lm), [parse(CABLE)], [], log=lambda *a: None)
+    assert (adapter / "adapter_config.json").is_file()
+    settings = json.loads((out / "summarizer_config.json").read_text())
+    assert settings["writer"]["base"] == str(tiny_lm)
+    assert (out / "prompts" / "writer.txt").is_file()
+    assert len((out / "writer_train_log.jsonl").read_text().splitlines()) == 4  # 2 pairs x 2 epochs, batch 1
+    model = load_model(str(out), device="cpu")
+    assert model.writer is not None and model.writer.name == "adapter"
+    cable = parse(CABLE)
+    [pred] = model.predict([cable])
+    grounding = Grounding(cable.body + "\n" + cable.subject)
+    for sentence in pred.summary.splitlines():  # written and passed by the gate, or a cable sentence whole
+        assert grounding.first_foreign_word(sentence) is None
+
+
+def test_a_stopped_run_resumes_from_its_checkpoint(tiny_lm, tmp_path):
+    out = tmp_path / "model"
+    logs: list[str] = []
+    with pytest.raises(TrainError, match="rerun to resume"):
+        train_writer(_config(out, tiny_lm, time_limit_min=1e-9), [parse(CABLE)], [], log=logs.append)
+    assert (out / "writer-checkpoint" / "state.json").is_file()
+    logs.clear()
+    train_writer(_config(out, tiny_lm), [parse(CABLE)], [], log=logs.append)
+    assert any("resuming at step 1" in line for line in logs)
+    steps = [json.loads(line)["step"] for line in (out / "writer_train_log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4]  # each step once, across the two runs
+    assert not (out / "writer-checkpoint").exists()
+
+
+def test_a_bare_causal_lm_loads_by_path_and_writes_from_the_lead(tiny_lm):
+    model = load_model(str(tiny_lm), device="cpu")
+    assert model.writer is not None and model.selector is None
+    [pred] = model.predict([parse(CABLE)])
+    assert pred.summary
+
+
+def test_a_file_that_is_no_model_is_one_line(tmp_path):
+    bad = tmp_path / "weights.bin"
+    bad.write_bytes(b"x")
+    with pytest.raises(ModelError, match="not a directory"):
+        load_model(str(bad))
