@@ -476,3 +476,33 @@ def test_every_query_of_the_tab_has_a_deadline(tmp_path, monkeypatch):
     monkeypatch.setattr(schema.ReadConnection, "time_limit_s", 0.0, raising=False)  # every statement is late
     with pytest.raises(InputError, match=r"^the corpus index took over 3 s to answer"):
         source.facets()
+
+
+# ---------------------------------------------------------------- 6. a zlib bomb in an index row
+def test_a_compressed_row_past_the_cable_limit_is_refused_unread(tmp_path):
+    """Opening a stored cable decompressed its text without a cap and parsed it without the 1,000,000-byte
+    check: a 389 KB row became 400 MB of text, 97 s, 4.7 GB peak."""
+    from summarizer.app.corpus_service import CorpusSource
+
+    bomb = zlib.compress(b"1. (C) " + b"word " * 4_000_000, 9)  # 20 MB of text in ~20 KB
+    path = crafted(tmp_path)
+    import sqlite3
+
+    with sqlite3.connect(path) as c:
+        c.execute("UPDATE cable_docs SET raw = ? WHERE rowid = 1", (bomb,))
+        c.execute("UPDATE cable_docs SET raw = ? WHERE rowid = 2", (b"not zlib at all",))
+    source = CorpusSource.of_run(path)
+    tracemalloc.start()
+    t0 = time.process_time()
+    try:
+        with pytest.raises(InputError, match=r"^this cable's stored text is over 1,000,000 bytes, the limit for one "
+                                             r"cable: it was not written by `summarizer index`$"):
+            source.open(1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.process_time() - t0 < 1 and peak < 5e6
+    with pytest.raises(InputError, match=r"^this cable's stored text cannot be read \(Error -3 while decompressing"):
+        source.open(2)
+    analysis, raw = source.open(3)  # the others still open
+    assert raw.startswith("CONFIDENTIAL") and analysis.summary

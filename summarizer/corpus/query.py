@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.corpus.schema import SCORE_COLUMNS, ReadConnection
+from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
 MAX_TEXT_CHARS = 300
 MAX_TERMS = 32
@@ -384,6 +385,24 @@ def facets(conn: sqlite3.Connection, top_tags: int = 300) -> Facets:
         first_date=first, last_date=last)
 
 
+def stored_text(blob: bytes) -> str:
+    """A row's compressed raw text, decompressed no further than the limit for one cable (InputError past
+    it, or for data that is not the index's own compressed UTF-8): a crafted row of a few hundred kB must
+    not become gigabytes."""
+    d = zlib.decompressobj()
+    try:
+        data = d.decompress(blob, MAX_INPUT_BYTES + 1)
+    except (zlib.error, TypeError) as e:
+        raise InputError(f"this cable's stored text cannot be read ({e}): the index is damaged") from None
+    if len(data) > MAX_INPUT_BYTES or d.unconsumed_tail:
+        raise InputError(f"this cable's stored text is over {MAX_INPUT_BYTES:,} bytes, the limit for one cable: "
+                         "it was not written by `summarizer index`")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"this cable's stored text is not UTF-8 ({e.reason} at byte {e.start:,})") from None
+
+
 def stored_cable(conn: sqlite3.Connection, rowid: int) -> StoredCable | None:
     row = conn.execute("SELECT c.rowid, c.id, d.raw, d.hints, d.model_summary, c.predicted_tags, c.topics, c.seconds, "
                        "c.error FROM cables c JOIN cable_docs d ON d.rowid = c.rowid WHERE c.rowid = ?",
@@ -391,6 +410,6 @@ def stored_cable(conn: sqlite3.Connection, rowid: int) -> StoredCable | None:
     if row is None:
         return None
     rowid, cid, raw, hints, summary, tags, topics, seconds, error = row
-    return StoredCable(rowid=rowid, id=cid, raw=zlib.decompress(raw).decode("utf-8") if raw is not None else None,
+    return StoredCable(rowid=rowid, id=cid, raw=stored_text(raw) if raw is not None else None,
                        hints=json.loads(hints or "{}"), model_summary=summary, predicted_tags=(tags or "").split(),
                        topics=[t for t in (topics or "").split("; ") if t], seconds=seconds, error=error)
