@@ -52,6 +52,7 @@ SYNTAX_HELP = ('words are all required; "double quotes" make a phrase (and hold 
                "OR between alternatives, NOT before a word to leave out, a trailing * for a prefix")
 _DATE = re.compile(r"(\d{4,})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _SHORT_PREFIX = re.compile(r"(?<![\w\"])\w{0,2}\*")
+_QUOTED_PREFIX = re.compile(r'"((?:[^"]|"")*)"\s*\*')  # an FTS5 string ("" inside is a quote) used as a prefix
 _WORD = re.compile(r"\w+")
 
 
@@ -143,7 +144,8 @@ def _clean_text(text: str) -> str:
         raise QueryError(f"the search text is {len(text):,} characters; at most {MAX_TEXT_CHARS} are searched")
     if len(_WORD.findall(text)) > MAX_TERMS:
         raise QueryError(f"the search text has more than {MAX_TERMS} words; leave some out")
-    if _SHORT_PREFIX.search(text):
+    if _SHORT_PREFIX.search(text) or any(len((_WORD.findall(m) or [""])[-1]) < 3 for m in _QUOTED_PREFIX.findall(text)):
+        # `"ab"*` is a prefix query on the phrase's last word, as `ab*` is
         raise QueryError("a prefix search needs at least 3 letters before the * (e.g. nucl*)")
     return text
 
