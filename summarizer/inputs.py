@@ -166,6 +166,8 @@ def _record_from_line(n: int, line: str) -> Record:
         return Record(line=n, id=None, raw=None, error=f"invalid JSON: {msg[:1].lower()}{msg[1:]} at column {e.colno}")
     except RecursionError:
         return Record(line=n, id=None, raw=None, error=too_deep)
+    except ValueError as e:  # a number of over 4,300 digits (Python's int conversion limit) and the like
+        return Record(line=n, id=None, raw=None, error=f"invalid JSON: {' '.join(str(e).split(';')[0].split())}")
     if _json_depth(obj) > MAX_JSON_DEPTH:
         rid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
         return Record(line=n, id=rid, raw=None, error=too_deep)

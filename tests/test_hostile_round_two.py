@@ -521,3 +521,19 @@ def test_a_quoted_short_prefix_is_refused_as_an_unquoted_one(tmp_path, text):
         search(conn, Query(text=text))
     assert search(conn, Query(text='"fis"*')).total == search(conn, Query(text="fis*")).total > 0  # 3 letters: run
     assert search(conn, Query(text='"fisheries quo"*')).total > 0
+
+
+# ---------------------------------------------------------------- also found: a number too long for Python
+def test_a_number_of_5000_digits_is_one_bad_record(tmp_path, capsys):
+    """json.loads raises ValueError (not JSONDecodeError) for an integer over 4,300 digits: `summarizer
+    parse` on such a corpus line stopped with a traceback, the rest of the corpus unread."""
+    from summarizer.cli import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"raw": "x", "n": ' + "1" * 5000 + "}\n" + json.dumps({"raw": svc.seed_text()}) + "\n")
+    first, second = read_records(str(corpus))
+    assert first.error == ("invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has "
+                           "5000 digits") and second.raw
+    assert main(["parse", str(corpus), "--out", str(tmp_path / "out.jsonl")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
