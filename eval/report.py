@@ -135,10 +135,16 @@ def _reading_section(rd: dict | None) -> list[str]:
         return []
     L = ["## What a reader sees", "",
          f"Per summary sentence ({rd['sentences']} sentences; % of them). Rules: `summarizer.reading`.", "",
-         "| copied whole | words only left out | other edit | fragment | broken | names/numbers/negations changed | summaries with a problem |",
-         "|---:|---:|---:|---:|---:|---:|---:|",
-         "| " + " | ".join(fmt(rd[k]) for k in ("copy", "deletion", "other_edit", "fragment", "broken", "facts_changed",
-                                              "summaries_with_problem")) + " |", ""]
+         "| copied whole | words only left out | other edit | fragment | broken | names/numbers/negations changed | "
+         "about the cable (clearance, participants...) | summaries with a problem | first sentence dangling (% of summaries) |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+         "| " + " | ".join(fmt(rd.get(k)) for k in ("copy", "deletion", "other_edit", "fragment", "broken", "facts_changed",
+                                                  "logistics", "summaries_with_problem", "dangling_first")) + " |", ""]
+    if rd.get("writer"):
+        w = rd["writer"]
+        L += [f"Writer: {w['written']} sentences written by the language model; the gate refused {w['refused']} "
+              f"({fmt(w['refused_share'])}%) and the cable sentence stands in their place"
+              + (" (" + ", ".join(f"{k} {v}" for k, v in w["reasons"].items()) + ")" if w.get("reasons") else "") + ".", ""]
     for key in ("fragment_kinds", "broken_kinds"):
         if rd.get(key):
             L.append(f"{key.split('_')[0].capitalize()}s: " + ", ".join(f"{k} {v}" for k, v in rd[key].items()) + ".")

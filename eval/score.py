@@ -18,6 +18,7 @@ import resource
 import shlex
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from summarizer import metrics
@@ -333,6 +334,12 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
         ref_f = [r["reference_faithfulness"] for r in ok if "reference_faithfulness" in r]
         rep["faithfulness"]["reference_summaries"] = metrics.faithfulness_summary(ref_f) if ref_f else None
         rep["reading"] = reading_rates([r["reading"] for r in ok if "reading" in r])
+        written = sum(r.get("extra", {}).get("written", 0) for r in ok)
+        if written:
+            reasons = Counter(why.split(" (")[0].split(" '")[0] for r in ok for why in r["extra"].get("refused", []))
+            refused = sum(reasons.values())
+            rep["reading"]["writer"] = {"written": written, "refused": refused, "refused_share": 100 * refused / written,
+                                        "reasons": dict(reasons.most_common())}
         if getattr(args, "judge", None) is not None:
             rep["reading"]["fluency"] = fluency.summary([r["reading"] for r in ok if "reading" in r])
         lens = [r["summary_words"] for r in ok if "summary_words" in r]

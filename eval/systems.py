@@ -331,6 +331,7 @@ class ModelSystem(System):
                 summary=getattr(p, "summary", None),
                 tags=[normalise_code(t) for t in (getattr(p, "tags", None) or [])],
                 topics=list(getattr(p, "topics", None) or []),
+                extra={"written": p.written, "refused": p.refused} if getattr(p, "written", 0) else {},
             )
             for p in preds
         ]

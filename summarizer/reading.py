@@ -12,7 +12,11 @@ scores like prose. These pure functions name what a reader would object to:
   question (the cable asks it; a summary reports);
 - `broken_kind`: a sentence whose form is damaged: no sentence-final punctuation, ends on a function
   word, unbalanced brackets or quotes, a phrase said twice in a row, a word cut inside;
-- `fact_changes`: the names, numbers and negations of its source sentence that it drops or changes.
+- `fact_changes`: the names, numbers and negations of its source sentence that it drops or changes;
+- `logistics_kind`: a sentence about the cable rather than its story (a clearance, a participant list,
+  an action request's pointer to a paragraph, the drafter's contact or a reference to a cable);
+- `opens_dangling`: a summary's first sentence that leans on what the summary left out ("However, ...",
+  "He noted that ...").
 
 They are used on both sides: the selector never offers a fragment or a broken sentence and the
 writer's gate keeps a source sentence whole rather than let an edit through that fails them (so the
@@ -65,6 +69,30 @@ _LABEL_LINE = re.compile(r"^\W*(?:[A-Z]\.\s+)?(?!(?:COMMENT|NOTE|SUMMARY)\b)[A-Z
 # a list number or letter closed by a bracket with none open: "undercut by: 1) the ..., and 2) ..."
 _LIST_CLOSER = re.compile(r"(?:^|(?<=[\s:;,]))\w{1,2}\)")
 _CLAUSE_MARK = re.compile(r"[,;:.]$")
+
+
+_LOGISTICS = [
+    ("clearance", re.compile(r"\b(?:cleared|clearance (?:of|for))\s+(?:this|the)\s+(?:message|cable|telegram)\b|"
+                             r"\b(?:this|the)\s+(?:message|cable|telegram)\s+(?:was|has been)\s+cleared\b", re.I)),
+    ("participants", re.compile(r"^\W*participants\b|^\W*(?:u\.?s\.?|gob|goi|host government)\s+participants?\s*:", re.I)),
+    ("action pointer", re.compile(r"\b(?:action request|see|per)\b.{0,30}\b(?:para(?:graph)?s?)\s*\d", re.I)),
+    ("drafting note", re.compile(r"^\W*(?:drafted|approved|cleared)\s+by\b|\bthis cable (?:was|has been) (?:coordinated|drafted)\b", re.I)),
+]
+# What a first sentence may open with that refers back to something before it.
+_DANGLING = re.compile(r"^\W*(?:however|but|also|still|moreover|furthermore|in addition|additionally|meanwhile|"
+                       r"instead|thus|therefore|nevertheless|nonetheless|as a result|in (?:that|this) (?:case|regard)|"
+                       r"he|she|they|it|his|her|their|its|this|these|those|that|such|the latter|the former|"
+                       r"both|neither|either|another|other|others|similarly|likewise|separately|again)\b", re.I)
+
+
+def logistics_kind(sentence: str) -> str | None:
+    """What kind of sentence about the cable itself `sentence` is, or None."""
+    return next((kind for kind, pattern in _LOGISTICS if pattern.search(sentence)), None)
+
+
+def opens_dangling(sentence: str) -> bool:
+    """Whether a summary's first sentence opens leaning on what came before it."""
+    return _DANGLING.match(strip_marker(sentence)) is not None
 
 
 @dataclass(frozen=True)
@@ -310,14 +338,18 @@ READING_SETTINGS = {
     "a phrase said twice in a row, a word cut inside (a prefix of a cable word that is not one)",
     "facts": "a name, acronym, number or negation of the source sentence dropped or changed, or one "
     "added (deletions and other edits only)",
-    "rates": "% of summary sentences, pooled over cables; summaries_with_problem: % of non-empty summaries",
+    "logistics": "a sentence about the cable itself: clearance, participant list, pointer to a paragraph, drafting note",
+    "dangling_first": "% of non-empty summaries whose first sentence opens with a back-referring connective or pronoun "
+    "(However, But, He, They, This, These, ...)",
+    "rates": "% of summary sentences, pooled over cables; summaries_with_problem and dangling_first: % of non-empty "
+    "summaries",
 }
 
 
 def sentence_row(check: SentenceCheck) -> dict:
     """One sentence's check as JSON (for per-cable rows)."""
     return {"text": check.text, "edit": check.edit, "source": check.source, "fragment": check.fragment,
-            "broken": check.broken, "facts": check.facts}
+            "broken": check.broken, "facts": check.facts, "logistics": logistics_kind(check.text)}
 
 
 def problems(row: dict) -> list[str]:
@@ -354,6 +386,9 @@ def reading_rates(summaries: list[list[dict]], examples: int = 20) -> dict:
         "fragment": share(sum(bool(s["fragment"]) for s in flat)),
         "broken": share(sum(bool(s["broken"]) for s in flat)),
         "facts_changed": share(sum(bool(s["facts"]) for s in flat)),
+        "logistics": share(sum(bool(s.get("logistics")) for s in flat)),
+        "dangling_first": 100 * sum(opens_dangling(summary[0]["text"]) for summary in non_empty) / len(non_empty)
+        if non_empty else None,
         "summaries_with_problem": 100 * sum(any(problems(s) for s in summary) for summary in non_empty)
         / len(non_empty) if non_empty else None,
         "fragment_kinds": dict(sorted(kinds["fragment"].items(), key=lambda kv: -kv[1])),

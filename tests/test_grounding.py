@@ -64,6 +64,7 @@ def test_stem_strips_one_common_suffix():
     ("Dagan said that Bashar al-Assad would be driven from power.", "dropped negation"),
     ("Dagan did not say that Chilean President Bashar al-Assad is weak.", "word not in the source"),
     ("The Ambassador was not told that.", "says too little of its source"),
+    ("He did not predict that he would be driven from power.", "drops every name"),
     ("Dagan did not predict that Bashar would be driven from power, citing the", "broken"),
 ])
 def test_gate_refuses(written, why):
@@ -90,7 +91,7 @@ def test_a_random_lm_writes_only_the_sources_words(tmp_path):
                                              prompt_file=None, max_new_tokens=40, quantize=False))
         for w in writer.write_many([("Syria", [s]) for s in sentences]):
             g = Grounding(w.source + "\nSyria")
-            whole = w.draft.rsplit(" ", 1)[0] if w.draft and w.draft[-1].isalnum() else w.draft
+            whole = re.sub(r"\w+$", "", w.draft)  # (a draft the token limit cut inside a word)
             assert g.first_foreign_word(whole) is None, (w.source, w.draft)
             assert (w.text == w.draft) == (w.refused is None)
             if w.refused:

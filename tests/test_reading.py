@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from summarizer.reading import words, strip_marker, broken_kind, check_summary, edit_kind, fact_changes, fragment_kind, reading_rates, sentence_row
+from summarizer.reading import (broken_kind, check_sentence, check_summary, edit_kind, fact_changes, fragment_kind, logistics_kind,
+                               opens_dangling, reading_rates, sentence_row, strip_marker, words)
 
 # ------------------------------------------------------------------------------ fragments
 FRAGMENTS = [
@@ -169,3 +170,38 @@ def test_contact_details_check_is_linear_on_a_long_run_of_address_characters():
     start = time.process_time()
     assert fragment_kind(run + " x.") != "contact details"
     assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize("sentence, kind", [
+    ("A/S Welch and DNSA Abrams cleared this message.", "clearance"),
+    ("This cable was cleared by Embassy Baghdad.", "clearance"),
+    ("Participants: Ambassador Jones, Minister Lund and notetaker.", "participants"),
+    ("This is an action request; please see paragraph 6.", "action pointer"),
+    ("Drafted by POL:JSMITH; approved by DCM.", "drafting note"),
+    ("The minister cleared the way for talks on the message of reform.", None),
+    ("Foreign Minister Lund told the Ambassador that talks resume in March.", None),
+])
+def test_logistics_kind(sentence, kind):
+    assert logistics_kind(sentence) == kind
+
+
+@pytest.mark.parametrize("sentence, dangling", [
+    ("However, stronger Russian interest in cooperating does not translate into support.", True),
+    ("He noted that al-Qadhafi's demand for these translations had diminished.", True),
+    ("-- These talks resumed in March.", True),
+    ("Heavy rains flooded the port in November.", False),  # "He" only as part of a word
+    ("Mossad Chief Meir Dagan told A/S Welch that Bashar al-Assad is weak.", False),
+])
+def test_opens_dangling(sentence, dangling):
+    assert opens_dangling(sentence) is dangling
+
+
+def test_reading_rates_count_dangling_openings_and_logistics():
+    def row(text):
+        return sentence_row(check_sentence(text, [text], set(words(text))))
+
+    summaries = [[row("However, the talks resumed in March after a long break."), row("The Ambassador cleared this message.")],
+                 [row("Foreign Minister Lund said talks would resume in March.")]]
+    rates = reading_rates(summaries)
+    assert rates["dangling_first"] == 50.0
+    assert rates["logistics"] == pytest.approx(100 / 3)

@@ -33,7 +33,7 @@ a an the and or but nor so yet if then than that this these those there here whi
 when where while why how whether as at by for from in into of on onto to with within without about
 above after against along among around before behind below between beyond despite during except
 like near off out over past per since through throughout toward towards under until up upon via
-i me my we us our you your he him his she her it its they them their one ones itself themselves
+i me my we us our he him his she her it its they them their one ones itself themselves
 himself herself each every all both either neither some any many much more most other another such
 own same few several no not never also only even still just already again further however although
 though because therefore thus meanwhile instead rather otherwise nevertheless moreover
@@ -77,6 +77,9 @@ class Grounding:
         runs = _RUN.findall(source)
         self.exact = frozenset(runs)
         self.lower = frozenset(w.lower() for w in runs) | FUNCTION_WORDS
+        # words the source only ever capitalises past a sentence's start: names, never written in lower case
+        seen_lower = {w for w in runs if w.islower()}
+        self.names = frozenset(w.lower() for w in runs if w[:1].isupper() and w.lower() not in seen_lower) - FUNCTION_WORDS
         self.stems = frozenset(s for s in (stem(w) for w in runs if not w[0].isdigit()) if len(s) >= MIN_STEM)
         self._exact_sorted = sorted(self.exact)
         self._lower_sorted = sorted(self.lower)
@@ -90,6 +93,8 @@ class Grounding:
             return True
         if word[0].isdigit() or not _plain_case(word):
             return False  # a number, or inner capitals ("McCain", "adDed"): only as the source writes it
+        if word.islower() and word in self.names:
+            return False  # "duhalde" for "Duhalde"
         return self._lower_ok(word.lower())
 
     def _lower_ok(self, word: str) -> bool:
@@ -152,6 +157,11 @@ def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
     return i < len(sorted_words) and sorted_words[i].startswith(prefix)
 
 
+def _capitalised(text: str) -> set[str]:
+    """Capitalised words other than function words: the names, mostly."""
+    return {w for w in _RUN.findall(text) if w[0].isupper() and w.lower() not in FUNCTION_WORDS}
+
+
 def content_stems(text: str) -> set[str]:
     """The stems of a text's words that are not function words."""
     return {stem(w) for w in _RUN.findall(text) if w.lower() not in FUNCTION_WORDS}
@@ -165,6 +175,8 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     shared = content_stems(sentence) & content_stems(source)
     if len(shared) < min(MIN_SHARED, len(content_stems(source))):
         return "says too little of its source"
+    if _capitalised(source) and not _capitalised(sentence):
+        return "drops every name of its source"  # "He said he would ..." for "Duhalde agreed that Kirchner ..."
     fragment = fragment_kind(sentence)
     if fragment:
         return f"fragment ({fragment})"
@@ -189,7 +201,7 @@ class GroundedDecoding:
 
     `prompt_length`: the (left-padded) prompt's length, so the written part of a row is what follows it."""
 
-    def __init__(self, tokenizer, groundings: list[Grounding], prompt_length: int, top_k: int = 24, widen: int = 2048):
+    def __init__(self, tokenizer, groundings: list[Grounding], prompt_length: int, top_k: int = 24, widen: int = 256):
         self.tokenizer = tokenizer
         self.groundings = groundings
         self.prompt_length = prompt_length

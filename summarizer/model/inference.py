@@ -104,29 +104,33 @@ class CableSummarizer:
     def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
         inputs = [c.model_input for c in cables]
         sources = ["\n".join(paras + ([c.subject] if c.subject else [])) for c, paras in zip(cables, inputs)]
-        summaries, chunks = self._summaries(cables, inputs, sources, batch_size)
+        summaries, chunks, written = self._summaries(cables, inputs, sources, batch_size)
         tags = self._tag_codes(cables, inputs, sources, batch_size)
         subjects = self._subjects(inputs, sources, batch_size)
-        return [Prediction(summary=s, tags=t, topics=_topics(t, subject), subject=subject, chunks=n)
-                for s, t, subject, n in zip(summaries, tags, subjects, chunks)]
+        return [Prediction(summary=s, tags=t, topics=_topics(t, subject), subject=subject, chunks=n, written=len(w),
+                           refused=[x.refused for x in w if x.refused])
+                for s, t, subject, n, w in zip(summaries, tags, subjects, chunks, written)]
 
     def _summaries(self, cables: list[Cable], inputs: list[list[str]], sources: list[str],
-                   batch_size: int) -> tuple[list[str], list[int]]:
-        """Each cable's summary and the number of chunks it was read in, by the directory's strategy: the
+                   batch_size: int) -> tuple[list[str], list[int], list[list]]:
+        """Each cable's summary, the number of chunks it was read in and the causal writer's sentences
+        (`Written`, none for other writers), by the directory's strategy: the
         causal or the deletion writer over the selector's (or the lead) sentences; the selector's sentences
         as they are; or the seq2seq summary task, chunk by chunk."""
         if self.writer is not None:
             chosen = [self._sentences_to_rewrite(c) for c in cables]
             items = [(c.subject or "", [s]) for c, sentences in zip(cables, chosen) for s in sentences]
-            written = iter(self.writer.write_many(items))
-            return ["\n".join(_unique([next(written).text for _ in sentences])) for sentences in chosen], [0] * len(cables)
+            out = iter(self.writer.write_many(items))
+            written = [[next(out) for _ in sentences] for sentences in chosen]
+            return ["\n".join(_unique([w.text for w in ws])) for ws in written], [0] * len(cables), written
+        none: list[list] = [[] for _ in cables]
         if "rewrite" in self.settings.tasks:
-            written = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size)
-            return ["\n".join(_unique(w)) for w in written], [0] * len(cables)
+            rewritten = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size)
+            return ["\n".join(_unique(w)) for w in rewritten], [0] * len(cables), none
         if self.selector is not None:
-            return ["\n".join(s.text for s in self.selector.select(c)) for c in cables], [0] * len(cables)
+            return ["\n".join(s.text for s in self.selector.select(c)) for c in cables], [0] * len(cables), none
         if "summarize" not in self.settings.tasks:
-            return [""] * len(cables), [0] * len(cables)
+            return [""] * len(cables), [0] * len(cables), none
         jobs, chunks = [], []
         for i, paragraphs in enumerate(inputs):
             texts = self.chunk(paragraphs, "summarize")
@@ -134,7 +138,7 @@ class CableSummarizer:
             jobs.extend(_Job(i, "summarize", k, text, max_new, min_new) for k, text in enumerate(texts))
             chunks.append(len(texts))
         self._run(jobs, batch_size, sources)
-        return [_join_summaries([j.output for j in jobs if j.cable == i]) for i in range(len(cables))], chunks
+        return [_join_summaries([j.output for j in jobs if j.cable == i]) for i in range(len(cables))], chunks, none
 
     def _tag_codes(self, cables: list[Cable], inputs: list[list[str]], sources: list[str], batch_size: int) -> list[list[str]]:
         """Each cable's TAGS codes: the directory's TAGS classifier, else the seq2seq tags task."""

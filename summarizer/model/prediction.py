@@ -12,3 +12,5 @@ class Prediction:
     topics: list[str] = field(default_factory=list)
     subject: str | None = None  # the free-text label the subject task wrote, if any
     chunks: int = 0  # how many encoder-sized chunks the body was read in
+    written: int = 0  # sentences a causal writer wrote (0: no such writer)
+    refused: list[str] = field(default_factory=list)  # why the gate refused each of those it refused
