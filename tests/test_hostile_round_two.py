@@ -537,3 +537,75 @@ def test_a_number_of_5000_digits_is_one_bad_record(tmp_path, capsys):
     assert main(["parse", str(corpus), "--out", str(tmp_path / "out.jsonl")]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
+
+
+# ---------------------------------------------------------------- 11. client mistakes on the Corpus tab's events
+@pytest.fixture()
+def server_log(capfd):
+    """What the server wrote while the test ran: its log records and anything printed to stderr."""
+    import logging
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    names = ("", "uvicorn", "uvicorn.error", "summarizer.app")
+    for name in names:
+        logging.getLogger(name).addHandler(handler)
+    capfd.readouterr()
+
+    def read() -> str:
+        time.sleep(0.5)  # a queue worker logs after the answer is sent
+        fmt = logging.Formatter("%(levelname)s %(name)s %(message)s")
+        seen = {id(r): r for r in records}.values()  # a record can reach the handler through two loggers
+        return "".join(fmt.format(r) + "\n" for r in seen) + capfd.readouterr().err
+
+    yield read
+    for name in names:
+        logging.getLogger(name).removeHandler(handler)
+
+
+@pytest.mark.parametrize("event_data", [None, {"index": "x", "value": "a"}, {"index": ["x", 1], "value": "a"},
+                                        {"value": "a"}, [0, 1], "0", {"index": True, "value": "a"},
+                                        {"index": [10**30, 0], "value": "a"}, {"index": [-1, 0], "value": "a"}],
+                         ids=["null", "x", "[x,1]", "no-index", "list", "string", "true", "huge", "negative"])
+def test_a_bad_row_selection_is_one_log_line_and_a_message(corpus_page, server_log, event_data):
+    """Opening a corpus row with `event_data: null` answered `{"error": null}` and logged a TypeError
+    traceback; `index: "x"` gave "Internal error (ValueError)" and a logged traceback."""
+    url, _ = corpus_page
+    tab = PageSession(url)
+    try:
+        tab.search()
+        server_log()
+        status, out = tab.run("corpus_open", [None], event_data=event_data)
+        assert status == 200 and "data" in out, out
+        assert out["data"][2] == "**✗ Bad input:** That row is not in the current results: search again."
+        log = server_log()
+        assert "Traceback" not in log and len(log.splitlines()) == 1, log[-2000:]
+        assert "refused input for corpus_open" in log
+        status, out = tab.run("corpus_open", [None], event_data={"index": [0, 1], "value": "a"})
+        assert status == 200 and out["data"][2].startswith("Opened **")  # a real click still opens the row
+    finally:
+        tab.close()
+
+
+@pytest.mark.parametrize("page", [-5, 0, 100_001, 10**30], ids=["-5", "0", "past-max", "10**30"])
+@pytest.mark.parametrize("button", ["turn", "turn_1"], ids=["previous", "next"])
+def test_a_page_out_of_range_on_previous_next_is_one_log_line_and_a_message(corpus_page, server_log, page, button):
+    """Page -5 on Previous/Next logged a Gradio traceback ("Value -5 is less than minimum value 1."); a page
+    of 10**30 broke the event stream ("Integer exceeds 64-bit range")."""
+    from summarizer.corpus.query import MAX_PAGE
+
+    url, _ = corpus_page
+    tab = PageSession(url)
+    try:
+        tab.search()
+        server_log()
+        status, out = tab.run(button, ["", [], [], [], "", "", "date-desc", page, None])
+        assert status == 200 and out.get("title") == "Bad request", out
+        assert out["error"].startswith("Bad input: Value ") and "\n" not in out["error"], out
+        log = server_log()
+        assert "Traceback" not in log and len(log.splitlines()) == 1, log[-2000:]
+        status, out = tab.run("turn_1", ["", [], [], [], "", "", "date-desc", MAX_PAGE, None])
+        assert status == 200 and out["data"][0] == MAX_PAGE, out  # Next on the last page stays there
+    finally:
+        tab.close()

@@ -35,7 +35,7 @@ from summarizer.app.service import (
     SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, read_upload, tag_label,
 )
 from summarizer.app.uploads import discard_upload
-from summarizer.corpus.query import Answer, Query, QueryError
+from summarizer.corpus.query import MAX_PAGE, Answer, Query, QueryError
 from summarizer.inputs import InputError
 from summarizer.limits import MAX_UPLOAD_BYTES
 from summarizer.model.errors import ModelError
@@ -358,12 +358,31 @@ class Page(gr.Blocks):
     async def preprocess_data(self, block_fn, inputs, state, explicit_call: bool = False):
         try:
             return await super().preprocess_data(block_fn, inputs, state, explicit_call)
-        except gr.Error:
-            raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - a gr.Error too: a value out of a component's bounds (page -5)
             message = bad_input_message(e)
             log.warning("refused input for %s: %s", getattr(block_fn, "name", "?"), message)
             raise gr.Error(message, title="Bad request", print_exception=False) from None
+
+
+class RowSelection(gr.SelectData):
+    """`gr.SelectData` that a client's `event_data` cannot break: Gradio builds it before the handler runs
+    and indexes `event_data["index"]`, so `null`, a list or a dict without it raised a TypeError or
+    KeyError there (a traceback in the log, `{"error": null}` to the client). Anything but an object with
+    an index becomes index None, which the handler refuses in one line."""
+
+    def __init__(self, target, data):
+        if not (isinstance(data, dict) and "index" in data and "value" in data):
+            data = {"index": None, "value": None}
+        super().__init__(target, data)
+
+
+def selected_row(index, rows: int) -> int:
+    """The results-table row a selection's `index` names ([row, column], or a row), within `rows`; else
+    InputError."""
+    row = index[0] if isinstance(index, (list, tuple)) and index else index
+    if type(row) is not int or not 0 <= row < rows:
+        raise InputError("That row is not in the current results: search again.")
+    return row
 
 
 class Refusals:
@@ -396,7 +415,8 @@ def bad_input_message(e: Exception) -> str:
     """One line for an input Gradio refused."""
     if isinstance(e, ValidationError):
         return f"Bad input: {str(e.errors()[0].get('msg', 'invalid value')).rstrip('.')}."
-    text = " ".join(str(e).split("\n", 1)[0].split())[:300] or type(e).__name__
+    text = " ".join(str(e.message if isinstance(e, gr.Error) else e).split("\n", 1)[0].split())[:300]
+    text = text or type(e).__name__
     m = _NOT_UPLOADED.match(text)
     if m:
         return (f"Refused file {m['path']}: {m['why']}. Upload the file first, or upload it again if the page "
@@ -521,16 +541,18 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
 
     def corpus_page(step: int):
         def turn(text, stations, tags, classifications, date_from, date_to, sort, page, query):
-            page = max(1, int(page or 1) + step) if query is not None else 1
+            page = min(MAX_PAGE, max(1, int(page or 1) + step)) if query is not None else 1
             return (page, *corpus_search(text, stations, tags, classifications, date_from, date_to, sort, page))
         return turn
 
-    def corpus_open(rowids, evt: gr.SelectData):
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    def corpus_open(rowids, evt: RowSelection):
         try:
-            if not rowids or not 0 <= int(row) < len(rowids):
-                raise InputError("That row is not in the current results: search again.")
-            analysis, raw = source.open(rowids[int(row)])
+            try:
+                row = selected_row(evt.index, len(rowids or ()))
+            except InputError as e:
+                log.warning("refused input for corpus_open: row %.80r of %d: %s", evt.index, len(rowids or ()), e)
+                raise
+            analysis, raw = source.open(rowids[row])
         except Exception as e:  # noqa: BLE001
             return (gr.Tabs(), gr.Textbox(), *blank_outputs(error_markdown(*_failure(e))))
         view = single_outputs(analysis)
@@ -655,7 +677,7 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                                                           "80px", "auto"])
                 with gr.Row():
                     corpus_prev = gr.Button("← Previous page", size="sm", elem_id="corpus-prev")
-                    corpus_page_no = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90,
+                    corpus_page_no = gr.Number(value=1, precision=0, minimum=1, maximum=MAX_PAGE, label="Page", scale=0, min_width=90,
                                                interactive=False, elem_id="corpus-page")
                     corpus_next = gr.Button("Next page →", size="sm", elem_id="corpus-next")
                 with gr.Row():
