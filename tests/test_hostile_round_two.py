@@ -609,3 +609,82 @@ def test_a_page_out_of_range_on_previous_next_is_one_log_line_and_a_message(corp
         assert status == 200 and out["data"][0] == MAX_PAGE, out  # Next on the last page stays there
     finally:
         tab.close()
+
+
+# ---------------------------------------------------------------- X-Forwarded-For and the per-client budgets
+def test_x_forwarded_for_does_not_choose_the_upload_budget(monkeypatch):
+    """uvicorn took the client's address from X-Forwarded-For on a connection from 127.0.0.1, and the upload
+    budget is kept per address: with a 3 MB budget, 6 uploads of 1.2 MB each under a new made-up address
+    were all taken after the third plain one was refused."""
+    import uuid
+
+    import httpx
+    from app_helpers import free_port
+
+    from summarizer import limits
+    from summarizer.app.page import build_page, launch
+
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.setattr(limits, "UPLOAD_BUDGET_BYTES", 3 * 1024 * 1024)
+    demo = build_page(SummaryService(FakeModel()))
+    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+    url = demo.local_url.rstrip("/")
+
+    def upload(headers=None) -> int:
+        files = {"files": (f"xff-{uuid.uuid4().hex}.txt", b"a" * 1_200_000, "application/octet-stream")}
+        return httpx.post(f"{url}/gradio_api/upload", files=files, headers=headers or {}, timeout=60).status_code
+
+    try:
+        assert [upload() for _ in range(3)] == [200, 200, 429]
+        assert [upload({"X-Forwarded-For": f"10.0.0.{i}"}) for i in range(6)] == [429] * 6
+    finally:
+        demo.close()
+    assert "FORWARDED_ALLOW_IPS" not in __import__("os").environ  # launch leaves the environment as it was
+
+
+def test_a_proxy_the_operator_names_is_trusted(monkeypatch):
+    """`FORWARDED_ALLOW_IPS=ADDR summarizer serve`: the clients behind the proxy at ADDR get a budget each."""
+    import uuid
+
+    import httpx
+    from app_helpers import free_port
+
+    from summarizer import limits
+    from summarizer.app.page import build_page, launch
+
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    monkeypatch.setattr(limits, "UPLOAD_BUDGET_BYTES", 3 * 1024 * 1024)
+    demo = build_page(SummaryService(FakeModel()))
+    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+    url = demo.local_url.rstrip("/")
+
+    def upload(client: str) -> int:
+        files = {"files": (f"xff-{uuid.uuid4().hex}.txt", b"a" * 1_200_000, "application/octet-stream")}
+        return httpx.post(f"{url}/gradio_api/upload", files=files, headers={"X-Forwarded-For": client},
+                          timeout=60).status_code
+
+    try:
+        assert [upload("10.0.0.1") for _ in range(3)] == [200, 200, 429]
+        assert upload("10.0.0.2") == 200
+    finally:
+        demo.close()
+
+
+def test_x_forwarded_for_does_not_choose_the_export_budget(corpus_page):
+    url, source = corpus_page
+    tab = PageSession(url)
+    budget = source.export_budget.budget
+    source.export_budget._spent.clear()
+    try:
+        tab.search()
+        assert tab.export()[0].startswith("Exported 300")
+        source.export_budget.budget = source.export_budget._used("127.0.0.1", time.monotonic())
+        for i in range(3):
+            tab.client.headers["X-Forwarded-For"] = f"10.0.0.{i}"
+            message, files = tab.export()
+            assert "Export refused: this client's export budget" in message and files is None, message
+    finally:
+        source.export_budget.budget = budget
+        source.export_budget._spent.clear()
+        tab.run("export_served", [])
+        tab.close()

@@ -16,8 +16,10 @@ serialises the generate calls themselves).
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import os
 import re
 import threading
 import traceback
@@ -738,7 +740,34 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, prevent_thread_lock: bool = False,
            quiet: bool = False):
     """Start the page: no share link, no extra allowed paths, no SSR/MCP, errors shown as messages only,
-    uploads and request bodies capped and private events kept to the page (`summarizer.app.guard`)."""
+    uploads and request bodies capped and private events kept to the page (`summarizer.app.guard`), and
+    no client address taken from X-Forwarded-For (`forwarded_headers_untrusted`)."""
+    with forwarded_headers_untrusted():
+        return _launch(demo, host, port, prevent_thread_lock, quiet)
+
+
+FORWARDED_ENV = "FORWARDED_ALLOW_IPS"
+
+
+@contextlib.contextmanager
+def forwarded_headers_untrusted():
+    """uvicorn takes a request's client address from X-Forwarded-For when the connection comes from an
+    address in FORWARDED_ALLOW_IPS (default: 127.0.0.1 and ::1), and the upload and export budgets are kept
+    per client address, so any process on this machine could charge each request to a new made-up address.
+    Unless the operator names a proxy there (`FORWARDED_ALLOW_IPS=ADDR summarizer serve`: then the clients
+    behind it get a budget each), the server trusts no address: uvicorn reads the variable when Gradio makes
+    its Config, inside `demo.launch`; it is put back as it was once `demo.launch` returns."""
+    if FORWARDED_ENV in os.environ:
+        yield
+        return
+    os.environ[FORWARDED_ENV] = ""  # no address is trusted (uvicorn: "" is no IP, no network)
+    try:
+        yield
+    finally:
+        os.environ.pop(FORWARDED_ENV, None)
+
+
+def _launch(demo: gr.Blocks, host: str, port: int | None, prevent_thread_lock: bool, quiet: bool):
     return demo.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=prevent_thread_lock,
         quiet=quiet, show_error=False, allowed_paths=[], max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False,
