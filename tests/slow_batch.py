@@ -1,7 +1,9 @@
-"""`summarizer batch` slowed down so that a test can kill it half way: every chunk takes a second.
+"""`summarizer batch` slowed down so that a test can kill it half way: every chunk takes a second
+(`SLOW_BATCH_SECONDS` in the environment: that many).
 
     [sys.executable, "-c", slow_batch.COMMAND, *batch_arguments]   (cwd: the repository, PYTHONPATH: tests/)
 """
+import os
 import time
 
 COMMAND = ("import sys; import slow_batch; from summarizer.commands.batch import main; "
@@ -9,4 +11,4 @@ COMMAND = ("import sys; import slow_batch; from summarizer.commands.batch import
 
 
 def after_chunk() -> None:
-    time.sleep(1.0)
+    time.sleep(float(os.environ.get("SLOW_BATCH_SECONDS", "1.0")))

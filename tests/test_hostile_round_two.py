@@ -688,3 +688,103 @@ def test_x_forwarded_for_does_not_choose_the_export_budget(corpus_page):
         source.export_budget._spent.clear()
         tab.run("export_served", [])
         tab.close()
+
+
+# ---------------------------------------------------------------- 7. the default corpus's build and a crashed server
+_SERVER = """
+import sys, threading, time
+from pathlib import Path
+import slow_batch
+from summarizer.corpus.default import DefaultIndexBuild
+
+root, model = Path(sys.argv[1]), sys.argv[2]
+build = DefaultIndexBuild(model, root=root, dev=root / "no-dev-split.jsonl.gz")
+build.command = [sys.executable, "-c", slow_batch.COMMAND]
+starter = threading.Thread(target=build.start)  # as the page does: from a Gradio thread that then ends
+starter.start()
+starter.join()
+print(build._proc.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_default_corpus_build_ends_with_a_crashed_server(tmp_path):
+    """A server killed while its Corpus tab's build ran left the build (the batch run and its worker, the
+    model loaded) running under PID 1, holding the folder's lock."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psutil
+    from app_helpers import tiny_model_dir
+
+    from summarizer.corpus.default import default_corpus
+
+    repo = Path(__file__).resolve().parents[1]
+    model = str(tiny_model_dir())
+    out = default_corpus(model, tmp_path, tmp_path / "no-dev-split.jsonl.gz").out
+    env = dict(os.environ, SLOW_BATCH_SECONDS="120",
+               PYTHONPATH=os.pathsep.join([str(repo / "tests"), os.environ.get("PYTHONPATH", "")]))
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(tmp_path), model], cwd=repo, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    build: list = []
+    try:
+        build = [psutil.Process(int(server.stdout.readline()))]
+        deadline = time.monotonic() + 120
+        while not (build[0].children() and (out / "manifest.json").is_file()):  # planned, its worker started
+            assert build[0].is_running() and time.monotonic() < deadline, (out / "build.log").read_text()
+            time.sleep(0.2)
+        time.sleep(1.0)  # the worker loads the model, then sleeps in its first chunk
+        build += build[0].children(recursive=True)
+        server.send_signal(signal.SIGKILL)  # the crash: no atexit, no terminate() of the build
+        server.wait()
+        gone, alive = psutil.wait_procs(build, timeout=10)
+        assert not alive, [(p.pid, p.cmdline()[:3]) for p in alive]
+    finally:
+        server.kill()
+        for p in build:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+
+
+def test_a_build_by_another_process_is_shown_as_building_and_then_taken_over(tmp_path):
+    """The next server's tab said "Corpus unavailable: building the index ... failed: ... another `summarizer
+    batch` run is writing there" while the first server's build ran on, and emptied that build's log."""
+    import fcntl
+    import os
+
+    from app_helpers import tiny_model_dir
+
+    from summarizer.app.corpus_service import CorpusSource
+    from summarizer.corpus.query import Query
+    from summarizer.corpus.default import DefaultIndexBuild, default_corpus
+
+    model, dev = str(tiny_model_dir()), tmp_path / "no-dev-split.jsonl.gz"
+    out = default_corpus(model, tmp_path, dev).out
+    out.mkdir(parents=True)
+    (out / "build.log").write_text("the other server's run\n")
+    other = os.open(out / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process's run holds the folder
+    build = DefaultIndexBuild(model, root=tmp_path, dev=dev)
+    source = CorpusSource(build=build)
+    try:
+        for _ in range(2):  # the tab opened, then its timer's next tick
+            state, line = source.state(start=True)
+            assert (state, line) == ("building", "the index of the shipped examples is being built by another "
+                                                 "process (loading the model); it opens here when done")
+        assert build._proc is None and (out / "build.log").read_text() == "the other server's run\n"
+    finally:
+        os.close(other)  # that process stopped short of the end
+    assert source.state()[0] == "idle"
+    state, line = source.state(start=True)  # this server goes on with the run
+    deadline = time.monotonic() + 240
+    while state == "building":
+        assert "in the background" in line and time.monotonic() < deadline
+        time.sleep(0.5)
+        state, line = source.state()
+    assert state == "ready", line
+    assert source.search(Query()).total == 3
+    assert (out / "build.log").read_text().startswith("the other server's run\n")

@@ -32,6 +32,9 @@ _LOAD_ERROR: str | None = None
 IN_FLIGHT_PER_WORKER = 4
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PARENT_POLL_SECONDS = 0.5
+# A batch run whose environment names a process id here ends with that process (`exit_with_parent`): set by
+# the page for its build of the default corpus (`summarizer.corpus.default`), read by `commands.batch.main`.
+EXIT_WITH_ENV = "SUMMARIZER_EXIT_WITH"
 
 
 class EngineError(RuntimeError):
@@ -49,13 +52,21 @@ def _die_with_parent(parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass  # no prctl: the thread below still notices
+    exit_with_parent(parent)
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process (exit status 1, as a kill would) within PARENT_POLL_SECONDS of process `parent`
+    being gone: a thread checks the parent pid. No death signal: a process started from a thread that
+    then ends (the page's build of the default corpus, started by a Gradio worker thread) would get it
+    when that thread ends. Its own workers die with it (`_die_with_parent`)."""
     if os.getppid() != parent:
         os._exit(1)
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL_SECONDS)
-        os._exit(1)  # the parent is gone: nobody will read what this worker writes
+        os._exit(1)  # the parent is gone: nobody will read what this process writes
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 

@@ -301,6 +301,9 @@ class ShardWriter:
         self._open.clear()
 
 
+MSG_LOCKED = "another `summarizer batch` run is writing there"
+
+
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold DIR/.lock for the run: a second run on the same DIR fails at once instead of racing it.
@@ -313,7 +316,24 @@ def locked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InputError(f"{out}: another `summarizer batch` run is writing there") from None
+            raise InputError(f"{out}: {MSG_LOCKED}") from None
         yield
     finally:
         os.close(fd)
+
+
+def run_in_progress(out: Path) -> bool:
+    """Whether a `summarizer batch` run holds DIR/.lock now (the lock is tried, and let go at once)."""
+    import fcntl
+
+    try:
+        fd = os.open(out / LOCK_FILE, os.O_RDWR)
+    except OSError:
+        return False  # no lock file: no run has written there yet
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing the descriptor lets go of a lock taken here
+    return False

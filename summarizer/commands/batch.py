@@ -251,7 +251,13 @@ class _Bar:
 
 def main(argv: list[str] | None = None, after_chunk=None) -> int:
     """`python -m summarizer.batch ...`: the same command without the `summarizer` entry point.
-    `after_chunk` (local engine): a picklable function each worker calls after every chunk."""
+    `after_chunk` (local engine): a picklable function each worker calls after every chunk. With
+    SUMMARIZER_EXIT_WITH=PID in the environment the run ends when process PID does (the page's build)."""
+    from summarizer.batch.local import EXIT_WITH_ENV, exit_with_parent
     from summarizer.cli import main as cli_main
+
+    parent = os.environ.pop(EXIT_WITH_ENV, "")
+    if parent.isdigit():
+        exit_with_parent(int(parent))
 
     return cli_main(["batch", *(sys.argv[1:] if argv is None else argv)], after_chunk=after_chunk)

@@ -4,7 +4,10 @@ working directory, as in the SPEC's commands) holds it, else one of the shipped 
 It is a `summarizer batch` run like any other, into a cache folder named after the input and the model
 (`$SUMMARIZER_CACHE`, default `~/.cache/cable-summarizer/corpus/`), started in a child process the first
 time the page's Corpus tab is used and indexed at its end. Being a batch run, it is resumable: a server
-stopped half way goes on from its finished shards next time, and a finished one is used at once.
+stopped half way goes on from its finished shards next time, and a finished one is used at once. The run
+ends with the server, however the server ends (`batch.local.exit_with_parent`); while another process
+(another server, a `summarizer batch`) writes the same folder, the tab says so and waits for it, and goes
+on with the run itself if that process stops first.
 """
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from summarizer.batch import manifest
-from summarizer.batch.shards import SHARD_DIR
+from summarizer.batch.local import EXIT_WITH_ENV
+from summarizer.batch.shards import MSG_LOCKED, SHARD_DIR, run_in_progress
 from summarizer.corpus.schema import index_file, open_read_only
 from summarizer.inputs import InputError, examples_dir
 
@@ -68,6 +72,8 @@ def default_corpus(model_dir: str | None, root: Path | None = None, dev: Path = 
 class DefaultIndexBuild:
     """The default corpus's batch run in a child process, started once by `start()`; `state()` says how far."""
 
+    command = [sys.executable, "-m", "summarizer.batch"]  # the batch command, before its arguments
+
     def __init__(self, model_dir: str | None, root: Path | None = None, dev: Path = DEV):
         self.model_dir, self.root, self.dev = model_dir, root, dev
         self.corpus: DefaultCorpus | None = None
@@ -80,24 +86,38 @@ class DefaultIndexBuild:
         return index_file(self.corpus.out) if self.corpus else None
 
     def start(self) -> None:
+        """Start the run unless it is complete, running here, or being written by another process (the
+        page asks again every few seconds: once that process has stopped short of the end, it starts here)."""
         with self._lock:
-            if self._proc is not None or self.error:
+            if self.error or (self._proc is not None and not self._lost_the_lock()):
                 return
             try:
-                self.corpus = default_corpus(self.model_dir, self.root, self.dev)
-                if self._complete():
+                if self.corpus is None:
+                    self.corpus = default_corpus(self.model_dir, self.root, self.dev)
+                if self._complete() or run_in_progress(self.corpus.out):
+                    self._proc = None
                     return
                 self.corpus.out.mkdir(parents=True, exist_ok=True)
-                cmd = [sys.executable, "-m", "summarizer.batch", str(self.corpus.input), "--out", str(self.corpus.out),
+                cmd = [*self.command, str(self.corpus.input), "--out", str(self.corpus.out),
                        "--workers", "1", "--cpus-per-worker", "1", "--shard-size", str(SHARD_SIZE)]
                 if self.model_dir:
                     cmd += ["--model", str(self.model_dir)]
-                log = open(self.corpus.out / "build.log", "w", encoding="utf-8")  # noqa: SIM115 - the child's
-                self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+                # appended to: a run that loses the race for the lock to another process adds its one line
+                # to the log of the run that won, instead of emptying it
+                log = open(self.corpus.out / "build.log", "a", encoding="utf-8")  # noqa: SIM115 - the child's
+                env = {**os.environ, EXIT_WITH_ENV: str(os.getpid())}  # the run ends with this server
+                self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                              env=env)
                 log.close()
+                atexit.unregister(self._stop)  # once, however many runs this server starts
                 atexit.register(self._stop)
             except Exception as e:  # noqa: BLE001 - the tab says why; the page goes on
                 self.error = " ".join(f"{type(e).__name__}: {e}".split())[:300]
+
+    def _lost_the_lock(self) -> bool:
+        """This server's run ended at once because another process was writing the folder (it started
+        in the moment between the check and the run taking the lock)."""
+        return self._proc.poll() == 2 and MSG_LOCKED in self._last_log_line()
 
     def _stop(self) -> None:
         """The run stops with the server (it resumes from its finished shards next time)."""
@@ -128,6 +148,12 @@ class DefaultIndexBuild:
                                 f"({self._progress()}); it opens here when done")
         if self._complete():
             return "ready", f"{self.corpus.name} ({self.corpus.input.name})"
+        if run_in_progress(self.corpus.out):
+            return "building", (f"the index of {self.corpus.name} is being built by another process "
+                                f"({self._progress()}); it opens here when done")
+        if self._proc is None or self._lost_the_lock():
+            return "idle", (f"the index of {self.corpus.name} was being built by another process, which stopped "
+                            "before the end; it goes on here the next time this tab is used")
         return "failed", f"building the index of {self.corpus.name} failed: {self._last_log_line()}"
 
     def _progress(self) -> str:
