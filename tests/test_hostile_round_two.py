@@ -788,3 +788,23 @@ def test_a_build_by_another_process_is_shown_as_building_and_then_taken_over(tmp
     assert state == "ready", line
     assert source.search(Query()).total == 3
     assert (out / "build.log").read_text().startswith("the other server's run\n")
+
+
+# ---------------------------------------------------------------- load_example: the page's, not the API's
+def test_load_example_is_a_private_event(corpus_page):
+    """gr.Examples' click event was "undocumented": hidden from the API page but callable by any client."""
+    import httpx
+
+    from summarizer.app.guard import MSG_PRIVATE
+
+    url, _ = corpus_page
+    for path, body in (("/gradio_api/call/load_example", {"data": [0]}),
+                       ("/gradio_api/run/load_example", {"data": [0]})):
+        r = httpx.post(url + path, json=body, timeout=30)
+        assert (r.status_code, r.json().get("detail")) == (403, MSG_PRIVATE), (path, r.status_code, r.text[:200])
+    tab = PageSession(url)  # the page itself still loads an example
+    try:
+        status, out = tab.run("load_example", [0])
+        assert status == 200 and "TAGS" in str(out["data"][0]), str(out)[:300]
+    finally:
+        tab.close()

@@ -10,7 +10,7 @@ Endpoints (all on one queue, `max_size` requests waiting at most):
 - `/parse` (public): raw cable text in, the parse record out (no model);
 - `/batch` (public): a `.jsonl(.gz)` corpus and a cable limit in, averages, a preview table and the
   JSONL + CSV files out;
-- the page's own single-cable, upload and Corpus-tab events (private: not listed and not callable by name).
+- the page's own single-cable, example, upload and Corpus-tab events (private: not listed and not callable by name).
 Model calls share the concurrency group "model" (`MODEL_CONCURRENCY` at once; the service's lock
 serialises the generate calls themselves).
 """
@@ -610,7 +610,7 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                             go = gr.Button("Summarize", variant="primary", elem_id="summarize-btn")
                         gr.Examples(examples=[[t] for _, t in examples], inputs=[text],
                                     example_labels=[label for label, _ in examples], label="Examples",
-                                    elem_id="examples")
+                                    elem_id="examples", api_visibility="private")
                     with gr.Column(scale=7, min_width=380):
                         status = gr.Markdown("Waiting for a cable.", elem_id="status")
                         with gr.Row(equal_height=True):
