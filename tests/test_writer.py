@@ -81,6 +81,15 @@ def test_a_stopped_run_resumes_from_its_checkpoint(tiny_lm, tmp_path):
     assert not (out / "writer-checkpoint").exists()
 
 
+def test_a_checkpoint_of_other_pairs_is_refused(tiny_lm, tmp_path):
+    out = tmp_path / "model"
+    with pytest.raises(TrainError, match="rerun to resume"):
+        train_writer(_config(out, tiny_lm, time_limit_min=1e-9), [parse(CABLE)], [], log=lambda *a: None)
+    other = parse(CABLE.replace("Two U.S. firms won", "Two Chinese firms won"))  # one pair fewer
+    with pytest.raises(TrainError, match="other pairs"):
+        train_writer(_config(out, tiny_lm), [other], [], log=lambda *a: None)
+
+
 def test_a_bare_causal_lm_loads_by_path_and_writes_from_the_lead(tiny_lm):
     model = load_model(str(tiny_lm), device="cpu")
     assert model.writer is not None and model.selector is None

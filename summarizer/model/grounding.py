@@ -54,7 +54,10 @@ ambassador embassy post mission government officials official visit meeting meet
 _SUFFIXES = ("ations", "ation", "ities", "ity", "ments", "ment", "ness", "ings", "ing", "ions", "ion",
              "ies", "ied", "ers", "er", "ened", "en", "ed", "es", "s", "ly", "al", "ive", "e", "y")
 MIN_STEM = 4
-MAX_SUFFIX = max(len(x) for x in _SUFFIXES)
+_ENDINGS = {a + b for a in ("",) + _SUFFIXES for b in ("",) + _SUFFIXES}  # up to two suffixes, as `stem` strips
+MAX_SUFFIX = max(len(x) for x in _ENDINGS)
+_SUFFIX_STARTS = {n: frozenset(e[:n] for e in _ENDINGS if len(e) >= n) for n in range(MAX_SUFFIX + 1)}
+_OPENER = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"“(]*([^\W_]+)")  # a sentence's (or a line's) first word
 MIN_SHARED = 3  # a written sentence says at least this many content words of its source (or all it has)
 NEGATIONS = frozenset("not no never neither nor without cannot none nothing nobody".split())
 
@@ -77,10 +80,12 @@ class Grounding:
         runs = _RUN.findall(source)
         self.exact = frozenset(runs)
         self.lower = frozenset(w.lower() for w in runs) | FUNCTION_WORDS
-        # words the source only ever capitalises past a sentence's start: names, never written in lower case
-        seen_lower = {w for w in runs if w.islower()}
+        # words the source capitalises only past a sentence's start: names, never written in lower case, and
+        # no stem for variants ("Uribia" of "Uribe")
+        openers = {m.group(1).lower() for m in _OPENER.finditer(source)}
+        seen_lower = {w for w in runs if w.islower()} | openers
         self.names = frozenset(w.lower() for w in runs if w[:1].isupper() and w.lower() not in seen_lower) - FUNCTION_WORDS
-        self.stems = frozenset(s for s in (stem(w) for w in runs if not w[0].isdigit()) if len(s) >= MIN_STEM)
+        self.stems = frozenset(s for s in (stem(w) for w in runs if w.lower() in seen_lower) if len(s) >= MIN_STEM)
         self._exact_sorted = sorted(self.exact)
         self._lower_sorted = sorted(self.lower)
         self._stems_sorted = sorted(self.stems)
@@ -109,8 +114,9 @@ class Grounding:
         low = part.lower()
         if _has_prefix(self._lower_sorted, low) or _has_prefix(self._stems_sorted, low):
             return True
-        # a variant: a stem and at most a suffix past it ("weakness" past "weak")
-        return any(low[:k] in self.stems for k in range(max(MIN_STEM, len(low) - MAX_SUFFIX), len(low) + 1))
+        # a variant: a stem and the start of a suffix past it ("weakne" on its way to "weakness")
+        return any(low[:k] in self.stems and _SUFFIX_STARTS.get(len(low) - k, frozenset()).__contains__(low[k:])
+                   for k in range(max(MIN_STEM, len(low) - MAX_SUFFIX), len(low) + 1))
 
     # -------------------------------------------------------------------------------- texts
     def allows(self, text: str, start: int = 0) -> bool:
@@ -167,6 +173,23 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in _RUN.findall(text) if w.lower() not in FUNCTION_WORDS}
 
 
+def _in_order(sentence: str, source: str) -> str | None:
+    """The first content word of `sentence` that its source does not hold after the one before it (a
+    word moved, or said more often than the source says it), or None: what the writer writes keeps the
+    source's order, so it can leave out and reword but not re-relate ("She requests a meeting to support
+    the DCM" of "She requests a meeting with ... the DCM, and we support her request")."""
+    order = [stem(w) for w in _RUN.findall(source) if w.lower() not in FUNCTION_WORDS]
+    at = 0
+    for w in _RUN.findall(sentence):
+        if w.lower() in FUNCTION_WORDS:
+            continue
+        try:
+            at = order.index(stem(w), at) + 1
+        except ValueError:
+            return w
+    return None
+
+
 def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str | None:
     """Why a written sentence may not stand for its source, or None when it may."""
     word = (grounding or Grounding(source)).first_foreign_word(sentence)
@@ -177,6 +200,9 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
         return "says too little of its source"
     if _capitalised(source) and not _capitalised(sentence):
         return "drops every name of its source"  # "He said he would ..." for "Duhalde agreed that Kirchner ..."
+    moved = _in_order(sentence, source)
+    if moved:
+        return f"out of the source's order {moved!r}"
     fragment = fragment_kind(sentence)
     if fragment:
         return f"fragment ({fragment})"

@@ -12,6 +12,7 @@ autocast, the adapter and optimizer saved every `writer_checkpoint_every` steps 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -86,6 +87,10 @@ def train_writer(cfg: TrainConfig, train_cables: list[Cable], dev_cables: list[C
                       layers_to_transform=list(range(max(0, n_layers - cfg.writer_layers), n_layers)), task_type="CAUSAL_LM")
     ckpt = out / CHECKPOINT_DIR
     state = json.loads((ckpt / "state.json").read_text()) if (ckpt / "state.json").is_file() else None
+    data_key = hashlib.sha256(json.dumps(examples).encode()).hexdigest()[:16]
+    if state and state.get("data") != data_key:
+        raise TrainError(f"{ckpt} was trained on other pairs than this run builds (the data, the gate or the "
+                         "settings changed); delete it to start over")
     if state:
         model = PeftModel.from_pretrained(model, str(ckpt), is_trainable=True)
         log(f"writer: resuming at step {state['step']} from {ckpt}")
@@ -131,11 +136,11 @@ def train_writer(cfg: TrainConfig, train_cables: list[Cable], dev_cables: list[C
             with open(log_file, "a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
         if step % cfg.writer_checkpoint_every == 0 and step < total:
-            _checkpoint(model, opt, sched, ckpt, step)
+            _checkpoint(model, opt, sched, ckpt, step, data_key)
         if cfg.time_limit_min and time.time() - t0 > 60 * cfg.time_limit_min:
             break
     if step < total:
-        _checkpoint(model, opt, sched, ckpt, step)
+        _checkpoint(model, opt, sched, ckpt, step, data_key)
         raise TrainError(f"writer training stopped at step {step} of {total} (time limit); rerun to resume from {ckpt}")
     adapter = out / ADAPTER_DIR
     model.save_pretrained(str(adapter))
@@ -183,7 +188,7 @@ def _dev_loss(model, examples, pad: int, batch_size: int = 16) -> float:
     return total / n
 
 
-def _checkpoint(model, opt, sched, ckpt: Path, step: int) -> None:
+def _checkpoint(model, opt, sched, ckpt: Path, step: int, data_key: str) -> None:
     import torch
 
     tmp = ckpt.with_name(ckpt.name + ".tmp")
@@ -191,6 +196,6 @@ def _checkpoint(model, opt, sched, ckpt: Path, step: int) -> None:
     model.save_pretrained(str(tmp))
     torch.save(opt.state_dict(), tmp / "optimizer.pt")
     torch.save(sched.state_dict(), tmp / "scheduler.pt")
-    (tmp / "state.json").write_text(json.dumps({"step": step}))
+    (tmp / "state.json").write_text(json.dumps({"step": step, "data": data_key}))
     shutil.rmtree(ckpt, ignore_errors=True)
     tmp.rename(ckpt)
