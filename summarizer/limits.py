@@ -9,7 +9,7 @@
 | paragraphs | `MAX_PARAGRAPHS` per cable (the longest real cable has under 300) | `check_cable`, before the model |
 | words | `MAX_WORDS` per cable, whatever the model (the longest real cable has about 10,000) | `check_cable`, before the model |
 | chunks | `MAX_CHUNKS` encoder-sized chunks per cable for a seq2seq summary | `check_cable`, before the model |
-| generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for | `cap_generation`, when `CableSummarizer` loads |
+| generation | `MAX_NEW_TOKENS` per generate call, whatever a model directory asks for; the causal writer also `MAX_WRITER_BATCH` sentences a call and `MAX_WRITER_SECONDS` a call | `cap_generation`, when `CableSummarizer` loads |
 | beams | `MAX_BEAMS` beams, one returned sequence per input | `cap_generation`, when `CableSummarizer` loads |
 
 Every check gives one line for the user (an `InputError`, or a note at load), never a traceback.
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
 
-__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_WORDS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_REQUEST_BYTES",
+__all__ = ["MAX_INPUT_BYTES", "MAX_PARAGRAPHS", "MAX_WORDS", "MAX_CHUNKS", "MAX_NEW_TOKENS", "MAX_WRITER_BATCH",
+           "MAX_WRITER_SECONDS", "MAX_REQUEST_BYTES",
            "MAX_BEAMS", "MAX_UPLOAD_BYTES", "UPLOAD_BUDGET_BYTES", "UPLOAD_WINDOW_S", "check_cable", "count_chunks",
            "cap_generation"]
 
@@ -28,7 +29,9 @@ MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 2
 # minutes on /summarize. The longest of the 6,201 train+dev cables has 10,249 words in its body.
 MAX_WORDS = 30_000
 MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
-MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped rewriter asks for 256)
+MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped deletion writer asks for 256)
+MAX_WRITER_BATCH = 64  # sentences the causal writer writes in one generate call
+MAX_WRITER_SECONDS = 120.0  # one generate call of the causal writer stops after this (its sentences are then refused)
 # Beams multiply the memory and time of every generate call (num_beams: 1,000,000 asked torch for 11 GB in
 # one allocation on the tiny test model); the shipped tasks use at most 4, PEGASUS checkpoints 8.
 MAX_BEAMS = 8
@@ -114,9 +117,7 @@ def cap_generation(model, limit: int = MAX_NEW_TOKENS) -> list[str]:
     notes: list[str] = []
     settings = getattr(model, "settings", None)
     tasks = getattr(settings, "tasks", None)
-    if not isinstance(tasks, dict):
-        return notes
-    for name, task in tasks.items():
+    for name, task in (tasks if isinstance(tasks, dict) else {}).items():
         gen = getattr(task, "generation", None)
         if not isinstance(gen, dict):
             continue
@@ -131,6 +132,13 @@ def cap_generation(model, limit: int = MAX_NEW_TOKENS) -> list[str]:
     if _over(floor, limit):
         settings.chunk_min_new_tokens = limit
         notes.append(f"the model asks for chunk_min_new_tokens={_fmt(floor)}; capped at {limit:,}")
+    writer = getattr(getattr(model, "writer", None), "settings", None)
+    if writer is not None:
+        for key, cap in (("max_new_tokens", limit), ("batch_size", MAX_WRITER_BATCH), ("max_seconds", MAX_WRITER_SECONDS)):
+            value = getattr(writer, key)
+            if _over(value, cap):
+                setattr(writer, key, cap)
+                notes.append(f"the model asks for writer {key}={_fmt(value)}; capped at {cap:,}")
     # what generate falls back to when a task sets no value of its own
     gen_config = getattr(getattr(model, "model", None), "generation_config", None)
     if gen_config is not None:

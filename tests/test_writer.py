@@ -102,3 +102,24 @@ def test_a_file_that_is_no_model_is_one_line(tmp_path):
     bad.write_bytes(b"x")
     with pytest.raises(ModelError, match="not a directory"):
         load_model(str(bad))
+
+
+def _writer_dir(tmp_path, lm, **writer) -> str:
+    out = tmp_path / "writer-dir"
+    out.mkdir()
+    (out / "summarizer_config.json").write_text(json.dumps({"format": 1, "writer": {"base": str(lm), **writer}}))
+    return str(out)
+
+
+def test_a_directory_s_writer_settings_are_capped(tiny_lm, tmp_path):
+    model = load_model(_writer_dir(tmp_path, tiny_lm, max_new_tokens=10**9, batch_size=10**6, max_seconds=1e9),
+                       device="cpu")
+    s = model.writer.settings
+    assert (s.max_new_tokens, s.batch_size, s.max_seconds) == (512, 64, 120.0)
+    assert len(model.notes) == 3 and all("capped" in n for n in model.notes)
+
+
+@pytest.mark.parametrize("bad", [{"max_new_tokens": "many"}, {"top_k": 0}, {"quantize": "yes"}, {"base": 7}])
+def test_bad_writer_settings_are_one_line(tiny_lm, tmp_path, bad):
+    with pytest.raises(ModelError, match="writer"):
+        load_model(_writer_dir(tmp_path, tiny_lm, **bad), device="cpu")

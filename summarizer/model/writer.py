@@ -35,6 +35,7 @@ class WriterSettings:
     top_k: int = 24  # grounded decoding judges this many likeliest tokens a step
     quantize: bool = True  # dynamic int8 Linear layers on CPU
     batch_size: int = 32  # sentences per generate call
+    max_seconds: float = 60.0  # one generate call stops after this; what it had not finished, the gate refuses
 
     def save(self, model_dir: str | Path) -> None:
         """Write this block into the directory's settings file, keeping what else it holds."""
@@ -47,8 +48,19 @@ class WriterSettings:
     def from_json(cls, data: dict) -> "WriterSettings":
         if not isinstance(data, dict) or not isinstance(data.get("base"), str):
             raise ModelError(f"{SETTINGS_FILE}: the writer block needs a base model name or path")
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {}
+        for name, f in cls.__dataclass_fields__.items():
+            if name not in data:
+                continue
+            value, kind = data[name], str(f.type)
+            ok = {"int": isinstance(value, int) and not isinstance(value, bool) and value > 0,
+                  "float": isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,
+                  "bool": isinstance(value, bool), "str": isinstance(value, str),
+                  "str | None": value is None or isinstance(value, str)}[kind]
+            if not ok:
+                raise ModelError(f"{SETTINGS_FILE}: writer {name}={value!r} is not a {'positive ' if kind in ('int', 'float') else ''}{kind}")
+            values[name] = value
+        return cls(**values)
 
 
 def read_writer_prompt(prompts_dir: str | Path | None = None, model_dir: str | Path | None = None) -> str:
@@ -130,6 +142,7 @@ class CausalWriter:
         decoding = GroundedDecoding(self.tokenizer, groundings, enc["input_ids"].shape[1], self.settings.top_k)
         with torch.inference_mode():
             ids = self.model.generate(**enc, do_sample=False, num_beams=1, logits_processor=[decoding],
+                                      max_time=self.settings.max_seconds,
                                       max_new_tokens=min(self.settings.max_new_tokens, longest + 16),
                                       repetition_penalty=1.0, no_repeat_ngram_size=4,
                                       pad_token_id=self.tokenizer.pad_token_id,
