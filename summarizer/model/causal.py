@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from summarizer.model.errors import ModelError
+from summarizer.model.loading import is_causal_dir, quiet_transformers
 
 SMOLLM2 = "smollm2-135m-instruct"  # the shipped writer's base, by name in a model directory's settings
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -50,21 +51,6 @@ def resolve_base(name_or_path: str | os.PathLike) -> Path:
     if p.is_file() and p.suffix != ".gguf":
         raise ModelError(f"{p} is a file but not a .gguf model; a language model is a .gguf file or a Hugging Face directory")
     return p
-
-
-def is_causal_dir(path: Path) -> bool:
-    """Whether a Hugging Face directory's config is a decoder-only LM that transformers can build."""
-    from transformers import AutoConfig
-    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
-
-    try:
-        config = AutoConfig.from_pretrained(str(path), local_files_only=True)
-    except Exception:  # noqa: BLE001 - not readable as a config: not ours to judge here
-        return False
-    # architectures too: an encoder's config (BERT) also maps to a causal LM head in transformers
-    heads = getattr(config, "architectures", None) or []
-    return (type(config) in MODEL_FOR_CAUSAL_LM_MAPPING and not getattr(config, "is_encoder_decoder", False)
-            and any(a.endswith("ForCausalLM") for a in heads))
 
 
 def converted(gguf: Path, log=None) -> Path:
@@ -113,8 +99,6 @@ def load_causal(name_or_path: str | os.PathLike, device: str = "cpu", log=None):
         raise ModelError(f"{path} is not a decoder-only language model (Llama, Qwen, Gemma, SmolLM2...)")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from summarizer.model.loading import quiet_transformers
 
     try:
         with quiet_transformers():

@@ -280,11 +280,22 @@ def _read_settings(model_dir: Path, prompts_dir) -> SummarizerSettings | None:
 
 
 def _is_causal(model_dir: Path) -> bool:
-    if not (model_dir / "config.json").is_file():
-        return False
-    from summarizer.model.causal import is_causal_dir
+    return (model_dir / "config.json").is_file() and is_causal_dir(model_dir)
 
-    return is_causal_dir(model_dir)
+
+def is_causal_dir(path: Path) -> bool:
+    """Whether a Hugging Face directory's config is a decoder-only LM that transformers can build."""
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    try:
+        config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+    except Exception:  # noqa: BLE001 - not readable as a config: not ours to judge here
+        return False
+    # architectures too: an encoder's config (BERT) also maps to a causal LM head in transformers
+    heads = getattr(config, "architectures", None) or []
+    return (type(config) in MODEL_FOR_CAUSAL_LM_MAPPING and not getattr(config, "is_encoder_decoder", False)
+            and any(a.endswith("ForCausalLM") for a in heads))
 
 
 def _default_device() -> str:
