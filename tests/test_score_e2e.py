@@ -200,3 +200,25 @@ def test_resume_reuses_scored_cables(tmp_path, capsys):
     # another system's run cannot be resumed into
     assert score.main(["--data", str(FIXTURE), "--system", "oracle", "--out", str(out), "--resume", "--quiet"]) == 2
     assert "cannot --resume" in capsys.readouterr().err
+
+
+def test_writer_refusals_are_reported_even_where_a_cable_had_none_written(tmp_path):
+    """A writer system reports per cable what its gate refused; a cable where it wrote nothing has no
+    such field, and the report still counts the rest (this crashed a whole dev run once)."""
+    class Writer(systems.System):
+        name = "writer"
+        calls = 0
+
+        def predict_one(self, item):
+            Writer.calls += 1
+            if Writer.calls == 1:
+                return systems.Output(summary="")  # nothing written: no extra
+            return systems.Output(summary=item.cable.body.split("\n")[0],
+                                  extra={"written": 2, "refused": ["word not in the source 'x'"]})
+
+    rc, out = run_score(tmp_path, "writer", "--no-plots", registry={"writer": Writer})
+    assert rc == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["reading"]["writer"] == {"written": 6, "refused": 3, "refused_share": 50.0,
+                                        "reasons": {"word not in the source": 3}}
+    assert "the gate refused 3 (50.00%)" in (out / "report.md").read_text()
