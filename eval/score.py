@@ -336,7 +336,7 @@ def aggregate(rows, system: System, args, predict_seconds, parse_seconds, leaks)
         rep["reading"] = reading_rates([r["reading"] for r in ok if "reading" in r])
         written = sum(r.get("extra", {}).get("written", 0) for r in ok)
         if written:
-            reasons = Counter(why.split(" (")[0].split(" '")[0] for r in ok for why in r.get("extra", {}).get("refused", []))
+            reasons = Counter(why.split(":")[0] for r in ok for why in r.get("extra", {}).get("refused", []))
             refused = sum(reasons.values())
             rep["reading"]["writer"] = {"written": written, "refused": refused, "refused_share": 100 * refused / written,
                                         "reasons": dict(reasons.most_common())}

@@ -61,7 +61,7 @@ def test_stem_strips_one_common_suffix():
 
 
 @pytest.mark.parametrize("written, why", [
-    ("Dagan said that Bashar al-Assad would be driven from power.", "dropped negation"),
+    ("Dagan said that Bashar al-Assad would be driven from power.", "fact changed: dropped negation"),
     ("Dagan did not say that Chilean President Bashar al-Assad is weak.", "word not in the source"),
     ("The Ambassador was not told that.", "says too little of its source"),
     ("He did not predict that he would be driven from power.", "drops every name"),
@@ -73,7 +73,7 @@ def test_gate_refuses(written, why):
 
 def test_gate_passes_a_faithful_shorter_sentence():
     assert gate("Dagan told the Ambassador that Bashar al-Assad is very weak but did not predict his fall from "
-                "power.", SOURCE) == "word not in the source 'fall'"
+                "power.", SOURCE) == "word not in the source: 'fall'"
     assert gate("Dagan told the Ambassador June 17 that Bashar al-Assad is very weak but would not be driven "
                 "from power.", SOURCE) is None
 

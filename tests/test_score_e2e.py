@@ -214,7 +214,7 @@ def test_writer_refusals_are_reported_even_where_a_cable_had_none_written(tmp_pa
             if Writer.calls == 1:
                 return systems.Output(summary="")  # nothing written: no extra
             return systems.Output(summary=item.cable.body.split("\n")[0],
-                                  extra={"written": 2, "refused": ["word not in the source 'x'"]})
+                                  extra={"written": 2, "refused": ["word not in the source: 'x'"]})
 
     rc, out = run_score(tmp_path, "writer", "--no-plots", registry={"writer": Writer})
     assert rc == 0

@@ -191,10 +191,11 @@ def _in_order(sentence: str, source: str) -> str | None:
 
 
 def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str | None:
-    """Why a written sentence may not stand for its source, or None when it may."""
+    """Why a written sentence may not stand for its source ("kind: detail", or a kind alone), or None
+    when it may."""
     word = (grounding or Grounding(source)).first_foreign_word(sentence)
     if word:
-        return f"word not in the source {word!r}"
+        return f"word not in the source: {word!r}"
     shared = content_stems(sentence) & content_stems(source)
     if len(shared) < min(MIN_SHARED, len(content_stems(source))):
         return "says too little of its source"
@@ -202,19 +203,19 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
         return "drops every name of its source"  # "He said he would ..." for "Duhalde agreed that Kirchner ..."
     moved = _in_order(sentence, source)
     if moved:
-        return f"out of the source's order {moved!r}"
+        return f"out of the source's order: {moved!r}"
     fragment = fragment_kind(sentence)
     if fragment:
-        return f"fragment ({fragment})"
+        return f"fragment: {fragment}"
     broken = broken_kind(sentence, set(words(source)))
     if broken:
-        return f"broken ({broken})"
+        return f"broken: {broken}"
     unsupported = faithfulness(sentence, source)["unsupported"]
     if unsupported:
-        return f"unsupported {unsupported[0]!r}"
+        return f"unsupported: {unsupported[0]!r}"
     changed = [c for c in fact_changes(sentence, source) if not c.startswith("dropped ") or c == "dropped negation"]
     if changed:
-        return changed[0]
+        return f"fact changed: {changed[0]}"
     return None
 
 

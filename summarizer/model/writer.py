@@ -155,7 +155,7 @@ class CausalWriter:
             self.stats.sentences += 1
             if why:
                 self.stats.refused += 1
-                kind = why.split(" (")[0].split(" '")[0].split(' "')[0]
+                kind = why.split(":")[0]
                 self.stats.reasons[kind] = self.stats.reasons.get(kind, 0) + 1
             out.append(Written(text=source.replace("\n", " ") if why else draft, source=source, refused=why, draft=draft))
         return out
