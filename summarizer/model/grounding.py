@@ -237,7 +237,6 @@ class GroundedDecoding:
         self.eos = tokenizer.eos_token_id
         self._pieces: dict[int, str] = {}
         self.texts = [""] * len(groundings)
-        self.closed = 0  # steps where no candidate was allowed (for reports)
 
     def piece(self, token: int) -> str:
         """A token's text ("\ufffd" in it where the token is part of a character's bytes: never written)."""
@@ -259,7 +258,6 @@ class GroundedDecoding:
                 wider = torch.topk(scores[row], min(self.widen, scores.shape[1])).indices.tolist()
                 allowed = self._allowed(row, wider[len(candidates):])
             if not allowed:
-                self.closed += 1
                 allowed = [self.eos]
             mask[row, allowed] = 0.0
         return scores + mask
