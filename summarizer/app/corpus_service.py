@@ -13,10 +13,9 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-from summarizer.app.service import Analysis, analysis_of
+from summarizer.app.service import Analysis, analysis_of, fresh_dir
 from summarizer.app.uploads import UploadBudget
 from summarizer.corpus.default import DefaultIndexBuild
 from summarizer.corpus.export import Export, export
@@ -46,16 +45,7 @@ def export_root() -> Path:
 
 def new_export_dir() -> Path:
     """A fresh folder for one export; folders older than EXPORT_MAX_AGE_S are removed."""
-    root = export_root()
-    root.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in root.iterdir():
-        try:
-            if now - old.stat().st_mtime > EXPORT_MAX_AGE_S:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-    return Path(tempfile.mkdtemp(prefix="export-", dir=root))
+    return fresh_dir(export_root(), EXPORT_MAX_AGE_S, "export-")
 
 
 def discard_export(files) -> None:

@@ -432,18 +432,21 @@ def _num(v) -> str:
 
 
 def new_result_dir() -> Path:
-    """A fresh folder under the system temp dir for one batch's (or corpus export's) files; old ones are
-    cleaned up."""
-    root = Path(tempfile.gettempdir()) / _BATCH_ROOT
+    """A fresh folder under the system temp dir for one batch's files; old ones are cleaned up."""
+    return fresh_dir(Path(tempfile.gettempdir()) / _BATCH_ROOT, BATCH_DIR_MAX_AGE_S, "run-")
+
+
+def fresh_dir(root: Path, max_age_s: float, prefix: str) -> Path:
+    """A new folder under `root`, after removing the folders there older than `max_age_s`."""
     root.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in root.iterdir():
         try:
-            if now - old.stat().st_mtime > BATCH_DIR_MAX_AGE_S:
+            if now - old.stat().st_mtime > max_age_s:
                 shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
-    return Path(tempfile.mkdtemp(prefix="run-", dir=root))
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
 
 
 # -------------------------------------------------------------------------------------- examples
