@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import shutil
 import socket
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -106,3 +108,23 @@ def api_call(url: str, api: str, data: list, timeout: float = 60) -> tuple[str, 
                 elif line.startswith("data:") and event in ("complete", "error"):
                     return event, json.loads(line.split(":", 1)[1])
     raise AssertionError("the event stream ended without an answer")
+
+
+def reading_server_log(capfd, names: tuple[str, ...]):
+    """For a fixture to yield from: a function returning what the server wrote while the test ran (the
+    records of the loggers `names`, each once, and anything printed to stderr)."""
+    records: dict[int, logging.LogRecord] = {}  # a record can reach the handler through two loggers
+    handler = logging.Handler()
+    handler.emit = lambda record: records.__setitem__(id(record), record)
+    for name in names:
+        logging.getLogger(name).addHandler(handler)
+    capfd.readouterr()
+
+    def read() -> str:
+        time.sleep(0.5)  # a queue worker logs after the answer is sent
+        fmt = logging.Formatter("%(levelname)s %(name)s %(message)s")
+        return "".join(fmt.format(r) + "\n" for r in records.values()) + capfd.readouterr().err
+
+    yield read
+    for name in names:
+        logging.getLogger(name).removeHandler(handler)

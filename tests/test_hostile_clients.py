@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import socket
 import time
 import urllib.parse
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_helpers import api_call, free_port, running_app, tiny_service
+from app_helpers import api_call, free_port, reading_server_log, running_app, tiny_service
 from gradio.utils import get_upload_folder
 
 from summarizer import limits
@@ -105,32 +104,10 @@ def page_client(url: str):
         yield c
 
 
-class _Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records: dict[int, logging.LogRecord] = {}
-
-    def emit(self, record):
-        self.records[id(record)] = record
-
-
 @pytest.fixture()
 def server_log(capfd):
     """What the server wrote while the test ran: its log records and anything printed to stderr."""
-    handler = _Records()
-    names = ("", "uvicorn", "uvicorn.error")
-    for name in names:
-        logging.getLogger(name).addHandler(handler)
-    capfd.readouterr()
-
-    def read() -> str:
-        time.sleep(0.5)  # a queue worker logs after the answer is sent
-        fmt = logging.Formatter("%(levelname)s %(name)s %(message)s")
-        return "".join(fmt.format(r) + "\n" for r in handler.records.values()) + capfd.readouterr().err
-
-    yield read
-    for name in names:
-        logging.getLogger(name).removeHandler(handler)
+    yield from reading_server_log(capfd, ("", "uvicorn", "uvicorn.error"))
 
 
 # ----------------------------------------------------------------------------- 2: the request-body cap

@@ -2,6 +2,7 @@
 that failed before its fix (see docs/reliability.md, "Hostile clients, round two")."""
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import time
@@ -10,6 +11,7 @@ import zlib
 
 import pytest
 
+from app_helpers import reading_server_log
 from summarizer.app import service as svc
 from summarizer.app.service import SummaryService
 from summarizer.inputs import MAX_HINT_CHARS, InputError, read_records
@@ -372,12 +374,25 @@ def test_an_export_is_deleted_once_served(corpus_page):
         tab.close()
 
 
-def test_exports_have_a_budget_per_client(corpus_page):
-    url, source = corpus_page
+@contextlib.contextmanager
+def exporting_tab(url, source):
+    """A page session with the export budget's spending cleared; the budget put back and the exports
+    served afterwards."""
     tab = PageSession(url)
     budget = source.export_budget.budget
     source.export_budget._spent.clear()
     try:
+        yield tab
+    finally:
+        source.export_budget.budget = budget
+        source.export_budget._spent.clear()
+        tab.run("export_served", [])
+        tab.close()
+
+
+def test_exports_have_a_budget_per_client(corpus_page):
+    url, source = corpus_page
+    with exporting_tab(url, source) as tab:
         tab.search()
         message, files = tab.export()
         size = source.export_budget._used("127.0.0.1", time.monotonic())
@@ -387,11 +402,6 @@ def test_exports_have_a_budget_per_client(corpus_page):
         message, files = tab.export()
         assert "Export refused: this client's export budget" in message, message
         assert files is None
-    finally:
-        source.export_budget.budget = budget
-        source.export_budget._spent.clear()
-        tab.run("export_served", [])
-        tab.close()
 
 
 def test_an_export_query_has_the_search_deadline(tmp_path, monkeypatch):
@@ -543,25 +553,7 @@ def test_a_number_of_5000_digits_is_one_bad_record(tmp_path, capsys):
 @pytest.fixture()
 def server_log(capfd):
     """What the server wrote while the test ran: its log records and anything printed to stderr."""
-    import logging
-
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    names = ("", "uvicorn", "uvicorn.error", "summarizer.app")
-    for name in names:
-        logging.getLogger(name).addHandler(handler)
-    capfd.readouterr()
-
-    def read() -> str:
-        time.sleep(0.5)  # a queue worker logs after the answer is sent
-        fmt = logging.Formatter("%(levelname)s %(name)s %(message)s")
-        seen = {id(r): r for r in records}.values()  # a record can reach the handler through two loggers
-        return "".join(fmt.format(r) + "\n" for r in seen) + capfd.readouterr().err
-
-    yield read
-    for name in names:
-        logging.getLogger(name).removeHandler(handler)
+    yield from reading_server_log(capfd, ("", "uvicorn", "uvicorn.error", "summarizer.app"))
 
 
 @pytest.mark.parametrize("event_data", [None, {"index": "x", "value": "a"}, {"index": ["x", 1], "value": "a"},
@@ -672,10 +664,7 @@ def test_a_proxy_the_operator_names_is_trusted(monkeypatch):
 
 def test_x_forwarded_for_does_not_choose_the_export_budget(corpus_page):
     url, source = corpus_page
-    tab = PageSession(url)
-    budget = source.export_budget.budget
-    source.export_budget._spent.clear()
-    try:
+    with exporting_tab(url, source) as tab:
         tab.search()
         assert tab.export()[0].startswith("Exported 300")
         source.export_budget.budget = source.export_budget._used("127.0.0.1", time.monotonic())
@@ -683,11 +672,6 @@ def test_x_forwarded_for_does_not_choose_the_export_budget(corpus_page):
             tab.client.headers["X-Forwarded-For"] = f"10.0.0.{i}"
             message, files = tab.export()
             assert "Export refused: this client's export budget" in message and files is None, message
-    finally:
-        source.export_budget.budget = budget
-        source.export_budget._spent.clear()
-        tab.run("export_served", [])
-        tab.close()
 
 
 # ---------------------------------------------------------------- 7. the default corpus's build and a crashed server
