@@ -264,8 +264,11 @@ class GroundedDecoding:
 
     def _allowed(self, row: int, candidates: list[int]) -> list[int]:
         text, grounding = self.texts[row], self.groundings[row]
-        pieces = [(t, self.piece(t)) for t in candidates]
-        ends_whole = grounding.allows(text + " ", len(text))  # no word left cut by ending here
-        return [t for t, piece in pieces
-                if (ends_whole if t == self.eos else
-                    piece and "\ufffd" not in piece and grounding.allows(text + piece, len(text)))]
+
+        def ok(token: int) -> bool:
+            if token == self.eos:
+                return grounding.allows(text + " ", len(text))  # no word left cut by ending here
+            piece = self.piece(token)
+            return bool(piece) and "\ufffd" not in piece and grounding.allows(text + piece, len(text))
+
+        return [t for t in candidates if ok(t)]
