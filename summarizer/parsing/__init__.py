@@ -41,6 +41,8 @@ def _raw_offsets(paragraphs, norm: Normalized):
 def _parse(raw: str, hints: dict) -> Cable:
     export = parse_export(raw)
     trailer, trailer_signer = find_trailer(raw)
+    if export.body_end is not None:
+        trailer = min(trailer, export.body_end)  # the export's second copy of the cable: not read
     lines = split_lines(raw)
     cut = len(lines) >= MAX_LINES
     if export.body_start or trailer < len(raw):
@@ -52,8 +54,9 @@ def _parse(raw: str, hints: dict) -> Cable:
     if " OF " in head:  # else no line holds a page header (the usual case: no call per line)
         head = "\n".join(strip_inline_page_headers(text, station) for text in head_lines)
     body = parse_body(lines[end:], station)
-    flattened = is_flattened(raw)
-    if flattened and body.signer is None:
+    # (the export's table and second copy aside: the cable's own text is what lost its line breaks)
+    flattened = is_flattened(raw[export.body_start:export.body_end] if export.body_start else raw)
+    if body.signer is None and body.paragraphs and (flattened or _unwrapped_end(raw, body.paragraphs[-1])):
         body.paragraphs, body.signer = split_flat_signer(body.paragraphs)
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)
 
@@ -85,9 +88,20 @@ def _parse(raw: str, hints: dict) -> Cable:
         warnings=summary_warnings,
     )
     cable.warnings.extend(_warnings(cable, raw, head, body, flattened))
+    if export.body_end is not None:
+        cable.warnings.append("the export's repeated copy of the cable left out (one copy read)")
     if cut:
         cable.warnings.append(f"text cut after {MAX_LINES:,} lines (real cables have under 1,600): the rest was not parsed")
     return cable
+
+
+UNWRAPPED_LINE = 200  # characters: a wrapped telegram line has under 80
+
+
+def _unwrapped_end(raw: str, last) -> bool:
+    """Whether the last paragraph ends on a line that was never wrapped, where the signer may follow
+    its last sentence on the same line ("... for the Arab Summit.  STEVENS"), as in flattened text."""
+    return last.end - (raw.rfind("\n", last.start, last.end) + 1 or last.start) > UNWRAPPED_LINE
 
 
 def _clean_hints(hints) -> dict:

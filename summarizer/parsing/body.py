@@ -7,7 +7,7 @@ from operator import itemgetter
 
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
-from summarizer.parsing.header import LABEL_STARTS, classification_line, is_distribution_line, label_of
+from summarizer.parsing.header import LABEL_STARTS, classification_line, is_distribution_line, ends_field, label_of
 from summarizer.parsing.lines import SENTENCE_CLOSERS, Line
 
 _PARA_FIRST = frozenset("¶0123456789")
@@ -88,6 +88,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
     cur: list[Line] = []
     pending_heading: str | None = None
     skipping_header = False
+    skipped: str | None = None  # the field whose lines are skipped
     # After a repeated header line (its classification line, SIPDIS): the distribution lines of the
     # repeat ("IO/HR FOR PAUL KRUCHOWSKI") and their wrapped continuations are header, not text.
     in_repeat = routing = False
@@ -123,7 +124,8 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             continue
         if skipping_header:
             # a rule ends a repeated header too: a ruled "Summary" heading may follow at once
-            if not c or (c in _PARA_FIRST and _PARA_START.match(text)) or (c in _RULE_FIRST and RULE.match(text)):
+            if not c or (c in _PARA_FIRST and _PARA_START.match(text)) or (c in _RULE_FIRST and RULE.match(text)) \
+                    or ends_field(skipped, text, lines[i + 1].text if i + 1 < len(lines) else None):
                 skipping_header = False
             elif not label_of(text):
                 continue
@@ -141,6 +143,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             pending_heading = clean_text(heading)
             continue
         if c in _RULE_FIRST and RULE.match(text):
+            routing = in_repeat = False  # ("SUMMARY" between rules after a repeated header: no routing line)
             # A heading is the line above the rule: alone, or after a finished sentence.
             if cur and _is_heading(cur[-1]) and (len(cur) == 1 or _ends_sentence(cur[-2].text)):
                 heading = clean_text(cur.pop().text)
@@ -156,10 +159,12 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
         if c in _NOISE_FIRST and _may_be_noise(s) and is_noise(text):
             in_repeat = in_repeat or (not cur and c.isalpha() and classification_line(text) is not None)
             continue
-        if in_repeat and not cur and (routing or (c.isupper() and is_distribution_line(text))):
+        if in_repeat and not cur and (routing or (c.isupper() and is_distribution_line(text))) \
+                and not (c in _PARA_FIRST and _PARA_START.match(text)) and not label_of(text):
             body.header_repeats += 1
             routing = True
             continue
+        routing = False  # a wrapped distribution line ends at the first line that is none
         two = s[:2].upper()  # header.label_of's own first test, inlined: this runs for every line
         label = label_of(text) if (c == "¶" or two in LABEL_STARTS or (c in "Ee" and two[1:2].isspace())) else None
         if label in ("tags", "subject", "eo", "classified_by", "ref") or (not cur and c.isalpha() and classification_line(text)):
@@ -167,6 +172,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             flush()
             body.header_repeats += 1
             skipping_header = label in ("subject", "classified_by", "tags", "ref")
+            skipped = label
             in_repeat = True
             continue
         in_repeat = False

@@ -206,6 +206,53 @@ def _matched_label(line: str) -> str | None:
 
 
 _NUMBERED = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\.\s")
+# An unnumbered paragraph opening with its classification marking, "(SBU) Post discussed ..." or
+# "(U) Econ Off ...": the header's last field ends above it even with no blank line between (the
+# export format has none). Not a reference lettered "(C) SAN JOSE 02037" or "(S) STATE 1234", nor
+# the label "(U) CLASSIFIED BY".
+MARKED_OPENING = re.compile(
+    r"\s*+\(\s*(?:U|C|S|SBU|TS|LOU)(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\)\s*+(?![A-Z][A-Z .'-]*\s0*\d{2,7}\b|(?i:classified)\s)[A-Za-z\"'(]")
+
+
+# The own summary's label opening a line, "Summary: ...", "(C) SUMMARY AND COMMENT. ...", "BEGIN SUMMARY:".
+SUMMARY_OPENING = re.compile(r"\s*+(?:\([A-Z/ ]{1,10}\)\s*+)?(?:BEGIN\s+)?SUMMARY(?:\s+AND\s+[A-Z]+)?\s*+[:.\-]", re.I)
+
+
+def opens_body(line: str) -> bool:
+    """Whether a line after a header field starts the body, so that the field ends above it with no
+    blank line between: a paragraph with its marking (MARKED_OPENING) or the summary's label."""
+    c = line.lstrip()[:1]
+    return (c == "(" and bool(MARKED_OPENING.match(line))) or (c in "Ss(Bb" and bool(SUMMARY_OPENING.match(line)))
+
+
+# A numbered paragraph of prose, "1.This to update ..." or "2) The federal government ...".
+_NUMBERED_PROSE = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\s?[.)]\s*+[A-Z][a-z]")
+# What a wrapped REF line holds: a serial or date (a digit), or a list letter ("B. STATE 184178").
+_REF_CONTINUATION = re.compile(r"\d|^\s*+\(?[A-Z][.)]\s")
+_REASON_HINT = re.compile(r"(?i)reason|\d\.\d|\([a-h]\)|\bE\.?O\.?\b")
+
+
+def ends_field(field: str | None, line: str, next_line: str | None) -> bool:
+    """Whether `line`, right after a line of header field `field` with no blank line between (the
+    export format has none), is the body's first line: a paragraph opening (opens_body, a numbered
+    one of prose), a heading over its rule, after REF a line that names no reference ("Per reftel,
+    Poloff ..."), after Classified By a line of prose with no reason in it."""
+    if opens_body(line) or _NUMBERED_PROSE.match(line):
+        return True
+    if next_line is not None and is_heading_over(line, next_line):
+        return True
+    if field == "ref":
+        return not _REF_CONTINUATION.search(line) and any(ch.islower() for ch in line)
+    if field == "classified_by":
+        return len(line.split()) >= 8 and not _REASON_HINT.search(line)
+    return False
+
+
+def is_heading_over(line: str, next_line: str) -> bool:
+    """A heading line over its rule ("Summary" / "-------"): short, no closing punctuation."""
+    text = line.strip()
+    return 0 < len(text) <= 90 and not text.endswith((".", ",", ";", ":")) and not _NUMBERED.match(text) \
+        and RULE.match(next_line) is not None and RULE.match(line) is None
 
 
 @lru_cache(maxsize=8)  # parse reads five fields of the same header
@@ -237,7 +284,8 @@ def field_text(header: str, field: str) -> str | None:
             if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
                 continue
             break
-        if label_of(nxt) or classification_line(nxt) or _NUMBERED.match(nxt):
+        if label_of(nxt) or classification_line(nxt) or _NUMBERED.match(nxt) \
+                or ends_field(field, nxt, lines[j + 1] if j + 1 < len(lines) else None):
             break
         if field == "tags" and not is_tag_line(nxt):
             break
@@ -380,7 +428,7 @@ def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tup
             if _AWAITS_REASON.search(joined):
                 continue  # "... Reasons" / "" / "1.4 (b) and (d).": the codes after a blank line
             break
-        if taken == 3 or label_of(nxt) or _NUMBERED.match(nxt):
+        if taken == 3 or label_of(nxt) or _NUMBERED.match(nxt) or ends_field("classified_by", nxt, None):
             break
         joined += " " + nxt
         taken += 1
@@ -637,6 +685,15 @@ def written_serial(header: str) -> str | None:
 FIRST_PARAGRAPH = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.(?!\d)|\d{1,2}\s?\.(?!\d)\s*\(\s*[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\))")
 
 
+def _after_repeated_line(lines: list[Line], end: int, last_text: int) -> bool:
+    """Whether only blank lines stand between this line and the header's last line, a classification
+    line or a noise line ("SIPDIS"): where the distribution lines of a repeated header block come."""
+    if last_text != end - 1 or end == 0:
+        return False
+    text = lines[end - 1].text
+    return is_noise(text) or classification_line(text) is not None
+
+
 def header_end(lines: list[Line]) -> int:
     """Index of the first body line: after the last header field (and its continuation lines) that
     comes before the first numbered paragraph; for unnumbered cables, after the first run of fields."""
@@ -644,12 +701,17 @@ def header_end(lines: list[Line]) -> int:
     # Whether a numbered paragraph follows: looked for only when an unnumbered cable's fields may have
     # ended (a separate pass over the lines to find the first one cost a pass over every header line).
     paragraph_ahead: bool | None = None
+    last_text = -1  # the last line before this one that is not blank
     for i, ln in enumerate(lines):
         text = ln.text
+        if i and lines[i - 1].text.strip():
+            last_text = i - 1
         c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
         if FIRST_PARAGRAPH.match(text):
             break  # the first numbered paragraph: the header ends before it at the latest
         label = label_of(text)
+        if seen_label and not label and ends_field(field, text, lines[i + 1].text if i + 1 < len(lines) else None):
+            break
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
         # start with a letter, routing lines with a capital.)
@@ -663,7 +725,7 @@ def header_end(lines: list[Line]) -> int:
             field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
         elif field == "tags" and not is_tag_line(text):
             field = None  # not a wrapped TAGS line: a heading ("Summary and introduction") or body text
-        elif field == "routing" or (c.isupper() and (not seen_fields or i == end)
+        elif field == "routing" or (c.isupper() and (not seen_fields or i == end or _after_repeated_line(lines, end, last_text))
                                     and (is_distribution_line(text) or holds_classification_line(text))):
             # A distribution line ("STATE FOR NEA/MAG, COMMERCE FOR ..."), or its wrapped continuation,
             # or a line with the classification line run into it ("Cable dated:...C O N F I D E N T I A L
