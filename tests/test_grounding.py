@@ -88,7 +88,7 @@ def test_a_random_lm_writes_only_the_sources_words(tmp_path):
         "Foreign Minister Anders Lund told the Ambassador on February 9 that talks resume in March."]
     for seed in (0, 1):
         writer = CausalWriter(WriterSettings(base=str(build_tiny_causal(tmp_path / f"lm{seed}", seed)),
-                                             prompt_file=None, max_new_tokens=40, quantize=False))
+                                             prompt_file=None, max_new_tokens=40, precision="fp32"))
         for w in writer.write_many([("Syria", [s]) for s in sentences]):
             g = Grounding(w.source + "\nSyria")
             whole = re.sub(r"\w+$", "", w.draft)  # (a draft the token limit cut inside a word)

@@ -119,7 +119,29 @@ def test_a_directory_s_writer_settings_are_capped(tiny_lm, tmp_path):
     assert len(model.notes) == 3 and all("capped" in n for n in model.notes)
 
 
-@pytest.mark.parametrize("bad", [{"max_new_tokens": "many"}, {"top_k": 0}, {"quantize": "yes"}, {"base": 7}])
+@pytest.mark.parametrize("bad", [{"max_new_tokens": "many"}, {"top_k": 0}, {"precision": 5}, {"precision": "fp16"}, {"quantize": True}, {"base": 7}])
 def test_bad_writer_settings_are_one_line(tiny_lm, tmp_path, bad):
     with pytest.raises(ModelError, match="writer"):
         load_model(_writer_dir(tmp_path, tiny_lm, **bad), device="cpu")
+
+
+def test_the_shared_prompt_start_is_run_once_and_writes_what_a_plain_batch_writes(tiny_lm):
+    """The system message's cache is computed once and copied to each row; rows of unequal length are padded
+    between it and their own part. In float32 the tokens must be those of an ordinary left-padded batch."""
+    import torch
+
+    from summarizer.model.writer import CausalWriter, WriterSettings, chat
+
+    writer = CausalWriter(WriterSettings(base=str(tiny_lm), prompt_file=None, precision="fp32"))
+    tok = writer.tokenizer
+    prompts = [chat(tok, writer.system, subject, [sentence]) for subject, sentence in [
+        ("PORT REOPENS", "The terminal resumed loading on March 30."),
+        ("", "Two firms won contracts worth 9 million dollars to supply the new conveyor systems.")]]
+    kw = dict(do_sample=False, max_new_tokens=8, pad_token_id=tok.pad_token_id, eos_token_id=[tok.eos_token_id],
+              return_dict_in_generate=True, output_logits=True)
+    with torch.inference_mode():
+        plain = writer.model.generate(**tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False), **kw)
+        shared = writer.model.generate(**writer._inputs(tok(prompts, add_special_tokens=False)["input_ids"]), **kw)
+    assert writer._prefix is not None and len(writer._prefix[0]) > 5  # the system message, at least
+    assert len(shared.logits) == len(plain.logits)
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(shared.logits, plain.logits))

@@ -26,6 +26,7 @@ from summarizer.facts import faithfulness
 from summarizer.reading import broken_kind, fact_changes, fragment_kind, words
 
 _RUN = re.compile(r"[^\W_]+")
+_ENDED = re.compile(r"[.!?][\"”')]*\s*$")  # a sentence's end, maybe inside a quotation or parentheses
 _QUOTES = "\"“”"
 _QUOTED = re.compile(r'["“]([^"“”]*)["”]')
 FUNCTION_WORDS = frozenset("""
@@ -117,6 +118,16 @@ class Grounding:
         # a variant: a stem and the start of a suffix past it ("weakne" on its way to "weakness")
         return any(low[:k] in self.stems and _SUFFIX_STARTS.get(len(low) - k, frozenset()).__contains__(low[k:])
                    for k in range(max(MIN_STEM, len(low) - MAX_SUFFIX), len(low) + 1))
+
+    def words_from(self, part: str) -> list[str]:
+        """The source's words (as written, and lower-cased where `part` is) that begin with `part`."""
+        pool, key = (self._exact_sorted, part) if not part.islower() else (self._lower_sorted, part)
+        i = bisect.bisect_left(pool, key)
+        out = []
+        while i < len(pool) and pool[i].startswith(key):
+            out.append(pool[i])
+            i += 1
+        return out
 
     # -------------------------------------------------------------------------------- texts
     def allows(self, text: str, start: int = 0) -> bool:
@@ -237,6 +248,7 @@ class GroundedDecoding:
         self.eos = tokenizer.eos_token_id
         self._pieces: dict[int, str] = {}
         self.texts = [""] * len(groundings)
+        self._starts: list[frozenset[int] | None] = [None] * len(groundings)
 
     def piece(self, token: int) -> str:
         """A token's text ("\ufffd" in it where the token is part of a character's bytes: never written)."""
@@ -250,24 +262,49 @@ class GroundedDecoding:
         if input_ids.shape[1] > self.prompt_length:
             for row, token in enumerate(input_ids[:, -1].tolist()):
                 self.texts[row] += self.piece(token)
-        top = torch.topk(scores, min(self.top_k, scores.shape[1]), dim=1).indices.tolist()
+        wide = torch.topk(scores, min(self.widen, scores.shape[1]), dim=1).indices.tolist()
         mask = torch.full_like(scores, float("-inf"))
-        for row, candidates in enumerate(top):
+        for row, ranked in enumerate(wide):
+            # the likeliest tokens, and any in the wider window that starts or goes on with a source word:
+            # the source's own next word ("3" of "March 3") may rank below words the source lacks
+            starts = self._source_starts(row)
+            candidates = ranked[:self.top_k] + [t for t in ranked[self.top_k:] if t in starts]
             allowed = self._allowed(row, candidates)
             if not allowed:
-                wider = torch.topk(scores[row], min(self.widen, scores.shape[1])).indices.tolist()
-                allowed = self._allowed(row, wider[len(candidates):])
+                allowed = self._allowed(row, [t for t in ranked[self.top_k:] if t not in starts])
+            if not allowed:
+                allowed = self._allowed(row, self._completions(row))
             if not allowed:
                 allowed = [self.eos]
             mask[row, allowed] = 0.0
         return scores + mask
 
+    def _source_starts(self, row: int) -> frozenset[int]:
+        """The first token of each of the source's words, with and without a space before it."""
+        if self._starts[row] is None:
+            words = self.groundings[row].exact
+            self._starts[row] = frozenset(self.tokenizer(text, add_special_tokens=False)["input_ids"][0]
+                                          for w in words for text in (w, " " + w))
+        return self._starts[row]
+
+    def _completions(self, row: int) -> list[int]:
+        """The first token of the rest of each source word the text's unfinished last word can become: the
+        likeliest tokens may all leave it ("Jung" of "Junge", where the LM would go on with a space), and
+        ending there would leave the word cut."""
+        text, grounding = self.texts[row], self.groundings[row]
+        part = re.search(r"[^\W_]+$", text)
+        if part is None:
+            return []
+        part = part.group(0)
+        rests = {w[len(part):] for w in grounding.words_from(part)} - {""}
+        return sorted({self.tokenizer(rest, add_special_tokens=False)["input_ids"][0] for rest in rests})
+
     def _allowed(self, row: int, candidates: list[int]) -> list[int]:
         text, grounding = self.texts[row], self.groundings[row]
 
         def ok(token: int) -> bool:
-            if token == self.eos:
-                return grounding.allows(text + " ", len(text))  # no word left cut by ending here
+            if token == self.eos:  # only after a sentence's end: not mid-word, nor mid-sentence
+                return bool(_ENDED.search(text)) and grounding.allows(text + " ", len(text))
             piece = self.piece(token)
             return bool(piece) and "\ufffd" not in piece and grounding.allows(text + piece, len(text))
 

@@ -4,8 +4,14 @@ Each sentence is its own small source: the LM is shown the cable's subject and t
 grounded in them (`grounding.GroundedDecoding`: names, numbers, quotations and content words come from
 the source), and the gate reads what was written (`grounding.gate`); a sentence that fails is replaced by
 the cable sentence it rewrites, and the replacement is counted. Every sentence of a batch of cables is
-written in one generate call (greedy, left-padded rows). On CPU the Linear layers run as torch's dynamic
-int8 quantisation (issue 27's probe on this machine: 150 tokens of SmolLM2 in 2.7-3.2 s, 8.4-9.1 s in float32).
+written in one generate call (greedy); the system message's keys and values are computed once and shared
+by every row and call. On a CPU with native bfloat16 (AMX or AVX512-BF16) the LM runs in bfloat16; on
+other CPUs its Linear layers run as torch's dynamic int8 quantisation. On this machine (AMX) bfloat16 was
+both faster and truer to float32 than int8: 30 dev sentences, batches of 10, greedy, one thread, took
+24.7 s in bf16, 37.3 s in int8 and 67.6 s in float32, and 27 of the 30 bf16 outputs were float32's
+exactly, against 2 of 30 for int8. Dynamic int8 scales each Linear's input as one tensor, so one row's
+large activations coarsen every other row of the batch: it emptied sentences and swapped who did what
+("the DCM declined" for "the Minister's office declined").
 
 A model directory names its writer in `summarizer_config.json` (`"writer": {...}`, `WriterSettings`):
 the base LM (the installed SmolLM2 GGUF by name, a `.gguf` file or a directory) and, in `writer/`, the
@@ -13,6 +19,7 @@ LoRA adapter `summarizer train stages=writer` made, merged into the base when lo
 """
 from __future__ import annotations
 
+import copy
 import json
 import warnings
 from dataclasses import asdict, dataclass
@@ -23,6 +30,7 @@ from summarizer.model.grounding import GroundedDecoding, Grounding, gate
 from summarizer.model.settings import SETTINGS_FILE, read_prompt
 
 ADAPTER_DIR = "writer"
+PRECISIONS = ("auto", "bf16", "int8", "fp32")
 DEFAULT_SYSTEM = ("You write the summary of a US diplomatic cable. Rewrite the cable sentence you are given as one "
                   "sentence of that summary.")
 
@@ -33,7 +41,7 @@ class WriterSettings:
     prompt_file: str | None = "writer.txt"  # the system message, in the model directory's prompts/
     max_new_tokens: int = 96
     top_k: int = 24  # grounded decoding judges this many likeliest tokens a step
-    quantize: bool = True  # dynamic int8 Linear layers on CPU
+    precision: str = "auto"  # "auto" (CPU: bf16 where native, else int8; CUDA: bf16), "bf16", "int8" or "fp32"
     batch_size: int = 32  # sentences per generate call
     max_seconds: float = 60.0  # one generate call stops after this; what it had not finished, the gate refuses
 
@@ -48,6 +56,9 @@ class WriterSettings:
     def from_json(cls, data: dict) -> "WriterSettings":
         if not isinstance(data, dict) or not isinstance(data.get("base"), str):
             raise ModelError(f"{SETTINGS_FILE}: the writer block needs a base model name or path")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ModelError(f"{SETTINGS_FILE}: unknown writer setting(s) {', '.join(unknown)}")
         values = {}
         for name, f in cls.__dataclass_fields__.items():
             if name not in data:
@@ -98,13 +109,10 @@ class CausalWriter:
         if adapter is not None and adapter.is_dir():
             model = _merge_adapter(model, adapter)
         self.system = read_writer_prompt(prompts_dir, model_dir) if settings.prompt_file else DEFAULT_SYSTEM
-        if settings.quantize and device == "cpu":
-            import torch
-
-            with warnings.catch_warnings():  # torch.ao's deprecation notices: the API still works and is measured
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.model = model
+        self.precision = _precision(settings.precision, device)
+        self.model = _cast(model, self.precision)
+        self._system_ids = self.tokenizer(chat(self.tokenizer, self.system, "", []), add_special_tokens=False)["input_ids"]
+        self._prefix: tuple[list[int], object] | None = None  # the shared prompt start and its cache
         self.name = "adapter" if adapter is not None and adapter.is_dir() else str(settings.base)
 
     def write_many(self, items: list[tuple[str, list[str]]]) -> list[Written]:
@@ -126,23 +134,83 @@ class CausalWriter:
         sources = ["\n".join(s) for _, s in items]
         grounded = ["\n".join((*s, subject)) for subject, s in items]
         groundings = [Grounding(g) for g in grounded]
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        inputs = self._inputs(self.tokenizer(prompts, add_special_tokens=False)["input_ids"])
+        width = inputs["input_ids"].shape[1]
         longest = max(len(self.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sources)
-        decoding = GroundedDecoding(self.tokenizer, groundings, enc["input_ids"].shape[1], self.settings.top_k)
+        decoding = GroundedDecoding(self.tokenizer, groundings, width, self.settings.top_k)
         with torch.inference_mode():
-            ids = self.model.generate(**enc, do_sample=False, num_beams=1, logits_processor=[decoding],
+            ids = self.model.generate(**inputs, do_sample=False, num_beams=1, logits_processor=[decoding],
                                       max_time=self.settings.max_seconds,
                                       max_new_tokens=min(self.settings.max_new_tokens, longest + 16),
                                       repetition_penalty=1.0, no_repeat_ngram_size=4,
                                       pad_token_id=self.tokenizer.pad_token_id,
                                       eos_token_id=[self.tokenizer.eos_token_id])
-        drafts = self.tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+        drafts = self.tokenizer.batch_decode(ids[:, width:], skip_special_tokens=True)
         out = []
         for draft, source, ground, grounding in zip(drafts, sources, grounded, groundings):
             draft = " ".join(draft.split())
             why = gate(draft, ground, grounding)
             out.append(Written(text=source.replace("\n", " ") if why else draft, source=source, refused=why, draft=draft))
         return out
+
+
+    def _inputs(self, rows: list[list[int]]) -> dict:
+        """generate()'s inputs for these prompts: the start they share (the system message) is run once per
+        writer and its cache copied to every row; each row's own part follows it, padded on its left."""
+        import torch
+
+        shared = _shared_start([*rows, self._system_ids])
+        if self._prefix is None or self._prefix[0] != shared:
+            from transformers import DynamicCache
+
+            cache = DynamicCache(config=self.model.config)
+            with torch.inference_mode():
+                self.model(torch.tensor([shared], device=self.device), cache=cache, use_cache=True)
+            self._prefix = (shared, cache)
+        cache = copy.deepcopy(self._prefix[1])
+        cache.batch_repeat_interleave(len(rows))
+        n, pad = len(shared), self.tokenizer.pad_token_id
+        width = max(len(r) for r in rows) - n
+        ids = [r[:n] + [pad] * (width - len(r) + n) + r[n:] for r in rows]
+        mask = [[1] * n + [0] * (width - len(r) + n) + [1] * (len(r) - n) for r in rows]
+        return {"input_ids": torch.tensor(ids, device=self.device),
+                "attention_mask": torch.tensor(mask, device=self.device), "cache": cache}
+
+
+def _shared_start(rows: list[list[int]]) -> list[int]:
+    """The longest start all rows share, less one token: each row must keep a token of its own to run."""
+    n = min(len(r) for r in rows) - 1
+    for k in range(n):
+        if any(r[k] != rows[0][k] for r in rows):
+            return rows[0][:k]
+    return rows[0][:max(n, 0)]
+
+
+def _precision(wanted: str, device: str) -> str:
+    if wanted not in PRECISIONS:
+        raise ModelError(f"{SETTINGS_FILE}: writer precision={wanted!r} is not one of {', '.join(PRECISIONS)}")
+    if wanted != "auto":
+        return wanted
+    if not str(device).startswith("cpu"):
+        return "bf16"
+    import torch
+
+    # torch has no public probe for it; where these private ones are gone, int8 is the safe choice
+    native = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)() or \
+        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    return "bf16" if native else "int8"
+
+
+def _cast(model, precision: str):
+    import torch
+
+    if precision == "bf16":
+        return model.to(torch.bfloat16)
+    if precision == "int8":
+        with warnings.catch_warnings():  # torch.ao's deprecation notices: the API still works and is measured
+            warnings.simplefilter("ignore")
+            return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
 
 
 def _merge_adapter(model, adapter: Path):
