@@ -15,6 +15,15 @@ two give the same rows. The order of rows is preserved (`preserve_order`), so th
 few shards open. `--address` joins a running cluster (`auto`, `HOST:6379` or `ray://HOST:10001`);
 without it a local Ray is started and shut down again. Inputs and `--model` must be at the same path on
 every node (shared storage); each actor checks it loaded the same model (sha256) as the driver named.
+
+Before Ray starts, the driver loads the model once on its CPU and lets it go (`check_model`): a `--model`
+that cannot load is refused with its one-line reason, where a failing actor would be retried by Ray Data
+and print its traceback once per actor. The actors die with the driver, as the local engine's workers do,
+with nothing to add here: they belong to the driver's Ray job, and Ray ends a job's actors when its driver
+process ends, however it ends (SIGKILL, or `exit_with_parent`'s exit; tests/test_ray.py kills a driver
+joined to a cluster and its actors are gone within seconds). A local Ray that the driver started goes
+with it too: its actors within about 3 s, its two agents (no model) after about a minute; a rerun
+meanwhile starts a fresh Ray.
 """
 from __future__ import annotations
 
@@ -26,7 +35,7 @@ from typing import Callable
 
 from summarizer.batch.local import EngineError
 from summarizer.batch.shards import InputFile, Plan, Shard, ShardWriter, input_chunks
-from summarizer.batch.work import EngineOptions, record_from_json, record_to_json
+from summarizer.batch.work import EngineOptions, load, record_from_json, record_to_json
 from summarizer.inputs import InputError
 
 SMALL_BLOCK_BYTES = 1024
@@ -41,6 +50,19 @@ def import_ray():
     except ImportError:
         raise InputError(MISSING) from None
     return ray
+
+
+def check_model(model_dir: str | None) -> None:
+    """Load the model here once, on the CPU, and let it go; InputError (one line) when it does not load."""
+    from summarizer.model import ModelError
+
+    try:
+        load(model_dir, "cpu")
+    except ModelError as e:
+        raise InputError(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - whatever the loader raised, as one line (as the local engine does)
+        why = (str(e).strip().splitlines() or [""])[0]
+        raise InputError(f"the model did not load: {type(e).__name__}: {why}") from None
 
 
 def read_input(batch, units: dict, chunk_size: int):
@@ -61,14 +83,14 @@ def read_input(batch, units: dict, chunk_size: int):
 
 
 class SummarizeActor:
-    """Holds one model; each call summarizes the chunks of its batch (normally one chunk)."""
+    """Holds one model; each call summarizes the chunks of its batch (normally one chunk), then calls
+    `after_chunk` (a test's hook) after each."""
 
     def __init__(self, model_dir: str | None, model_sha256: str, device: str | None, threads: float,
-                 batch_size: int):
+                 batch_size: int, after_chunk: Callable[[], None] | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from summarizer.batch.manifest import model_fingerprint
-        from summarizer.batch.work import load
 
         here = model_fingerprint(model_dir)
         if here["sha256"] != model_sha256:
@@ -76,6 +98,7 @@ class SummarizeActor:
                              f"(sha256 {here['sha256'][:12]} vs {model_sha256[:12]})")
         self.model = load(model_dir, device, max(1, int(threads)))
         self.batch_size = batch_size
+        self.after_chunk = after_chunk
 
     def __call__(self, batch):
         import numpy as np
@@ -87,6 +110,8 @@ class SummarizeActor:
             records = [record_from_json(d) for d in json.loads(recs)]
             out_rows.append(json.dumps(summarize_records(self.model, records, self.batch_size, str(source)),
                                        ensure_ascii=False))
+            if self.after_chunk is not None:
+                self.after_chunk()
         return {"shard": batch["shard"], "chunk": batch["chunk"], "rows": np.array(out_rows, dtype=object)}
 
 
@@ -131,7 +156,7 @@ def run_ray(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWrite
             .map_batches(SummarizeActor,
                          fn_constructor_kwargs={"model_dir": opts.model_dir, "model_sha256": opts.model_sha256,
                                                 "device": device, "threads": opts.cpus_per_worker,
-                                                "batch_size": opts.batch_size},
+                                                "batch_size": opts.batch_size, "after_chunk": opts.after_chunk},
                          batch_size=1, batch_format="numpy", num_cpus=opts.cpus_per_worker, num_gpus=gpus,
                          **_pool(ray, opts.workers))
         )

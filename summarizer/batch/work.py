@@ -26,7 +26,7 @@ class EngineOptions:
     gpus_per_worker: float
     batch_size: int
     address: str | None = None  # ray only: the cluster to join
-    after_chunk: Callable[[], None] | None = None  # local only: each worker calls it after every chunk
+    after_chunk: Callable[[], None] | None = None  # each worker (process or actor) calls it after every chunk
 
 
 def load(model_dir: str | None, device: str | None, threads: int | None = None):

@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
         model = manifest.model_fingerprint(args.model)
     except ModelError as e:
         raise InputError(str(e)) from None
+    if args.engine == "ray":
+        from summarizer.batch.ray_engine import check_model
+
+        check_model(args.model)  # a bad model refused here, before Ray starts any actor
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a directory")
@@ -251,7 +255,7 @@ class _Bar:
 
 def main(argv: list[str] | None = None, after_chunk=None) -> int:
     """`python -m summarizer.batch ...`: the same command without the `summarizer` entry point.
-    `after_chunk` (local engine): a picklable function each worker calls after every chunk. With
+    `after_chunk`: a picklable function each worker (a process or a Ray actor) calls after every chunk. With
     SUMMARIZER_EXIT_WITH=PID in the environment the run ends when process PID does (the page's build)."""
     from summarizer.batch.local import EXIT_WITH_ENV, exit_with_parent
     from summarizer.cli import main as cli_main
