@@ -96,3 +96,56 @@ def test_a_random_lm_writes_only_the_sources_words(tmp_path):
             assert (w.text == w.draft) == (w.refused is None)
             if w.refused:
                 assert w.text == w.source  # a refused draft gives way to its source sentence
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tmp_path_factory):
+    from causal_helpers import build_tiny_causal
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(build_tiny_causal(tmp_path_factory.mktemp("tok") / "lm"))
+
+
+def _step(tok, source: str, written: str, ranked: list[str], top_k: int = 2) -> list[str]:
+    """The tokens grounded decoding leaves open after `written`, when the LM ranks the first token of
+    each text in `ranked` first (in that order) and every other token below them ("<eos>": the end)."""
+    import torch
+
+    from summarizer.model.grounding import GroundedDecoding
+
+    vocab = len(tok)
+    decoding = GroundedDecoding(tok, [Grounding(source)], prompt_length=1, top_k=top_k, widen=8)
+    ids = [tok.bos_token_id]
+    for t in tok(written, add_special_tokens=False)["input_ids"][:-1]:  # each step reads the token written last
+        ids.append(t)
+        decoding(torch.tensor([ids]), torch.zeros(1, vocab))
+    ids.append(tok(written, add_special_tokens=False)["input_ids"][-1])
+    scores = torch.zeros(1, vocab)
+    for rank, text in enumerate(ranked):
+        token = tok.eos_token_id if text == "<eos>" else tok(text, add_special_tokens=False)["input_ids"][0]
+        scores[0, token] = 100.0 - rank
+    out = decoding(torch.tensor([ids]), scores)[0]
+    assert decoding.texts[0] == written
+    return ["<eos>" if t == tok.eos_token_id else decoding.piece(t) for t in (out > -1e30).nonzero().flatten().tolist()]
+
+
+def test_decoding_completes_a_begun_word_rather_than_ending_inside_it(tiny_tokenizer):
+    """The LM would end "Jung" (or go on with a space); the source's word is "Junge"."""
+    open_ = _step(tiny_tokenizer, "Stang and Junge depart on March 3.", "Stang and Jung", ["<eos>", " depart"])
+    assert open_ and all("Junge".startswith("Jung" + piece) for piece in open_)
+
+
+def test_decoding_ends_only_after_a_sentence_s_end(tiny_tokenizer):
+    source = "Stang and Junge depart on March 3."
+    assert "<eos>" not in _step(tiny_tokenizer, source, "Stang and Junge depart", ["<eos>", " on"])
+    assert "<eos>" in _step(tiny_tokenizer, source, "Stang and Junge depart on March 3.", ["<eos>", " on"])
+
+
+def test_decoding_keeps_the_source_s_next_word_among_its_candidates(tiny_tokenizer):
+    """Only the 2 likeliest are judged first, and both are allowed; the source's own next word ranks
+    fourth and stays open all the same."""
+    tok = tiny_tokenizer
+    source = "Minister Lund left on Tuesday."
+    lund = tok.decode(tok(" Lund", add_special_tokens=False)["input_ids"][:1])
+    open_ = _step(tok, source, "Minister", [" the", " a", " zebra", " Lund"])
+    assert {" the", " a", lund} <= set(open_) and " zebra" not in open_
