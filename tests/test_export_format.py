@@ -138,3 +138,24 @@ def test_empty_title_line_is_not_the_next_line() -> None:
            "Cable title:\n\n" + ROUTING + "\n" + RULED_SUMMARY_BLOCK + RULED_SUMMARY_BODY)
     assert "title" not in parse_export(raw).fields
     assert parse(raw).subject == "STRIKES SPREAD TO FOREIGN-OWNED FACTORIES"
+
+
+# The shape of 04ANKARA348: an unruled heading between two paragraphs, known (no blank lines) by its
+# shape; a short wrapped line ending on a function word is no heading.
+def test_bare_heading_between_paragraphs_without_blank_lines() -> None:
+    block = ("C O N F I D E N T I A L ANKARA 000348\nSIPDIS\nE.O. 12958: DECL: 01/20/2014\nTAGS: PREL TU\n"
+             "SUBJECT: ERDOGAN'S VISIT TO WASHINGTON\nClassified By: DCM Robert Deutsch for reasons 1.4 (b) and (d).\n")
+    body = ("4. (C) The visit is the clearest possible signal that the U.S. stands behind\n"
+            "the democratically-elected government of Turkey and its prime minister.\n"
+            "Who are we dealing with?\n"
+            "5. (C) Charismatic, and possessing a common touch and phenomenal memory for\n"
+            "faces, Erdogan has a strong pragmatic core. His pragmatism has led him away\n"
+            "from the radical milieu of his past.  He remains cautious about the role of\n"
+            "the military in\n"
+            "Turkish politics, his advisers say.\n"
+            "EDELMAN\n")
+    c = parse(export("04ANKARA348", "ERDOGAN'S VISIT", "O 201500Z JAN 04 FM AMEMBASSY ANKARA TO SECSTATE WASHDC IMMEDIATE 1000", block, body))
+    assert [p.heading for p in c.paragraphs] == [None, "Who are we dealing with?"]
+    assert c.paragraphs[0].text.endswith("government of Turkey and its prime minister.")
+    assert "the military in Turkish politics" in c.paragraphs[1].text
+    assert c.signer == "EDELMAN"

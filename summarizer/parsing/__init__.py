@@ -53,9 +53,11 @@ def _parse(raw: str, hints: dict) -> Cable:
     station, serial = h.parse_station_serial(head)
     if " OF " in head:  # else no line holds a page header (the usual case: no call per line)
         head = "\n".join(strip_inline_page_headers(text, station) for text in head_lines)
-    body = parse_body(lines[end:], station)
     # (the export's table and second copy aside: the cable's own text is what lost its line breaks)
     flattened = is_flattened(raw[export.body_start:export.body_end] if export.body_start else raw)
+    # No blank line in the body (the export format): headings are known by their shape alone.
+    bare = not flattened and len(lines) > end + 1 and not any(ln.blank for ln in lines[end:])
+    body = parse_body(lines[end:], station, bare_headings=bare)
     if body.signer is None and body.paragraphs and (flattened or _unwrapped_end(raw, body.paragraphs[-1])):
         body.paragraphs, body.signer = split_flat_signer(body.paragraphs)
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)

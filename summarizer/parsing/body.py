@@ -7,7 +7,7 @@ from operator import itemgetter
 
 from summarizer.cable import Paragraph
 from summarizer.parsing.clean import RULE, clean_text, is_noise, split_number_and_marking, strip_page_header
-from summarizer.parsing.header import LABEL_STARTS, classification_line, is_distribution_line, ends_field, label_of
+from summarizer.parsing.header import FIRST_PARAGRAPH, LABEL_STARTS, classification_line, ends_field, is_distribution_line, label_of
 from summarizer.parsing.lines import SENTENCE_CLOSERS, Line
 
 _PARA_FIRST = frozenset("¶0123456789")
@@ -80,8 +80,10 @@ class Body:
     after_end: int = 0  # text lines after the end-of-message marker "NNNN" (left out)
 
 
-def parse_body(lines: list[Line], station: str | None = None) -> Body:
-    """`station` (from the classification line) names the page headers to drop from running text."""
+def parse_body(lines: list[Line], station: str | None = None, bare_headings: bool = False) -> Body:
+    """`station` (from the classification line) names the page headers to drop from running text.
+    `bare_headings`: the text has no blank lines (the export format), so a heading is told from the
+    text around it by its shape alone (_is_bare_heading)."""
     body = Body()
     blocks: list[list[Line]] = []
     headings: dict[int, str] = {}  # block index → heading above it
@@ -92,6 +94,7 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
     # After a repeated header line (its classification line, SIPDIS): the distribution lines of the
     # repeat ("IO/HR FOR PAUL KRUCHOWSKI") and their wrapped continuations are header, not text.
     in_repeat = routing = False
+    width = max((len(ln.text) for ln in lines), default=0) if bare_headings else 0
 
     def flush() -> None:
         nonlocal cur, pending_heading
@@ -176,7 +179,12 @@ def parse_body(lines: list[Line], station: str | None = None) -> Body:
             in_repeat = True
             continue
         in_repeat = False
-        if c in _PARA_FIRST and _PARA_START.match(text) and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3]):
+        if bare_headings and cur and (c.isupper() or c in _PARA_FIRST or c == "(") and _is_bare_heading(cur, width):
+            heading = clean_text(cur.pop().text)
+            flush()
+            pending_heading = heading
+        if c in _PARA_FIRST and _PARA_START.match(text) \
+                and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3] or FIRST_PARAGRAPH.match(text)):
             flush()
         # (every _SIGNER line matches _SIGNER_LAST too)
         elif c.isupper() and _SIGNER_LAST.match(text) and (at := _signer_at(lines, i, cur)) is not None:
@@ -266,6 +274,26 @@ def _paragraph(block: list[Line], heading: str | None, station: str | None = Non
         return None
     lead = len(head.text) - len(head.text.lstrip())
     return Paragraph(number, marking, text, head.start + lead, block[-1].end, heading)  # (positional: faster)
+
+
+_BARE_HEADING_WORDS = 10
+
+
+_FUNCTION_WORDS = frozenset("a an the of in on at to for from by with and or but as that than into".split())
+
+
+def _is_bare_heading(cur: list[Line], width: int) -> bool:
+    """Whether the last line of the block is a heading over the next paragraph, in text with no blank
+    lines: a line well short of the text's wrapping width (`width`, its longest line) with no closing
+    punctuation (a "?" may close it) and no function word last, after a finished sentence or alone,
+    such as "Who are we dealing with?", "STEEP HIDDEN COSTS" or "//COMMENT//"."""
+    text = cur[-1].text.strip()
+    if not (0 < len(text) <= min(70, 0.6 * width) and len(text.split()) <= _BARE_HEADING_WORDS) \
+            or text.endswith((".", ",", ";", ":", "-")) or text.rsplit(None, 1)[-1].lower() in _FUNCTION_WORDS:
+        return False
+    if not (text[0].isupper() or text[0] in "/\"'") or _PARA_START.match(text):
+        return False
+    return len(cur) == 1 or _ends_sentence(cur[-2].text)
 
 
 def _is_heading(line: Line) -> bool:

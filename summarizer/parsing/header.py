@@ -208,10 +208,10 @@ def _matched_label(line: str) -> str | None:
 _NUMBERED = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\.\s")
 # An unnumbered paragraph opening with its classification marking, "(SBU) Post discussed ..." or
 # "(U) Econ Off ...": the header's last field ends above it even with no blank line between (the
-# export format has none). Not a reference lettered "(C) SAN JOSE 02037" or "(S) STATE 1234", nor
+# export format has none). Not a reference lettered "(C) SAN JOSE 02037" or "(C) State 152009", nor
 # the label "(U) CLASSIFIED BY".
 MARKED_OPENING = re.compile(
-    r"\s*+\(\s*(?:U|C|S|SBU|TS|LOU)(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\)\s*+(?![A-Z][A-Z .'-]*\s0*\d{2,7}\b|(?i:classified)\s)[A-Za-z\"'(]")
+    r"\s*+\(\s*(?:U|C|S|SBU|TS|LOU)(?:\s*/{1,2}\s*[A-Z]{1,6})*\s*\)\s*+(?![A-Za-z][A-Za-z .'-]*\s0*\d{2,7}\b|(?i:classified)\s)[A-Za-z\"'(]")
 
 
 # The own summary's label opening a line, "Summary: ...", "(C) SUMMARY AND COMMENT. ...", "BEGIN SUMMARY:".
