@@ -117,5 +117,6 @@ def summary_row(result: Result) -> dict:
         "reference_summary": cable.summary,
         "scores": cable_scores(pred.summary, pred.tags, cable),
         "seconds": round(result.seconds, 3),
+        "writer": pred.writer,
         "line": result.record.line,
     }

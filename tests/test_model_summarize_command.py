@@ -11,7 +11,7 @@ from test_model_support import fast_decoding, one_thread, run_command, train_tin
 
 
 SEED = Path(__file__).resolve().parents[1] / "summarizer" / "data" / "examples" / "06TOKYO3797.txt"
-ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds"}
+ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "writer"}
 
 
 @pytest.fixture(scope="module")

@@ -145,3 +145,28 @@ def test_the_shared_prompt_start_is_run_once_and_writes_what_a_plain_batch_write
     assert writer._prefix is not None and len(writer._prefix[0]) > 5  # the system message, at least
     assert len(shared.logits) == len(plain.logits)
     assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(shared.logits, plain.logits))
+
+
+def test_the_summary_streams_sentence_by_sentence_and_says_which_writer_wrote_it(tiny_lm, tmp_path):
+    model = load_model(_writer_dir(tmp_path, tiny_lm, max_new_tokens=12), device="cpu")
+    cable = parse(CABLE)
+    parts = list(model.stream(cable))
+    chosen = model._sentences_to_rewrite(cable)
+    assert len(parts) == len(chosen) >= 2
+    assert [p.done for p in parts] == [False] * (len(chosen) - 1) + [True]
+    assert [p.written for p in parts] == list(range(1, len(chosen) + 1))  # one sentence more each time
+    assert all(parts[k].summary in parts[k + 1].summary for k in range(len(parts) - 1))
+    [whole] = model.predict([cable])
+    assert parts[-1].summary == whole.summary and parts[-1].tags == whole.tags
+    assert whole.writer.startswith("causal LM") and all(p.writer == whole.writer for p in parts)
+
+
+def test_writer_extractive_gives_the_chosen_sentences_as_they_stand(tiny_lm, tmp_path):
+    model = load_model(_writer_dir(tmp_path, tiny_lm), device="cpu", writer="extractive")
+    cable = parse(CABLE)
+    assert model.writer is None
+    [pred] = model.predict([cable])
+    assert pred.summary.splitlines() == model._sentences_to_rewrite(cable)
+    assert pred.writer == "extractive: the lead sentences" and pred.written == 0
+    with pytest.raises(ModelError, match="unknown writer 'causal'"):
+        load_model(str(tmp_path / "writer-dir"), device="cpu", writer="causal")

@@ -72,3 +72,9 @@ class Tally:
     def finish(self) -> int:
         print(f"summarizer {self.command}: {self.ok} ok, {len(self.bad)} bad record(s)", file=sys.stderr)
         return 2 if self.bad else 0
+
+
+def add_writer_option(parser) -> None:
+    parser.add_argument("--writer", choices=["extractive"], default=None,
+                        help="extractive: the model directory's chosen sentences as they stand, the fast path "
+                             "(default: the directory's own writer, e.g. the causal writer of docs/writer.md)")

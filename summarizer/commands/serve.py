@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 
-from summarizer.commands._io import say_loaded, say_loading
+from summarizer.commands._io import add_writer_option, say_loaded, say_loading
 from summarizer.pipeline import model_failed
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the batch run (or its index.sqlite) the Corpus tab searches (default: the dev split's "
                         "index, built in the background on first use)")
     p.add_argument("--no-warmup", action="store_true", help="skip the warm-up prediction on the seed cable")
+    add_writer_option(p)
     p.set_defaults(run=run)
 
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     say_loading("serve", args.model, where=" in a second process while the page is built")
-    model = ModelProcess(args.model)
+    model = ModelProcess(args.model, writer=args.writer)
     try:
         return _serve(args, model, corpus, t0)
     finally:

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from summarizer.commands._io import Tally, load_with_progress, output, progress, write_json
+from summarizer.commands._io import Tally, add_writer_option, load_with_progress, output, progress, write_json
 from summarizer.inputs import InputError, is_corpus, read_records
 from summarizer.limits import cable_limit_error
 from summarizer.parsing import NOT_A_CABLE
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="write JSON Lines here instead of standard output")
     p.add_argument("--batch-size", type=int, default=8, help="cables per model batch (default 8)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_writer_option(p)
     p.set_defaults(run=run)
 
 
@@ -38,7 +39,8 @@ def _load(args):
     if args.batch_size < 1:
         raise InputError("--batch-size must be at least 1")
     try:
-        model = load_with_progress("summarize", args.model, lambda: load_model(args.model, device=args.device))
+        model = load_with_progress("summarize", args.model, lambda: load_model(args.model, device=args.device,
+                                                                                   writer=args.writer))
     except ModelError as e:
         raise InputError(str(e)) from None
     for note in model.notes:  # generation lengths the model directory asked for over summarizer.limits

@@ -9,11 +9,12 @@ from summarizer.model.loading import DEFAULT_MODEL_DIR
 from summarizer.model.prediction import Prediction
 
 
-def load_model(path=None, device=None, prompts_dir=None):
-    """Load a model directory (None: the shipped default) as a `CableSummarizer`; raises `ModelError`."""
+def load_model(path=None, device=None, prompts_dir=None, writer=None):
+    """Load a model directory (None: the shipped default) as a `CableSummarizer`; raises `ModelError`.
+    `writer="extractive"`: the chosen sentences as they stand, whatever writer the directory has."""
     from summarizer.model.inference import load_model as _load
 
-    return _load(path, device=device, prompts_dir=prompts_dir)
+    return _load(path, device=device, prompts_dir=prompts_dir, writer=writer)
 
 
 def __getattr__(name):  # lazy: `from summarizer.model import CableSummarizer`

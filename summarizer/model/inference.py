@@ -48,6 +48,7 @@ from summarizer.tagging.classifier import TagClassifier
 from summarizer.tags import tag_name
 
 TRUECASE_FILE = "truecase.json"
+WRITERS = (None, "extractive")  # `--writer`: the directory's own writer, or its chosen sentences as they stand
 LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
@@ -64,7 +65,7 @@ class _Job:
 
 
 class CableSummarizer:
-    def __init__(self, loaded: LoadedModel):
+    def __init__(self, loaded: LoadedModel, writer: str | None = None):
         self.loaded = loaded
         self.model = loaded.model
         self.tokenizer = loaded.tokenizer
@@ -80,8 +81,12 @@ class CableSummarizer:
         self.selector = _load_selector(home) if home else None
         # ... and a TAGS classifier; the tags then come from it instead of the seq2seq tags task.
         self.tagger = _load_tagger(home) if home else None
-        # ... and a causal writer, which rewrites the chosen sentences.
-        self.writer = _load_writer(loaded, home)
+        # ... and a causal writer, which rewrites the chosen sentences. `writer="extractive"` asks for the
+        # chosen sentences as they stand, whatever writer the directory has.
+        if writer not in WRITERS:
+            raise ModelError(f"unknown writer {writer!r}: the choices are {', '.join(w for w in WRITERS if w)}")
+        self.extractive = writer == "extractive"
+        self.writer = None if self.extractive else _load_writer(loaded, home)
         # A directory's generation lengths are data from outside: capped here, for every caller; the
         # notes say what was capped (the CLI and the page show them).
         self.notes = cap_generation(self)
@@ -101,15 +106,51 @@ class CableSummarizer:
         """The inference settings in use (for reports)."""
         return {"model_dir": str(self.path), "device": self.device, **self.settings.to_json()}
 
+    @property
+    def writer_name(self) -> str:
+        """Which writer writes the summaries, in a few words (the page and the outputs show it)."""
+        if self.writer is not None:
+            return f"causal LM ({self.writer.name}), grounded in the chosen sentences"
+        if self.selector is not None and (self.extractive or "rewrite" not in self.settings.tasks):
+            return "extractive: the selector's sentences"
+        if self.extractive:
+            return "extractive: the lead sentences"
+        if "rewrite" in self.settings.tasks:
+            return f"deletion: {self.name} leaves words out of the chosen sentences"
+        return f"seq2seq: {self.name}"
+
     def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
         inputs = [c.model_input for c in cables]
         sources = ["\n".join(paras + ([c.subject] if c.subject else [])) for c, paras in zip(cables, inputs)]
         summaries, chunks, written = self._summaries(cables, inputs, sources, batch_size)
         tags = self._tag_codes(cables, inputs, sources, batch_size)
         subjects = self._subjects(inputs, sources, batch_size)
-        return [Prediction(summary=s, tags=t, topics=_topics(t, subject), subject=subject, chunks=n, written=len(w),
-                           refused=[x.refused for x in w if x.refused])
-                for s, t, subject, n, w in zip(summaries, tags, subjects, chunks, written)]
+        return [self._prediction(s, t, subject, n, w) for s, t, subject, n, w in zip(summaries, tags, subjects, chunks, written)]
+
+    def stream(self, cable: Cable):
+        """One cable's predictions as its summary is written: with a causal writer, one after each sentence
+        (`done` False, the summary so far), then the whole; with any other writer, the whole at once."""
+        if self.writer is None:
+            yield self.predict([cable])[0]
+            return
+        inputs = [cable.model_input]
+        sources = ["\n".join(inputs[0] + ([cable.subject] if cable.subject else []))]
+        [tags] = self._tag_codes([cable], inputs, sources, 1)
+        [subject] = self._subjects(inputs, sources, 1)
+        written = []
+        chosen = self._sentences_to_rewrite(cable)
+        for k, sentence in enumerate(chosen):
+            written += self.writer.write_many([(cable.subject or "", [sentence])])
+            summary = "\n".join(_unique(w.text for w in written))
+            yield self._prediction(summary, tags, subject, 0, written, done=k == len(chosen) - 1)
+        if not chosen:
+            yield self._prediction("", tags, subject, 0, [])
+
+    def _prediction(self, summary: str, tags: list[str], subject: str | None, chunks: int, written: list,
+                    done: bool = True) -> Prediction:
+        return Prediction(summary=summary, tags=tags, topics=_topics(tags, subject), subject=subject, chunks=chunks,
+                          written=len(written), refused=[w.refused for w in written if w.refused],
+                          writer=self.writer_name, done=done)
 
     def _summaries(self, cables: list[Cable], inputs: list[list[str]], sources: list[str],
                    batch_size: int) -> tuple[list[str], list[int], list[list]]:
@@ -124,6 +165,8 @@ class CableSummarizer:
             written = [[next(out) for _ in sentences] for sentences in chosen]
             return ["\n".join(_unique([w.text for w in ws])) for ws in written], [0] * len(cables), written
         none: list[list] = [[] for _ in cables]
+        if self.extractive:
+            return ["\n".join(self._sentences_to_rewrite(c)) for c in cables], [0] * len(cables), none
         if "rewrite" in self.settings.tasks:
             rewritten = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size)
             return ["\n".join(_unique(w)) for w in rewritten], [0] * len(cables), none
@@ -301,9 +344,11 @@ class CableSummarizer:
         return out
 
 
-def load_model(path: str | None = None, device: str | None = None, prompts_dir: str | None = None) -> CableSummarizer:
-    """Load a model directory (None: the shipped default) as a `CableSummarizer`; `ModelError` if unusable."""
-    return CableSummarizer(load_model_dir(path, device=device, prompts_dir=prompts_dir))
+def load_model(path: str | None = None, device: str | None = None, prompts_dir: str | None = None,
+               writer: str | None = None) -> CableSummarizer:
+    """Load a model directory (None: the shipped default) as a `CableSummarizer`; `ModelError` if unusable.
+    `writer`: None for the directory's own writer, "extractive" for its chosen sentences as they stand."""
+    return CableSummarizer(load_model_dir(path, device=device, prompts_dir=prompts_dir), writer=writer)
 
 
 # -------------------------------------------------------------------- helpers

@@ -14,3 +14,5 @@ class Prediction:
     chunks: int = 0  # how many encoder-sized chunks the body was read in
     written: int = 0  # sentences a causal writer wrote (0: no such writer)
     refused: list[str] = field(default_factory=list)  # why the gate refused each of those it refused
+    writer: str = ""  # which writer wrote the summary (`CableSummarizer.writer_name`)
+    done: bool = True  # False: the summary so far, while a writer is still writing it (`CableSummarizer.stream`)

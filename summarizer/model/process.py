@@ -29,9 +29,9 @@ RESTART_WINDOW_S = 600.0  # ... within this many seconds; one more death leaves 
 class _Child:
     """One child process and its end of the pipe."""
 
-    def __init__(self, ctx, path: str | None):
+    def __init__(self, ctx, path: str | None, writer: str | None):
         self.conn, child_end = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child_end, path), daemon=True, name="summarizer-model")
+        self.process = ctx.Process(target=_serve, args=(child_end, path, writer), daemon=True, name="summarizer-model")
         self.process.start()
         child_end.close()
         self.ready = False
@@ -56,17 +56,17 @@ class ModelProcess:
     """Stands in for a loaded `CableSummarizer` (`predict`, `count_chunks`, `name`, `device`, `notes`)
     once `wait()` has returned."""
 
-    def __init__(self, path: str | None = None, *, max_restarts: int = MAX_RESTARTS,
+    def __init__(self, path: str | None = None, *, writer: str | None = None, max_restarts: int = MAX_RESTARTS,
                  restart_window_s: float = RESTART_WINDOW_S):
         self._ctx = multiprocessing.get_context("spawn")  # fork would copy a process that may already hold threads
-        self._path = path
+        self._path, self._writer = path, writer
         self._lock = threading.Lock()  # one request on the pipe at a time
         self._state = threading.Lock()  # guards the fields below
         self._closed = False
         self._down: str | None = None  # why no child answers (loading again, or left down), or None
         self._restarts: deque[float] = deque()
         self.max_restarts, self.restart_window_s = max_restarts, restart_window_s
-        self._child = _Child(self._ctx, path)
+        self._child = _Child(self._ctx, path, writer)
         self.name = self.device = None
         self.notes: list[str] = []
 
@@ -163,7 +163,7 @@ class ModelProcess:
                 else:
                     self._restarts.append(now)
                     self._down = (f"{stopped}; a new one is loading the model: try again in a few seconds")
-                    self._child = _Child(self._ctx, self._path)
+                    self._child = _Child(self._ctx, self._path, self._writer)
                     threading.Thread(target=self._reload, args=(self._child,), daemon=True,
                                      name="summarizer-model-reload").start()
             down = self._down
@@ -185,7 +185,7 @@ class ModelProcess:
         child.stop()
 
 
-def _serve(conn, path: str | None) -> None:
+def _serve(conn, path: str | None, writer: str | None) -> None:
     """The child: load, say "ready" (or why not), then answer requests until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes the pipe
     from summarizer.limits import count_chunks
@@ -193,7 +193,7 @@ def _serve(conn, path: str | None) -> None:
     from summarizer.pipeline import model_failed
 
     try:
-        model = load_model(path)
+        model = load_model(path, writer=writer)
     except Exception as e:  # noqa: BLE001 - whatever stops the load is the one line the parent prints
         conn.send(("failed", str(e) if isinstance(e, ModelError) else model_failed(e)))
         return
