@@ -1,16 +1,21 @@
-"""Throughput of `summarizer batch`: cables/s for each engine and worker count, and the scaling 1 → N.
+"""Throughput of `summarizer batch`: cables/s for each engine and worker count, alternated in one run.
 
-    python -m eval.bench_batch [--data ../shared/data/cables-dev.jsonl.gz] [--limit 40] [--model DIR]
-                               [--engines local,ray] [--workers 1,2] [--batch-size 8] [--out DIR]
+    python -m eval.bench_batch [--data ../shared/data/cables-dev.jsonl.gz] [--limit 300] [--rounds 2]
+                               [--model DIR] [--engines local,ray] [--workers 1,2] [--batch-size 8] [--out DIR]
 
-Each configuration runs the real command (`summarizer.commands.batch`) on the first --limit records of
---data into a fresh output directory. Reported per run, from the run's manifest: `cables_per_second`
-(records / engine seconds: from starting the workers to the last shard written, so worker start-up, model
-loading and Ray start-up included, which is what a user waits for), `speedup` against 1 worker of the same
-engine, `first_rows_seconds` (engine start to the first chunk back: the start-up), `cables_per_second_after_first`
-(the steady rate after that), `model_seconds_per_cable` (mean model time a worker spent per cable) and
-`wall_seconds` (the whole command, hashing and planning included). The machine's
-load average is recorded too: on a shared machine the figures are only comparable within one report.
+Each configuration (engine × workers) runs the real command (`summarizer.commands.batch`) on the first
+--limit records of --data into a fresh output directory, with `--no-index`; then the index of that output
+is built on its own (`summarizer.corpus.index.update_index`, as the command's last step does) and timed.
+The configurations are alternated: round 1 runs them in order, round 2 in reverse, and so on (A B B A),
+so that a change in the load of a shared machine falls on all of them; the table gives the median over
+the rounds. Reported per configuration, from each run's manifest: `cables_per_second` (records / engine
+seconds: from starting the workers to the last shard written, so worker start-up, model loading and Ray
+start-up included, which is what a user waits for), `speedup` against 1 worker of the same engine,
+`first_rows_seconds` (engine start to the first chunk back: the start-up), `cables_per_second_after_first`
+(the steady rate after that), `model_seconds_per_cable` (mean model time a worker spent per cable),
+`index_seconds_per_cable` (the index step, one process) and `wall_seconds` (the whole command, hashing
+and planning included, the index not). The machine's load average is recorded before each run: on a
+shared machine the figures are only comparable within one report.
 Writes DIR/bench_batch.json and prints a Markdown table.
 """
 from __future__ import annotations
@@ -20,12 +25,15 @@ import gzip
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cables-dev.jsonl.gz"
+MEDIANS = ("cables_per_second", "first_rows_seconds", "cables_per_second_after_first", "model_seconds_per_cable",
+           "index_seconds_per_cable", "wall_seconds", "load_avg_before")
 
 
 def _subset(data: str, limit: int, dest: Path) -> Path:
@@ -44,9 +52,10 @@ def _subset(data: str, limit: int, dest: Path) -> Path:
 
 def _one(corpus: Path, out: Path, engine: str, workers: int, args) -> dict:
     from summarizer.commands.batch import main
+    from summarizer.corpus.index import update_index
 
     argv = [str(corpus), "--out", str(out), "--engine", engine, "--workers", str(workers),
-            "--batch-size", str(args.batch_size)]
+            "--batch-size", str(args.batch_size), "--no-index"]
     if args.model:
         argv += ["--model", args.model]
     load = os.getloadavg()[0]
@@ -55,20 +64,41 @@ def _one(corpus: Path, out: Path, engine: str, workers: int, args) -> dict:
     wall = time.perf_counter() - t
     if rc not in (0, 2):
         raise SystemExit(f"bench_batch: {engine} with {workers} worker(s) failed (exit {rc})")
+    index = update_index(out)
     m = json.loads((out / "manifest.json").read_text())
     last = m["runs"][-1]
     return {"engine": engine, "workers": workers, "records": m["counts"]["records"], "ok": m["counts"]["ok"],
             "cpus_per_worker": last["settings"]["cpus_per_worker"], "engine_seconds": last["engine_seconds"],
             "cables_per_second": last["cables_per_second"], "first_rows_seconds": last["first_rows_seconds"],
             "cables_per_second_after_first": last["cables_per_second_after_first"],
-            "model_seconds_per_cable": m["averages"]["seconds_per_cable"], "wall_seconds": round(wall, 2),
+            "model_seconds_per_cable": m["averages"]["seconds_per_cable"],
+            "index_seconds_per_cable": round(index.seconds / max(1, index.cables), 4), "wall_seconds": round(wall, 2),
             "load_avg_before": round(load, 2), "model": m["model"]["dir"]}
+
+
+def _summary(runs: list[dict], base_workers: int) -> list[dict]:
+    """One row per configuration: the median of each figure over the rounds, and the speedup of the
+    median rate against `base_workers` workers of the same engine."""
+    rows = []
+    for key in dict.fromkeys((r["engine"], r["workers"]) for r in runs):
+        mine = [r for r in runs if (r["engine"], r["workers"]) == key]
+        row = {"engine": key[0], "workers": key[1], "cpus_per_worker": mine[0]["cpus_per_worker"], "rounds": len(mine),
+               "cables_per_second_each": [r["cables_per_second"] for r in mine]}
+        for k in MEDIANS:
+            values = [r[k] for r in mine if r[k] is not None]
+            row[k] = round(statistics.median(values), 4) if values else None
+        rows.append(row)
+    for row in rows:
+        base = next(x for x in rows if x["engine"] == row["engine"] and x["workers"] == base_workers)
+        row["speedup"] = round(row["cables_per_second"] / base["cables_per_second"], 2) if base["cables_per_second"] else None
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(DEFAULT_DATA.resolve()))
-    p.add_argument("--limit", type=int, default=40, help="records of --data to run (default 40)")
+    p.add_argument("--limit", type=int, default=300, help="records of --data to run (default 300)")
+    p.add_argument("--rounds", type=int, default=2, help="times each configuration runs, alternated (default 2)")
     p.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     p.add_argument("--engines", default="local,ray")
     p.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
@@ -89,33 +119,36 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             engines.remove("ray")
     counts = [int(w) for w in args.workers.split(",")]
+    configs = [(e, w) for e in engines for w in counts]
     report_dir = Path(args.out)
     report_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
-    results = []
+    runs = []
     try:
         corpus = _subset(args.data, args.limit, tmp)
-        for engine in engines:
-            for w in counts:
-                print(f"bench_batch: {engine}, {w} worker(s) ...", file=sys.stderr)
-                results.append(_one(corpus, tmp / f"{engine}-{w}", engine, w, args))
+        for r in range(args.rounds):
+            for engine, w in configs if r % 2 == 0 else configs[::-1]:
+                print(f"bench_batch: round {r + 1}, {engine}, {w} worker(s) ...", file=sys.stderr)
+                out = tmp / f"{engine}-{w}-{r}"
+                runs.append(_one(corpus, out, engine, w, args) | {"round": r + 1})
+                shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for r in results:
-        base = next(x for x in results if x["engine"] == r["engine"] and x["workers"] == min(counts))
-        r["speedup"] = round(r["cables_per_second"] / base["cables_per_second"], 2) if base["cables_per_second"] else None
-    report = {"data": args.data, "limit": args.limit, "batch_size": args.batch_size, "cpus": os.cpu_count(),
-              "results": results}
+    rows = _summary(runs, min(counts))
+    report = {"data": args.data, "limit": args.limit, "rounds": args.rounds, "batch_size": args.batch_size,
+              "cpus": os.cpu_count(), "model": runs[0]["model"] if runs else None, "summary": rows, "runs": runs}
     (report_dir / "bench_batch.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\n{args.limit} records of {Path(args.data).name}, batch size {args.batch_size}, "
-          f"{os.cpu_count()} CPUs, model {results[0]['model'] if results else '-'}\n")
-    print("| engine | workers | CPUs/worker | cables/s | speedup | start-up s | cables/s after start-up | "
-          "model s/cable | wall s | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['engine']} | {r['workers']} | {r['cpus_per_worker']:g} | {r['cables_per_second']} | "
+    print(f"\n{args.limit} records of {Path(args.data).name}, batch size {args.batch_size}, {os.cpu_count()} CPUs, "
+          f"model {report['model']}; median of {args.rounds} alternated round(s)\n")
+    print("| engine | workers | CPUs/worker | cables/s (each round) | speedup | start-up s | cables/s after start-up | "
+          "model s/cable | index s/cable | wall s | load avg |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        each = ", ".join(f"{x:g}" for x in r["cables_per_second_each"])
+        print(f"| {r['engine']} | {r['workers']} | {r['cpus_per_worker']:g} | {r['cables_per_second']:g} ({each}) | "
               f"{r['speedup']} | {r['first_rows_seconds']} | {r['cables_per_second_after_first']} | "
-              f"{r['model_seconds_per_cable']} | {r['wall_seconds']} | {r['load_avg_before']} |")
+              f"{r['model_seconds_per_cable']} | {r['index_seconds_per_cable']} | {r['wall_seconds']} | "
+              f"{r['load_avg_before']} |")
     return 0
 
 
