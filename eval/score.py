@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--data", required=True, help="corpus: .jsonl or .jsonl.gz, one object a line with `raw`")
     ap.add_argument("--system", required=True, help="one of: " + ", ".join(SYSTEM_NAMES))
     ap.add_argument("--model", default=None, help="model directory for --system model (default: the packaged model)")
+    ap.add_argument("--writer", choices=["extractive", "causal"], default=None,
+                    help="for --system model: the model directory's writer to score (default: its default writer)")
     ap.add_argument("--limit", type=int, default=None, help="score only the first N records")
     ap.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and any sampling (default 0)")
     ap.add_argument("--out", required=True, help="output directory")
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None, registry: dict | None = None) -> int:
     _seed_everything(args.seed)
     t_setup = time.perf_counter()
     try:
-        system = make_system(args.system, model_dir=args.model, train_path=args.train, seed=args.seed, registry=registry)
+        system = make_system(args.system, model_dir=args.model, writer=args.writer, train_path=args.train, seed=args.seed, registry=registry)
     except SystemUnavailable as e:
         return _fail(str(e))
     args.judge = None

@@ -308,16 +308,17 @@ class ModelSystem(System):
     produces_tags = True
     batch_size = 8
 
-    def __init__(self, model_dir: str | None = None):
+    def __init__(self, model_dir: str | None = None, writer: str | None = None):
         self.model_dir = model_dir
         try:
-            self.model = load_model(model_dir)
+            self.model = load_model(model_dir, writer=writer)
         except Exception as e:  # noqa: BLE001
             where = model_dir or "the default model shipped in the package"
             raise SystemUnavailable(f"no model is installed: could not load {where} ({type(e).__name__}: {e})") from e
 
     def settings(self):
-        info = {"model_dir": self.model_dir or "default (packaged)", "batch_size": self.batch_size}
+        info = {"model_dir": self.model_dir or "default (packaged)", "batch_size": self.batch_size,
+                "writer": self.model.writer_name}
         for attr in ("name", "settings", "config"):
             val = getattr(self.model, attr, None)
             if isinstance(val, (str, dict)):
@@ -459,6 +460,7 @@ SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-pr
 def make_system(
     name: str,
     model_dir: str | None = None,
+    writer: str | None = None,
     train_path: str | None = None,
     seed: int = 0,
     registry: dict[str, Callable[[], System]] | None = None,
@@ -477,7 +479,7 @@ def make_system(
     if name == "tags-prior":
         return TagsPrior(train_path)
     if name == "model":
-        return ModelSystem(model_dir)
+        return ModelSystem(model_dir, writer)
     if name == "extractive":
         return ExtractiveSystem(model_dir)
     if name == "smollm2":

@@ -59,7 +59,7 @@ def test_train_writes_a_directory_that_loads_and_writes(tiny_lm, tmp_path):
     assert (out / "prompts" / "writer.txt").is_file()
     assert len((out / "writer_train_log.jsonl").read_text().splitlines()) == 4  # 2 pairs x 2 epochs, batch 1
     model = load_model(str(out), device="cpu")
-    assert model.writer is not None and model.writer.name == "adapter"
+    assert model.writer is not None and model.writer.name == "tiny + LoRA adapter"
     cable = parse(CABLE)
     [pred] = model.predict([cable])
     grounding = Grounding(cable.body + "\n" + cable.subject)
@@ -168,5 +168,34 @@ def test_writer_extractive_gives_the_chosen_sentences_as_they_stand(tiny_lm, tmp
     [pred] = model.predict([cable])
     assert pred.summary.splitlines() == model._sentences_to_rewrite(cable)
     assert pred.writer == "extractive: the lead sentences" and pred.written == 0
-    with pytest.raises(ModelError, match="unknown writer 'causal'"):
-        load_model(str(tmp_path / "writer-dir"), device="cpu", writer="causal")
+    with pytest.raises(ModelError, match="unknown writer 'copy'"):
+        load_model(str(tmp_path / "writer-dir"), device="cpu", writer="copy")
+
+
+def test_a_writer_that_is_not_the_default_writes_only_when_asked(tiny_lm, tmp_path):
+    path = _writer_dir(tmp_path, tiny_lm, default=False)
+    assert load_model(path, device="cpu").writer is None
+    assert load_model(path, device="cpu", writer="causal").writer is not None
+    from app_helpers import tiny_model_dir
+
+    with pytest.raises(ModelError, match="has no causal writer"):
+        load_model(str(tiny_model_dir()), device="cpu", writer="causal")  # a seq2seq directory
+
+
+def test_the_shipped_directory_carries_its_causal_writer_as_an_option():
+    from summarizer.model import DEFAULT_MODEL_DIR
+    from summarizer.model.writer import ADAPTER_DIR, WriterSettings
+
+    block = json.loads((DEFAULT_MODEL_DIR / "summarizer_config.json").read_text())["writer"]
+    settings = WriterSettings.from_json(block)
+    assert settings.base == "smollm2-135m-instruct" and settings.default is False  # asked for with --writer causal
+    assert (DEFAULT_MODEL_DIR / ADAPTER_DIR / "adapter_model.safetensors").is_file()
+    assert (DEFAULT_MODEL_DIR / "prompts" / "writer.txt").is_file()
+
+
+def test_the_scoring_script_scores_the_writer_it_is_asked_for_and_says_which(tiny_lm, tmp_path):
+    from eval.systems import make_system
+
+    path = _writer_dir(tmp_path, tiny_lm)
+    assert make_system("model", model_dir=path).settings()["writer"].startswith("causal LM (tiny)")
+    assert make_system("model", model_dir=path, writer="extractive").settings()["writer"] == "extractive: the lead sentences"

@@ -75,6 +75,7 @@ class Tally:
 
 
 def add_writer_option(parser) -> None:
-    parser.add_argument("--writer", choices=["extractive"], default=None,
-                        help="extractive: the model directory's chosen sentences as they stand, the fast path "
-                             "(default: the directory's own writer, e.g. the causal writer of docs/writer.md)")
+    parser.add_argument("--writer", choices=["extractive", "causal"], default=None,
+                        help="extractive: the model directory's chosen sentences as they stand (the fast path); "
+                             "causal: its causal writer, a language model that rewrites them (docs/writer.md); "
+                             "default: the directory's own default")

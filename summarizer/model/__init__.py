@@ -11,7 +11,8 @@ from summarizer.model.prediction import Prediction
 
 def load_model(path=None, device=None, prompts_dir=None, writer=None):
     """Load a model directory (None: the shipped default) as a `CableSummarizer`; raises `ModelError`.
-    `writer="extractive"`: the chosen sentences as they stand, whatever writer the directory has."""
+    `writer`: None (the directory's default writer), "extractive" (its chosen sentences as they stand) or
+    "causal" (its causal writer)."""
     from summarizer.model.inference import load_model as _load
 
     return _load(path, device=device, prompts_dir=prompts_dir, writer=writer)

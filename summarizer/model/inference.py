@@ -39,6 +39,7 @@ from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.errors import ModelError
 from summarizer.model.loading import LoadedModel, load_model_dir
 from summarizer.model.prediction import Prediction
+from summarizer.model.settings import SETTINGS_FILE
 from summarizer.model.text import CasingTable, detokenize, truecase
 from summarizer.reading import readable
 from summarizer.selection import SentenceScorer
@@ -48,7 +49,8 @@ from summarizer.tagging.classifier import TagClassifier
 from summarizer.tags import tag_name
 
 TRUECASE_FILE = "truecase.json"
-WRITERS = (None, "extractive")  # `--writer`: the directory's own writer, or its chosen sentences as they stand
+# `--writer`: the directory's default writer, its chosen sentences as they stand, or its causal writer
+WRITERS = (None, "extractive", "causal")
 LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
@@ -86,7 +88,7 @@ class CableSummarizer:
         if writer not in WRITERS:
             raise ModelError(f"unknown writer {writer!r}: the choices are {', '.join(w for w in WRITERS if w)}")
         self.extractive = writer == "extractive"
-        self.writer = None if self.extractive else _load_writer(loaded, home)
+        self.writer = None if self.extractive else _load_writer(loaded, home, asked=writer == "causal")
         # A directory's generation lengths are data from outside: capped here, for every caller; the
         # notes say what was capped (the CLI and the page show them).
         self.notes = cap_generation(self)
@@ -347,7 +349,8 @@ class CableSummarizer:
 def load_model(path: str | None = None, device: str | None = None, prompts_dir: str | None = None,
                writer: str | None = None) -> CableSummarizer:
     """Load a model directory (None: the shipped default) as a `CableSummarizer`; `ModelError` if unusable.
-    `writer`: None for the directory's own writer, "extractive" for its chosen sentences as they stand."""
+    `writer`: None for the directory's default writer, "extractive" for its chosen sentences as they stand,
+    "causal" for its causal writer."""
     return CableSummarizer(load_model_dir(path, device=device, prompts_dir=prompts_dir), writer=writer)
 
 
@@ -368,13 +371,17 @@ def _load_tagger(path):
         raise ModelError(f"{path}: unreadable TAGS classifier: {e}") from None
 
 
-def _load_writer(loaded: LoadedModel, home):
+def _load_writer(loaded: LoadedModel, home, asked: bool):
+    """The directory's causal writer, where it has one and it is the default or `asked` for."""
     block = loaded.settings.extra.get("writer")
     if block is None:
+        if asked:
+            raise ModelError(f"{loaded.path} has no causal writer (a \"writer\" block in its {SETTINGS_FILE})")
         return None
     from summarizer.model.writer import CausalWriter, WriterSettings
 
-    return CausalWriter(WriterSettings.from_json(block), home, device=loaded.device)
+    settings = WriterSettings.from_json(block)
+    return CausalWriter(settings, home, device=loaded.device) if asked or settings.default else None
 
 
 def _is_wordpiece(tokenizer) -> bool:

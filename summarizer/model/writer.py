@@ -41,6 +41,7 @@ class WriterSettings:
     prompt_file: str | None = "writer.txt"  # the system message, in the model directory's prompts/
     max_new_tokens: int = 96
     top_k: int = 24  # grounded decoding judges this many likeliest tokens a step
+    default: bool = True  # the directory's summaries come from this writer unless `--writer` says otherwise
     precision: str = "auto"  # "auto" (CPU: bf16 where native, else int8; CUDA: bf16), "bf16", "int8" or "fp32"
     batch_size: int = 32  # sentences per generate call
     max_seconds: float = 60.0  # one generate call stops after this; what it had not finished, the gate refuses
@@ -113,7 +114,8 @@ class CausalWriter:
         self.model = _cast(model, self.precision)
         self._system_ids = self.tokenizer(chat(self.tokenizer, self.system, "", []), add_special_tokens=False)["input_ids"]
         self._prefix: tuple[list[int], object] | None = None  # the shared prompt start and its cache
-        self.name = "adapter" if adapter is not None and adapter.is_dir() else str(settings.base)
+        base = Path(settings.base).name
+        self.name = f"{base} + LoRA adapter" if adapter is not None and adapter.is_dir() else base
 
     def write_many(self, items: list[tuple[str, list[str]]]) -> list[Written]:
         """(subject, sources) items from any number of cables, each rewritten as one summary sentence (or
