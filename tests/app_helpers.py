@@ -1,5 +1,6 @@
-"""Shared by the app tests (tests/test_app*.py, tests/test_browser.py): a tiny random model directory
-one running app per test process, and a REST API call as any HTTP client makes it. Holds no tests itself.
+"""Shared by the app tests (tests/test_app*.py, tests/test_browser.py): a tiny random model directory, a
+tiny causal writer's directory, one running app per test process, and a REST API call as any HTTP client
+makes it. Holds no tests itself.
 
 The tiny model is built with the training code's own functions (`build_tokenizer`, `build_model`,
 `default_settings`) at a toy size, with short beam-free decoding, so a prediction takes well under a
@@ -55,6 +56,24 @@ def tiny_model_dir() -> Path:
             atexit.register(shutil.rmtree, tmp, True)
             _STATE["model_dir"] = build_tiny_model(tmp / "tiny")
         return _STATE["model_dir"]
+
+
+def tiny_writer_dir() -> Path:
+    """A model directory whose summaries come from the causal writer (docs/writer.md) on a tiny random LM
+    (`causal_helpers.build_tiny_causal`): it streams one sentence at a time, as the real writer does."""
+    with _LOCK:
+        if "writer_dir" not in _STATE:
+            from causal_helpers import build_tiny_causal
+
+            tmp = Path(tempfile.mkdtemp(prefix="app-tiny-writer-"))
+            atexit.register(shutil.rmtree, tmp, True)
+            lm = build_tiny_causal(tmp / "lm")
+            out = tmp / "writer-dir"
+            out.mkdir()
+            config = {"format": 1, "writer": {"base": str(lm), "max_new_tokens": 48}}
+            (out / "summarizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+            _STATE["writer_dir"] = out
+        return _STATE["writer_dir"]
 
 
 def tiny_service():

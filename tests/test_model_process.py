@@ -3,7 +3,9 @@ it imports Gradio. It must answer exactly what the model loaded in-process answe
 errors back as they were raised, and keep torch out of the page's process."""
 from __future__ import annotations
 
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from app_helpers import tiny_model_dir
+from app_helpers import tiny_model_dir, tiny_writer_dir
 
 from summarizer.app.service import example_files
 from summarizer.limits import count_chunks
@@ -153,6 +155,70 @@ def test_a_closed_model_process_is_not_restarted():
     child.close()
     time.sleep(0.5)
     assert child.pid == pid and child.restarts == 0
+
+
+# ------------------------------------------------------------------------------ streams (issue 27, 28)
+@pytest.fixture(scope="module")
+def writer():
+    """The tiny causal writer, in a child and in-process: its summaries stream a sentence at a time."""
+    path = str(tiny_writer_dir())
+    child = ModelProcess(path).wait()
+    yield child, load_model(path, device="cpu")
+    child.close()
+
+
+def long_cable():
+    """The example whose summary the tiny writer writes in the most sentences (6)."""
+    return parse(next(text for label, text in example_files() if "Valdoria" in label))
+
+
+def test_a_stream_gives_the_child_s_parts_in_order_and_ends_with_the_whole(writer):
+    child, local = writer
+    cable = long_cable()
+    parts = list(child.stream(cable))
+    assert parts == list(local.stream(cable))
+    n = len(parts)
+    assert n >= 4
+    assert [p.done for p in parts] == [False] * (n - 1) + [True]
+    assert [p.written for p in parts] == list(range(1, n + 1))  # one sentence more each time
+    assert parts[-1].writer.startswith("causal LM")
+    [whole] = child.predict([cable])
+    assert parts[-1].summary == whole.summary  # and the pipe is in step for the next request
+
+
+def test_a_stream_closed_early_stops_the_child_after_its_sentence(writer, caplog):
+    """Issue 28's last item: a client that leaves stops its generation. The child reports how many
+    sentences it wrote; without the stop it would write all of them before the next request is read."""
+    child, _ = writer
+    cable = long_cable()
+    n = len(list(child.stream(cable)))
+    caplog.set_level(logging.INFO, logger="summarizer.model")
+    stream = child.stream(cable)
+    first = next(stream)
+    assert not first.done and first.written == 1
+    stream.close()
+    [pred] = child.predict([cable])  # waits for the child's end of the stream, then is answered
+    assert pred.summary
+    [line] = [r.getMessage() for r in caplog.records if "client left" in r.getMessage()]
+    assert "the model process stopped after writing" in line, line
+    assert 1 <= int(re.search(r"after writing (\d+)", line)[1]) < n, (line, n)
+
+
+def test_a_stream_whose_child_is_killed_is_the_one_line_error_and_the_next_request_works():
+    cable = long_cable()
+    child = ModelProcess(str(tiny_writer_dir())).wait()
+    try:
+        stream = child.stream(cable)
+        assert not next(stream).done
+        os.kill(child.pid, signal.SIGKILL)
+        with pytest.raises(ModelError) as stopped:
+            list(stream)
+        assert str(stopped.value).startswith("the model process stopped (exit code -9) while answering this "
+                                             "request; a new one is loading the model"), stopped.value
+        answered_again(child, cable)
+        assert list(child.stream(cable))[-1].done
+    finally:
+        child.close()
 
 
 def test_the_parent_never_imports_torch():

@@ -6,6 +6,12 @@ since Python imports one thing at a time. Started first, `ModelProcess` loads th
 while the page is imported and built, and then answers `predict` and `count_chunks` for the page over a
 pipe, so the page's process never imports torch.
 
+`stream(cable)` gives a cable's predictions as the child makes them (a causal writer's summary so far,
+sentence by sentence; `CableSummarizer.stream`). A consumer that stops early (the page's client left)
+closes the generator: the parent sets the child's stop event, which the child reads between sentences,
+and a thread reads what the child still sends up to its end-of-request message, so the pipe stays in
+step and the next request waits only for that sentence.
+
 A child that dies once it has loaded (killed, out of memory) is replaced: a thread watching it starts a
 new one at once. A request that was waiting on the dead child, and any request while the new one loads,
 gets a one-line `ModelError` saying so; the page answers again as soon as the new child is ready. At most
@@ -14,6 +20,7 @@ and the message says the server must be restarted.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import signal
 import threading
@@ -22,6 +29,7 @@ from collections import deque
 
 from summarizer.model.errors import ModelError
 
+log = logging.getLogger("summarizer.model")
 MAX_RESTARTS = 3  # new children started after a death ...
 RESTART_WINDOW_S = 600.0  # ... within this many seconds; one more death leaves the model down
 
@@ -31,7 +39,9 @@ class _Child:
 
     def __init__(self, ctx, path: str | None, writer: str | None):
         self.conn, child_end = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child_end, path, writer), daemon=True, name="summarizer-model")
+        self.stop_stream = ctx.Event()  # set by the parent: the stream in progress is to stop after its sentence
+        self.process = ctx.Process(target=_serve, args=(child_end, path, writer, self.stop_stream), daemon=True,
+                                   name="summarizer-model")
         self.process.start()
         child_end.close()
         self.ready = False
@@ -87,6 +97,30 @@ class ModelProcess:
     def count_chunks(self, cable) -> int | None:
         return self._ask("count_chunks", cable)
 
+    def stream(self, cable):
+        """`CableSummarizer.stream` in the child: its predictions, each as soon as the child has it (the last
+        has `done`). Closing the generator early stops the child after the sentence it is writing."""
+        self._lock.acquire()
+        try:
+            child = self._current()
+            self._send(child, ("stream", (cable,)))
+            while True:
+                status, value = self._reply(child)
+                if status != "part":
+                    break
+                yield value
+        except GeneratorExit:  # the consumer left: the lock is released once the child's end has been read
+            threading.Thread(target=self._stop_stream, args=(child,), daemon=True,
+                             name="summarizer-model-stop").start()
+            raise
+        except BaseException:
+            self._lock.release()
+            raise
+        self._lock.release()
+        if status == "raised":
+            raise value
+        yield value
+
     def close(self) -> None:
         with self._state:
             self._closed = True
@@ -107,20 +141,56 @@ class ModelProcess:
     # ---------------------------------------------------------------- requests
     def _ask(self, method: str, *args):
         with self._lock:
-            with self._state:
-                child, down = self._child, self._down
-            if down:
-                raise ModelError(down)
-            try:
-                child.conn.send((method, args))
-                status, value = child.conn.recv()
-            except (EOFError, OSError):  # the child died before or while answering
-                message = self._died(child, during_request=True)
-                child.conn.close()  # only requests use a child's pipe once it is ready, one at a time
-                raise ModelError(message) from None
+            child = self._current()
+            self._send(child, (method, args))
+            status, value = self._reply(child)
         if status == "raised":
             raise value
         return value
+
+    # The four below are called holding `_lock`: one request on the pipe at a time.
+    def _current(self) -> _Child:
+        """The child that answers requests; `ModelError` while there is none."""
+        with self._state:
+            child, down = self._child, self._down
+        if down:
+            raise ModelError(down)
+        return child
+
+    def _send(self, child: _Child, request) -> None:
+        try:
+            child.conn.send(request)
+        except (EOFError, OSError):
+            self._lost(child)
+
+    def _reply(self, child: _Child):
+        try:
+            return child.conn.recv()
+        except (EOFError, OSError):
+            self._lost(child)
+
+    def _lost(self, child: _Child):
+        """The child died before or while answering: the one line for the request."""
+        message = self._died(child, during_request=True)
+        child.conn.close()  # only requests use a child's pipe once it is ready, one at a time
+        raise ModelError(message) from None
+
+    def _stop_stream(self, child: _Child) -> None:
+        """A stream's consumer left: tell the child to stop, read (and drop) what it still sends up to its
+        end of the request, then let the next request have the pipe."""
+        try:
+            child.stop_stream.set()
+            status, value = "part", None
+            while status == "part":
+                status, value = self._reply(child)
+            written = getattr(value, "written", 0) if status in ("stopped", "ok") else 0
+            log.info("a stream's client left: the model process %s after writing %d sentence(s)",
+                     "stopped" if status == "stopped" else "had finished", written)
+        except ModelError as e:
+            log.warning("a stream's client left and then %s", e)
+        finally:
+            child.stop_stream.clear()
+            self._lock.release()
 
     def _receive(self, child: _Child):
         try:
@@ -185,7 +255,7 @@ class ModelProcess:
         child.stop()
 
 
-def _serve(conn, path: str | None, writer: str | None) -> None:
+def _serve(conn, path: str | None, writer: str | None, stop_stream) -> None:
     """The child: load, say "ready" (or why not), then answer requests until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes the pipe
     from summarizer.limits import count_chunks
@@ -198,7 +268,8 @@ def _serve(conn, path: str | None, writer: str | None) -> None:
         conn.send(("failed", str(e) if isinstance(e, ModelError) else model_failed(e)))
         return
     conn.send(("ready", {"name": model.name, "device": str(model.device), "notes": list(model.notes)}))
-    answer = {"predict": model.predict, "count_chunks": lambda cable: count_chunks(model, cable)}
+    answer = {"predict": model.predict, "count_chunks": lambda cable: count_chunks(model, cable),
+              "stream": lambda cable: _stream(model, cable, conn, stop_stream)}
     while True:
         try:
             method, args = conn.recv()
@@ -206,9 +277,35 @@ def _serve(conn, path: str | None, writer: str | None) -> None:
             return
         try:
             reply = ("ok", answer[method](*args))
+        except _Stopped as e:
+            reply = ("stopped", e.args[0])
         except Exception as e:  # noqa: BLE001 - raised again in the parent, as the in-process model would
             reply = ("raised", e)
-        try:
-            conn.send(reply)
-        except Exception as e:  # noqa: BLE001 - an exception that does not pickle still arrives as one line
-            conn.send(("raised", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({e})")))
+        _send_reply(conn, reply)
+
+
+class _Stopped(Exception):
+    """The parent asked the stream in progress to stop; holds the last prediction sent."""
+
+
+def _stream(model, cable, conn, stop_stream):
+    """Send each of the cable's predictions but the last as a "part"; the last is the request's answer.
+    Between sentences, a set `stop_stream` ends the stream (`_Stopped`)."""
+    parts = model.stream(cable)
+    try:
+        for prediction in parts:
+            if prediction.done:
+                return prediction
+            _send_reply(conn, ("part", prediction))
+            if stop_stream.is_set():
+                raise _Stopped(prediction)
+    finally:
+        parts.close()
+    raise RuntimeError("the model's stream ended without its last prediction")
+
+
+def _send_reply(conn, reply) -> None:
+    try:
+        conn.send(reply)
+    except Exception as e:  # noqa: BLE001 - an exception that does not pickle still arrives as one line
+        conn.send(("raised", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({e})")))
