@@ -1,7 +1,7 @@
 """Per-cable time of the project's model against other systems on the same dev cables, alternated cable by
 cable (A B A B) in one process, so that the load of a shared machine falls on both alike.
 
-    python -m eval.bench_writer [--model DIR] [--vs smollm2,extractive] [--limit 40] [--data CORPUS] [--out DIR]
+    python -m eval.bench_writer [--model DIR] [--writer causal] [--vs smollm2,extractive] [--limit 40] [--data CORPUS] [--out DIR]
 
 Each system gets each cable alone (`System.predict([item])`, as `eval.score` gives it: own summary removed);
 the first 2 cables warm up and are not counted. Reports per system the wall and CPU seconds per cable
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--model", help="model directory of --system model (default: the shipped one)")
+    ap.add_argument("--writer", choices=["extractive", "causal"], default=None,
+                    help="the model directory's writer to time (default: its default writer)")
     ap.add_argument("--vs", default="smollm2", help="comma-separated systems to alternate with the model")
     ap.add_argument("--limit", type=int, default=40, help="cables timed (after the warm-up)")
     ap.add_argument("--out", type=Path)
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     names = ["model"] + [n.strip() for n in args.vs.split(",") if n.strip()]
-    systems = {n: make_system(n, model_dir=args.model) for n in names}
+    systems = {n: make_system(n, model_dir=args.model, writer=args.writer if n == "model" else None) for n in names}
     cables = []
     for rec in read_records(args.data):
         if rec.raw is not None:
