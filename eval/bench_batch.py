@@ -16,7 +16,12 @@ start-up included, which is what a user waits for), `speedup` against 1 worker o
 `index_seconds_per_cable` (the index step, one process) and `wall_seconds` (the whole command, hashing
 and planning included, the index not). The machine's load average is recorded before each run: on a
 shared machine the figures are only comparable within one report.
-Writes DIR/bench_batch.json and prints a Markdown table.
+
+Then the costs that do not spread over workers, per cable, on the first run's output (`serial`): the
+driver's reading and chunking of the input, its JSON encoding of a chunk for Ray, its shard writing, and
+the index step split into building the rows (parsing again, the evidence: could run in the workers) and
+the SQLite writes (one writer per index file); and the bytes per cable of input, shards and index.
+Writes DIR/bench_batch.json and prints two Markdown tables.
 """
 from __future__ import annotations
 
@@ -76,6 +81,52 @@ def _one(corpus: Path, out: Path, engine: str, workers: int, args) -> dict:
             "load_avg_before": round(load, 2), "model": m["model"]["dir"]}
 
 
+def _serial_costs(corpus: Path, out: Path) -> dict:
+    """Milliseconds per cable of the work one process does whatever the number of workers, and bytes
+    per cable, measured on the batch output `out` of `corpus`."""
+    from summarizer.batch import manifest
+    from summarizer.batch.shards import Plan, ShardWriter, input_chunks, iter_chunks, read_shard, shard_dir
+    from summarizer.batch.work import record_to_json
+    from summarizer.corpus.index import index_row, write_rows
+    from summarizer.corpus.schema import open_for_writing
+
+    plan = Plan.from_json(manifest.read_run(out)["plan"])
+    inp = plan.inputs[0]
+    ms = {}
+    t = time.perf_counter()
+    chunks = list(iter_chunks(plan, [sh.name for sh in plan.shards], 8))
+    ms["driver_read_ms"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for c in chunks:
+        json.dumps([record_to_json(r) for r in c.records])
+    ms["driver_ray_encode_ms"] = time.perf_counter() - t
+    rows = [row for sh in plan.shards for row in read_shard(shard_dir(out) / sh.name)]
+    by_line = {row["line"]: row for row in rows}
+    writer = ShardWriter(out / "rewrite", plan)
+    t = time.perf_counter()
+    for c in chunks:
+        writer.add(c.shard, c.number, [by_line[r.line] for r in c.records])
+    writer.close()
+    ms["driver_shard_write_ms"] = time.perf_counter() - t
+    records = [r for c in input_chunks(inp, plan.shards, plan.shard_size, inp.path) for r in c.records]
+    t = time.perf_counter()
+    index_rows = [index_row(by_line[r.line], r, inp.sha256) for r in records]
+    ms["index_rows_ms"] = time.perf_counter() - t
+    conn = open_for_writing(out / "rewrite" / "index.sqlite")
+    t = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    write_rows(conn, index_rows)
+    conn.execute("COMMIT")
+    ms["index_sqlite_write_ms"] = time.perf_counter() - t
+    conn.close()
+    n = len(records)
+    costs = {k: round(v * 1000 / n, 3) for k, v in ms.items()}
+    costs.update(cables=n, input_bytes=round(Path(inp.path).stat().st_size / n),
+                 shard_bytes=round(sum((shard_dir(out) / sh.name).stat().st_size for sh in plan.shards) / n),
+                 index_bytes=round((out / "index.sqlite").stat().st_size / n))
+    return costs
+
+
 def _summary(runs: list[dict], base_workers: int) -> list[dict]:
     """One row per configuration: the median of each figure over the rounds, and the speedup of the
     median rate against `base_workers` workers of the same engine."""
@@ -131,12 +182,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench_batch: round {r + 1}, {engine}, {w} worker(s) ...", file=sys.stderr)
                 out = tmp / f"{engine}-{w}-{r}"
                 runs.append(_one(corpus, out, engine, w, args) | {"round": r + 1})
-                shutil.rmtree(out, ignore_errors=True)
+                if len(runs) > 1:
+                    shutil.rmtree(out, ignore_errors=True)
+        print("bench_batch: the serial costs ...", file=sys.stderr)
+        serial = _serial_costs(corpus, tmp / f"{configs[0][0]}-{configs[0][1]}-0")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rows = _summary(runs, min(counts))
     report = {"data": args.data, "limit": args.limit, "rounds": args.rounds, "batch_size": args.batch_size,
-              "cpus": os.cpu_count(), "model": runs[0]["model"] if runs else None, "summary": rows, "runs": runs}
+              "cpus": os.cpu_count(), "model": runs[0]["model"] if runs else None, "summary": rows,
+              "serial": serial, "runs": runs}
     (report_dir / "bench_batch.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\n{args.limit} records of {Path(args.data).name}, batch size {args.batch_size}, {os.cpu_count()} CPUs, "
           f"model {report['model']}; median of {args.rounds} alternated round(s)\n")
@@ -149,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['speedup']} | {r['first_rows_seconds']} | {r['cables_per_second_after_first']} | "
               f"{r['model_seconds_per_cable']} | {r['index_seconds_per_cable']} | {r['wall_seconds']} | "
               f"{r['load_avg_before']} |")
+    print("\n| per cable, one process | ms |\n|---|---:|")
+    for k, v in serial.items():
+        if k.endswith("_ms"):
+            print(f"| {k[:-3].replace('_', ' ')} | {v} |")
+    print(f"\nbytes per cable: input {serial['input_bytes']:,}, shards {serial['shard_bytes']:,}, "
+          f"index {serial['index_bytes']:,} ({serial['cables']} cables)")
     return 0
 
 
