@@ -16,6 +16,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -147,3 +148,22 @@ def reading_server_log(capfd, names: tuple[str, ...]):
     yield read
     for name in names:
         logging.getLogger(name).removeHandler(handler)
+
+
+def page_event(client: httpx.Client, url: str, fn_name: str, data: list):
+    """Run one of the page's private events the way its JavaScript does (queue/join by fn_index, then the
+    session's event stream; `client` must have opened the page, for its cookie) and yield each message of
+    the stream as it arrives. Closing the generator closes the connection: the client has left."""
+    deps = client.get(f"{url}/config").json()["dependencies"]
+    [fn_index] = [d["id"] for d in deps if d.get("api_name") == fn_name]
+    session = uuid.uuid4().hex[:11]
+    r = client.post(f"{url}/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
+                                                          "event_data": None, "trigger_id": None})
+    assert r.status_code == 200, r.text[:300]
+    with client.stream("GET", f"{url}/gradio_api/queue/data", params={"session_hash": session}) as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                yield msg
+                if msg.get("msg") == "process_completed":
+                    return

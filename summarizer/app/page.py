@@ -12,7 +12,11 @@ Endpoints (all on one queue, `max_size` requests waiting at most):
   JSONL + CSV files out;
 - the page's own single-cable, example, upload and Corpus-tab events (private: not listed and not callable by name).
 Model calls share the concurrency group "model" (`MODEL_CONCURRENCY` at once; the service's lock
-serialises the generate calls themselves).
+serialises the model calls themselves, and `/summarize` calls waiting for it are answered in one call).
+
+The page's single-cable event streams: the parsed cable at once, then the summary as the writer writes
+it, sentence by sentence, under a "Written by" line. When the client leaves, Gradio closes the event's
+generator, which closes the model's stream and so stops the writer (`SummaryService.stream`).
 """
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ from summarizer.app.corpus_service import CorpusSource, discard_export
 from summarizer.app.guard import RequestLimits
 from summarizer.evidence import paragraph_labels
 from summarizer.app.service import (
-    SCORE_KEYS, Analysis, BatchResult, SummaryService, example_files, read_upload, tag_label,
+    SCORE_KEYS, Analysis, BatchResult, Draft, SummaryService, example_files, read_upload, tag_label,
 )
 from summarizer.app.uploads import discard_upload
 from summarizer.corpus.query import MAX_PAGE, Answer, Query, QueryError
@@ -45,7 +49,9 @@ from summarizer.model.errors import ModelError
 log = logging.getLogger("summarizer.app")
 _exported_lock = threading.Lock()
 
-MODEL_CONCURRENCY = 2  # model events running at once (parsing/scoring of one overlaps generation of another)
+# Model events running at once: they wait for the model's lock, and the `/summarize` calls waiting there
+# are predicted together in one model call (`service.Coalescer`), so more running means larger shared calls.
+MODEL_CONCURRENCY = 16
 # Events waiting in the queue (all endpoints together): 100 concurrent API clients fit; one more gets
 # HTTP 503 "Server busy" (`RequestLimits`) instead of the queue growing without limit.
 QUEUE_MAX_SIZE = 128
@@ -117,7 +123,7 @@ def _color_map(n: int) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------- single cable
-def header_markdown(a: Analysis) -> str:
+def header_markdown(a: Analysis | Draft) -> str:
     c = a.cable
     tags = "<br>".join(
         f"`{html.escape(t.code)}` {_md(t.name) if t.name else '<i>(unknown code)</i>'}" for t in c.tags) or "—"
@@ -210,7 +216,7 @@ def scores_markdown(a: Analysis) -> str:
             f"{head}\n{sep}\n{vals}{tail}")
 
 
-def paragraphs_markdown(a: Analysis) -> str:
+def paragraphs_markdown(a: Analysis | Draft) -> str:
     c = a.cable
     own = set(c.summary_paragraphs)
     out = []
@@ -237,10 +243,26 @@ def error_markdown(title: str, message: str) -> str:
     return f"**✗ {_md(title)}:** {_md(message)}"
 
 
+def written_by_markdown(writer: str) -> str:
+    return f"**Written by:** {_md(writer)}" if writer else ""
+
+
+def own_summary(a: Analysis | Draft) -> str:
+    return a.cable.summary or "(this cable has no summary paragraph of its own)"
+
+
 def blank_outputs(status: str) -> tuple:
     """The single-cable outputs with nothing of any cable in them, under one status line."""
     return (status, "", gr.HighlightedText(value=None, color_map={}), "", "", "",
-            gr.HighlightedText(value=None, color_map={}), "", "")
+            gr.HighlightedText(value=None, color_map={}), "", "", "")
+
+
+def draft_outputs(d: Draft) -> tuple:
+    """The single-cable outputs while the summary is written: the cable, and the summary so far."""
+    written = [(" ".join(d.summary.split()), None)] if d.summary.strip() else None
+    status = f"✎ Writing the summary of **{_md(d.cable.id or 'the cable')}**…"
+    return (status, header_markdown(d), gr.HighlightedText(value=written, color_map={}), own_summary(d), "", "",
+            gr.HighlightedText(value=None, color_map={}), "", paragraphs_markdown(d), written_by_markdown(d.writer))
 
 
 def single_outputs(a: Analysis) -> tuple:
@@ -249,12 +271,13 @@ def single_outputs(a: Analysis) -> tuple:
         status_markdown(a),
         header_markdown(a),
         gr.HighlightedText(value=summary_highlight(a), color_map=_color_map(n)),
-        a.cable.summary or "(this cable has no summary paragraph of its own)",
+        own_summary(a),
         topics_markdown(a),
         scores_markdown(a),
         gr.HighlightedText(value=support_highlight(a), color_map=_color_map(n)),
         support_markdown(a),
         paragraphs_markdown(a),
+        written_by_markdown(a.writer),
     )
 
 
@@ -444,11 +467,14 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
 
     def run_single(text):
         # The page shows the error where the summary would be, with no previous cable around it: a failed
-        # event would keep every output as it was under a red "Error" pill.
+        # event would keep every output as it was under a red "Error" pill. A client that leaves closes this
+        # generator, and with it the model's stream: the writer stops.
         try:
-            return single_outputs(service.analyze(text))
+            with contextlib.closing(service.stream(text)) as parts:
+                for part in parts:
+                    yield draft_outputs(part) if isinstance(part, Draft) else single_outputs(part)
         except Exception as e:  # noqa: BLE001
-            return blank_outputs(error_markdown(*_failure(e)))
+            yield blank_outputs(error_markdown(*_failure(e)))
 
     def load_file(path, request: gr.Request):
         try:
@@ -621,6 +647,7 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                             # scrolling inside it (a 14-line cap cut the seed's own summary mid-line).
                             own = gr.Textbox(label="The cable's own summary", lines=8, max_lines=OWN_SUMMARY_LINES,
                                              interactive=False, elem_id="own-summary", scale=1)
+                        written_by = gr.Markdown(elem_id="written-by")
                         topics = gr.Markdown(elem_id="topics")
                         scores = gr.Markdown(elem_id="scores")
                         header = gr.Markdown(elem_id="header", elem_classes=["cable-md"])
@@ -697,7 +724,7 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                 corpus_last = gr.State(None)
                 corpus_timer = gr.Timer(3.0, active=False)
 
-        outputs = [status, header, summary, own, topics, scores, support, support_list, paragraphs]
+        outputs = [status, header, summary, own, topics, scores, support, support_list, paragraphs, written_by]
         # Each request first blanks the previous cable's outputs, so nothing on the page belongs to another cable.
         go.click(summarizing, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden").then(
             run_single, inputs=[text], outputs=outputs, api_visibility="private",

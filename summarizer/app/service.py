@@ -1,14 +1,18 @@
 """The work behind every endpoint of the page, without Gradio: check input, parse, summarize, score.
 
-`SummaryService` wraps one loaded model (anything with `predict(cables, batch_size)` and a `name`).
+`SummaryService` wraps one loaded model (anything with `predict(cables, batch_size)` and a `name`; a
+`stream(cable)` too, where the model has one: `CableSummarizer`, `ModelProcess`).
 Model calls are serialised by a lock: the fast tokenizers are not safe to call from several threads
-at once, and on a CPU one generate call already uses every core. Everything else (checking, parsing,
-scoring, highlighting) runs outside the lock, so concurrent requests overlap there.
+at once, and on a CPU one generate call already uses every core. Requests that wait for the lock are
+answered together: whichever gets it next predicts every cable waiting, in one call (`Coalescer`), so a
+writer's generate calls are shared by concurrent requests. Everything else (checking, parsing, scoring,
+highlighting) runs outside the lock, so concurrent requests overlap there.
 
 Bad input raises `InputError` with one line for the user; the page turns it into `gr.Error`.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -20,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from summarizer.cable import Cable
 from summarizer.evidence import Evidence, Support, cable_evidence, evidence_json
@@ -29,6 +33,7 @@ from summarizer.inputs import (
 )
 from summarizer.limits import cable_limit_error
 from summarizer.metrics import cable_scores
+from summarizer.model.errors import ModelError
 from summarizer.parsing import NOT_A_CABLE, parse
 from summarizer.pipeline import Result, process_records, summary_row
 from summarizer.tags import tag_name
@@ -43,6 +48,7 @@ MAX_BATCH_READ_CHARS = 256_000_000
 MAX_BATCH_BLANK_LINES = 10_000
 PREVIEW_ROWS = 200  # rows of the preview table (BatchResult.rows); the files hold every row
 PREVIEW_CHARS = 1_000  # characters of a preview row's long texts
+MAX_COALESCED = 16  # cables one model call takes from the requests waiting for it
 BATCH_DIR_MAX_AGE_S = 3600  # batch result folders older than this are removed
 _BATCH_ROOT = "cable-summarizer-batch"
 
@@ -140,6 +146,7 @@ class Analysis:
     evidence: Evidence  # the summary's sentences, the paragraphs the model read, which back each sentence
     seconds: float
     model: str
+    writer: str = ""  # which writer wrote the summary ("": not known, e.g. read back from a corpus index)
 
     @property
     def sentences(self) -> list[str]:
@@ -168,8 +175,18 @@ class Analysis:
             "support": evidence_json(self.cable, self.evidence),
             "warnings": self.cable.warnings,
             "model": self.model,
+            "writer": self.writer,
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass
+class Draft:
+    """What the page shows while the model writes: the parsed cable and the summary so far."""
+
+    cable: Cable
+    summary: str = ""
+    writer: str = ""
 
 
 @dataclass
@@ -188,13 +205,75 @@ def tag_label(code: str) -> str | None:
         return None
 
 
-def analysis_of(cable: Cable, summary: str | None, tags, topics, seconds: float, model: str) -> Analysis:
+def analysis_of(cable: Cable, summary: str | None, tags, topics, seconds: float, model: str,
+                writer: str = "") -> Analysis:
     """What the page shows for `cable` and a prediction of it (just made, or read back from a corpus index)."""
     summary = (summary or "").strip()
     tags = list(tags or [])
     return Analysis(cable=cable, summary=summary, tags=tags, topics=list(topics or []),
                     scores=cable_scores(summary, tags, cable), evidence=cable_evidence(cable, summary),
-                    seconds=seconds, model=model)
+                    seconds=seconds, model=model, writer=writer)
+
+
+class Coalescer:
+    """`predict(cables)` for many threads over one model: a call waits for the model's lock, and whichever
+    call gets it predicts, in one model call, the cables of every call then waiting (up to `max_cables`),
+    so that concurrent requests share the writer's generate calls. A model call that fails with more
+    than one request in it is tried again a request at a time, so one request's failure stays its own."""
+
+    def __init__(self, predict: Callable[[list], list], lock: threading.Lock, max_cables: int = MAX_COALESCED):
+        self._predict, self._lock, self.max_cables = predict, lock, max_cables
+        self._waiting: list[_Call] = []
+        self._guard = threading.Lock()  # guards _waiting
+
+    def __call__(self, cables: list) -> list:
+        call = _Call(list(cables))
+        with self._guard:
+            self._waiting.append(call)
+        with self._lock:
+            if not call.done:
+                self._run(self._take(call))
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def _take(self, first: "_Call") -> list["_Call"]:
+        """`first` and the calls waiting after it, up to `max_cables` cables (`first` whatever its size)."""
+        with self._guard:
+            taken, n = [], 0
+            for call in [first] + [c for c in self._waiting if c is not first]:
+                if taken and n + len(call.cables) > self.max_cables:
+                    continue
+                taken.append(call)
+                n += len(call.cables)
+            self._waiting = [c for c in self._waiting if c not in taken]
+        return taken
+
+    def _run(self, calls: list["_Call"]) -> None:
+        try:
+            preds = self._predict([c for call in calls for c in call.cables])
+        except Exception as e:  # noqa: BLE001 - each request gets its own answer or error
+            if len(calls) == 1 or isinstance(e, ModelError):  # the model process is down: no use trying again
+                for call in calls:
+                    call.finish(error=e)
+                return
+            for call in calls:
+                self._run([call])
+            return
+        it = iter(preds)
+        for call in calls:
+            call.finish(result=[next(it) for _ in call.cables])
+
+
+@dataclass(eq=False)  # calls are told apart by identity (two may hold equal cables)
+class _Call:
+    cables: list
+    result: list | None = None
+    error: Exception | None = None
+    done: bool = False
+
+    def finish(self, result: list | None = None, error: Exception | None = None) -> None:
+        self.result, self.error, self.done = result, error, True
 
 
 # --------------------------------------------------------------------------------------- service
@@ -203,6 +282,7 @@ class SummaryService:
         self.model = model
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._coalesced = Coalescer(lambda cables: model.predict(cables, batch_size=batch_size), self._lock)
         # What loading capped of the model directory's generation lengths (summarizer.limits).
         self.notes = list(getattr(model, "notes", []))
         for note in self.notes:
@@ -216,9 +296,13 @@ class SummaryService:
     def device(self) -> str:
         return str(getattr(self.model, "device", "cpu"))
 
+    @property
+    def writer_name(self) -> str:
+        """Which writer the model's summaries come from ("" where the model does not say)."""
+        return str(getattr(self.model, "writer_name", "") or "")
+
     def predict(self, cables: list[Cable]):
-        with self._lock:
-            return self.model.predict(cables, batch_size=self.batch_size)
+        return self._coalesced(cables)
 
     def limit_error(self, cable: Cable) -> str | None:
         """Why `cable` is over the paragraph or chunk limit (`summarizer.limits`), or None. Counting chunks
@@ -239,14 +323,37 @@ class SummaryService:
         return time.perf_counter() - t
 
     # ---------------------------------------------------------------- one cable
-    def analyze(self, text: str | None) -> Analysis:
-        t0 = time.perf_counter()
+    def checked_cable(self, text: str | None) -> Cable:
+        """Checked text → `Cable` within the limits, or InputError (a clear message, not minutes of generation)."""
         cable = parse_cable(text)
-        too_big = self.limit_error(cable)  # a clear message, not minutes of generation
+        too_big = self.limit_error(cable)
         if too_big:
             raise InputError(too_big)
+        return cable
+
+    def analyze(self, text: str | None) -> Analysis:
+        t0 = time.perf_counter()
+        cable = self.checked_cable(text)
         [pred] = self.predict([cable])
         return self._analysis(cable, pred, time.perf_counter() - t0)
+
+    def stream(self, text: str | None) -> Iterator[Draft | Analysis]:
+        """`analyze` as the page shows it: a `Draft` of the parsed cable at once, a `Draft` with the summary
+        so far each time the model's writer has written a sentence (a model without `stream`: none), then
+        the `Analysis`. Closing the generator early (the client left) closes the model's stream, which stops
+        the writer after its sentence."""
+        t0 = time.perf_counter()
+        cable = self.checked_cable(text)
+        yield Draft(cable, writer=self.writer_name)
+        stream = getattr(self.model, "stream", None)
+        if stream is None:
+            [pred] = self.predict([cable])
+        else:
+            with self._lock, contextlib.closing(stream(cable)) as parts:
+                for pred in parts:
+                    if not getattr(pred, "done", True):
+                        yield Draft(cable, pred.summary, getattr(pred, "writer", ""))
+        yield self._analysis(cable, pred, time.perf_counter() - t0)
 
     def summarize(self, text: str | None) -> dict:
         """The `/summarize` endpoint: raw text in, the JSON answer out (InputError for bad input)."""
@@ -257,7 +364,8 @@ class SummaryService:
         return parse_cable(text).to_json()
 
     def _analysis(self, cable: Cable, pred, seconds: float) -> Analysis:
-        return analysis_of(cable, pred.summary, pred.tags, pred.topics, seconds, self.model_name)
+        return analysis_of(cable, pred.summary, pred.tags, pred.topics, seconds, self.model_name,
+                           getattr(pred, "writer", "") or self.writer_name)
 
     # ---------------------------------------------------------------- batch
     def run_batch(self, path: str | os.PathLike | None, limit: int = 500, progress: Progress | None = None,

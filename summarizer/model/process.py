@@ -63,8 +63,8 @@ class _Child:
 
 
 class ModelProcess:
-    """Stands in for a loaded `CableSummarizer` (`predict`, `count_chunks`, `name`, `device`, `notes`)
-    once `wait()` has returned."""
+    """Stands in for a loaded `CableSummarizer` (`predict`, `stream`, `count_chunks`, `name`, `device`,
+    `notes`, `writer_name`) once `wait()` has returned."""
 
     def __init__(self, path: str | None = None, *, writer: str | None = None, max_restarts: int = MAX_RESTARTS,
                  restart_window_s: float = RESTART_WINDOW_S):
@@ -78,6 +78,7 @@ class ModelProcess:
         self.max_restarts, self.restart_window_s = max_restarts, restart_window_s
         self._child = _Child(self._ctx, path, writer)
         self.name = self.device = None
+        self.writer_name = ""
         self.notes: list[str] = []
 
     def wait(self) -> "ModelProcess":
@@ -88,6 +89,7 @@ class ModelProcess:
             self.close()
             raise ModelError(detail)
         self.name, self.device, self.notes = detail["name"], detail["device"], detail["notes"]
+        self.writer_name = detail["writer"]
         self._ready(child)
         return self
 
@@ -267,7 +269,8 @@ def _serve(conn, path: str | None, writer: str | None, stop_stream) -> None:
     except Exception as e:  # noqa: BLE001 - whatever stops the load is the one line the parent prints
         conn.send(("failed", str(e) if isinstance(e, ModelError) else model_failed(e)))
         return
-    conn.send(("ready", {"name": model.name, "device": str(model.device), "notes": list(model.notes)}))
+    conn.send(("ready", {"name": model.name, "device": str(model.device), "notes": list(model.notes),
+                         "writer": model.writer_name}))
     answer = {"predict": model.predict, "count_chunks": lambda cable: count_chunks(model, cable),
               "stream": lambda cable: _stream(model, cable, conn, stop_stream)}
     while True:
