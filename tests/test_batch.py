@@ -21,7 +21,7 @@ import pytest
 import slow_batch
 from test_model_support import WORDS, fast_decoding, run_command, train_tiny
 
-ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "input", "line"}
+ROW_KEYS = {"id", "summary", "topics", "tags", "reference_summary", "scores", "seconds", "writer", "input", "line"}
 N_GOOD = 8
 BAD_LINES = {3: None, 6: "NORAW", 9: "NOTCABLE"}  # line -> id of the bad records in the corpus
 ROOT = Path(__file__).resolve().parents[1]
