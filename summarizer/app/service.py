@@ -237,6 +237,12 @@ class Coalescer:
             raise call.error
         return call.result
 
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for the model."""
+        with self._guard:
+            return len(self._waiting)
+
     def _take(self, first: "_Call") -> list["_Call"]:
         """`first` and the calls waiting after it, up to `max_cables` cables (`first` whatever its size)."""
         with self._guard:
