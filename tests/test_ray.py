@@ -24,7 +24,7 @@ pytest.importorskip("ray.data")
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 TESTS = Path(__file__).resolve().parent
-RAY_ARGS = ["--engine", "ray", "--workers", "2", "--cpus-per-worker", "1"]
+RAY_ARGS = ("--engine", "ray", "--workers", "2", "--cpus-per-worker", "1")
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +62,13 @@ def two_inputs(corpus, tmp_path_factory):
 def local_rows(model_dir, two_inputs, tmp_path_factory):
     """What the local engine writes for `two_inputs` (shards of 2, one record a chunk)."""
     out = tmp_path_factory.mktemp("local") / "out"
-    assert _batch([*two_inputs, "--out", str(out), "--model", str(model_dir), "--shard-size", "2",
-                   "--batch-size", "1", "--no-index"]) == 2
+    assert _batch(_argv(two_inputs, out, model_dir, "--no-index")) == 2
     return [_strip(r) for r in _rows(out)]
+
+
+def _argv(inputs: list[str], out: Path, model_dir: Path, *more: str) -> list[str]:
+    """`summarizer batch` of `inputs` in shards of 2, a record a chunk (as `run_and_kill` runs it)."""
+    return [*inputs, "--out", str(out), "--model", str(model_dir), "--shard-size", "2", "--batch-size", "1", *more]
 
 
 def _batch(argv: list[str], after_chunk=None) -> int | str:
@@ -116,8 +120,7 @@ class KillActorOnce:
 
 def test_same_rows_as_local_with_error_rows_and_index(ray_cluster, model_dir, two_inputs, local_rows, tmp_path):
     out = tmp_path / "ray"
-    assert _batch([*two_inputs, "--out", str(out), "--model", str(model_dir), "--shard-size", "2",
-                   "--batch-size", "1", *RAY_ARGS]) == 2  # the corpus holds bad records
+    assert _batch(_argv(two_inputs, out, model_dir, *RAY_ARGS)) == 2  # the corpus holds bad records
     _every_record_once(out, two_inputs, local_rows)
     for r in _rows(out):
         if r["input"] == two_inputs[0] and r["line"] in BAD_LINES:  # a bad record is its error row on Ray too
@@ -135,8 +138,7 @@ def test_actor_killed_and_restarted_loses_and_repeats_no_record(ray_cluster, mod
     """Ray Data restarts a killed actor and retries its chunk: the run completes by itself."""
     out, marks = tmp_path / "ray", tmp_path / "marks"
     marks.mkdir()
-    argv = [*two_inputs, "--out", str(out), "--model", str(model_dir), "--shard-size", "2", "--batch-size", "1",
-            *RAY_ARGS]
+    argv = _argv(two_inputs, out, model_dir, *RAY_ARGS)
     assert _batch(argv, after_chunk=KillActorOnce(out, marks, restart=True)) == 2
     assert (marks / "killed").exists() and (marks / "chunks").stat().st_size > N_GOOD + 6  # the lost chunk redone
     _every_record_once(out, two_inputs, local_rows)
@@ -147,8 +149,7 @@ def test_actor_killed_for_good_then_the_rerun_resumes(ray_cluster, model_dir, tw
                                                       capsys):
     out, marks = tmp_path / "ray", tmp_path / "marks"
     marks.mkdir()
-    argv = [*two_inputs, "--out", str(out), "--model", str(model_dir), "--shard-size", "2", "--batch-size", "1",
-            *RAY_ARGS]
+    argv = _argv(two_inputs, out, model_dir, *RAY_ARGS)
     capsys.readouterr()
     assert _batch(argv, after_chunk=KillActorOnce(out, marks, restart=False)) == 1
     said = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("summarizer batch:")]
@@ -197,7 +198,7 @@ def test_killed_driver_takes_its_actors_and_the_rerun_resumes(ray_cluster, model
     kept = {p.name: p.stat().st_ino for p in shards.glob("*.jsonl")}
     assert kept and json.loads((out / "manifest.json").read_text())["status"] == "running"
 
-    assert _batch([*two_inputs, "--out", str(out), "--model", str(model_dir), "--batch-size", "1", *RAY_ARGS]) == 2
+    assert _batch(_argv(two_inputs, out, model_dir, *RAY_ARGS)) == 2
     _every_record_once(out, two_inputs, local_rows)
     assert {p.name: p.stat().st_ino for p in shards.glob("*.jsonl") if p.name in kept} == kept
 
