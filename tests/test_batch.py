@@ -141,6 +141,17 @@ def test_rerun_skips_finished_shards_and_refuses_another_job(local_run, corpus, 
     assert msg.startswith("InputError:") and "inputs differ" in msg and "new --out" in msg
     msg = _batch([str(corpus), "--out", str(out), "--model", str(model_dir), "--shard-size", "5"])
     assert msg.startswith("InputError:") and "--shard-size 5" in msg
+    msg = _batch([str(corpus), "--out", str(out), "--model", str(model_dir), "--writer", "extractive"])
+    assert msg.startswith("InputError:") and "--writer extractive differs" in msg  # rows of two writers never mix
+
+
+def test_writer_option_reaches_every_worker(corpus, model_dir, tmp_path):
+    out = tmp_path / "out"
+    assert _batch([str(corpus), "--out", str(out), "--model", str(model_dir), "--writer", "extractive",
+                   "--workers", "2", "--batch-size", "2", "--no-index"]) == 2  # (the corpus's bad records)
+    rows = [r for r in _rows(out) if "error" not in r]
+    assert len(rows) == N_GOOD and {r["writer"] for r in rows} == {"extractive: the lead sentences"}
+    assert json.loads((out / "manifest.json").read_text())["model"]["writer"] == "extractive"
 
 
 def second_input(tmp_path: Path) -> Path:

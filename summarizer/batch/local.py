@@ -71,8 +71,8 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init_worker(model_dir: str | None, device: str | None, threads: int, parent: int | None = None,
-                 after_chunk: Callable[[], None] | None = None) -> None:
+def _init_worker(model_dir: str | None, writer: str | None, device: str | None, threads: int,
+                 parent: int | None = None, after_chunk: Callable[[], None] | None = None) -> None:
     global _MODEL, _LOAD_ERROR, _AFTER_CHUNK
     _AFTER_CHUNK = after_chunk
     if parent is not None:
@@ -80,7 +80,7 @@ def _init_worker(model_dir: str | None, device: str | None, threads: int, parent
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
-        _MODEL = load(model_dir, device, threads)
+        _MODEL = load(model_dir, device, threads, writer)
     except Exception as e:  # noqa: BLE001 - reported by the first chunk, as one line
         _LOAD_ERROR = f"the model did not load in a worker: {type(e).__name__}: {e}"
 
@@ -100,7 +100,7 @@ def run_local(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWri
     threads = max(1, int(opts.cpus_per_worker))
     device = opts.device or ("cuda" if opts.gpus_per_worker > 0 else None)
     ex = ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                             initargs=(opts.model_dir, device, threads, os.getpid(), opts.after_chunk))
+                             initargs=(opts.model_dir, opts.writer, device, threads, os.getpid(), opts.after_chunk))
     inflight: deque = deque()
 
     def drain_one() -> None:

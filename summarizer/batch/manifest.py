@@ -91,6 +91,9 @@ def check_resume(old: dict, plan_inputs: list, model: dict, shard_size: int) -> 
                          f"({', '.join(p for p, _ in old_inputs)}): use a new --out")
     if old["model"]["sha256"] != model["sha256"]:
         raise InputError(f"the model differs from the one of {where} ({old['model']['dir']}): use a new --out")
+    if old["model"].get("writer") != model.get("writer"):
+        raise InputError(f"--writer {model.get('writer') or '(the default)'} differs from the "
+                         f"{old['model'].get('writer') or 'default'} writer of {where}: use a new --out")
     if int(old["plan"]["shard_size"]) != shard_size:
         raise InputError(f"--shard-size {shard_size} differs from the {old['plan']['shard_size']} of {where}")
 

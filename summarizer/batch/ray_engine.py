@@ -52,12 +52,12 @@ def import_ray():
     return ray
 
 
-def check_model(model_dir: str | None) -> None:
+def check_model(model_dir: str | None, writer: str | None = None) -> None:
     """Load the model here once, on the CPU, and let it go; InputError (one line) when it does not load."""
     from summarizer.model import ModelError
 
     try:
-        load(model_dir, "cpu")
+        load(model_dir, "cpu", writer=writer)
     except ModelError as e:
         raise InputError(str(e)) from None
     except Exception as e:  # noqa: BLE001 - whatever the loader raised, as one line (as the local engine does)
@@ -87,7 +87,7 @@ class SummarizeActor:
     `after_chunk` (a test's hook) after each."""
 
     def __init__(self, model_dir: str | None, model_sha256: str, device: str | None, threads: float,
-                 batch_size: int, after_chunk: Callable[[], None] | None = None):
+                 batch_size: int, writer: str | None = None, after_chunk: Callable[[], None] | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from summarizer.batch.manifest import model_fingerprint
@@ -96,7 +96,7 @@ class SummarizeActor:
         if here["sha256"] != model_sha256:
             raise InputError(f"the model at {here['dir']} on this node differs from the driver's "
                              f"(sha256 {here['sha256'][:12]} vs {model_sha256[:12]})")
-        self.model = load(model_dir, device, max(1, int(threads)))
+        self.model = load(model_dir, device, max(1, int(threads)), writer)
         self.batch_size = batch_size
         self.after_chunk = after_chunk
 
@@ -156,7 +156,8 @@ def run_ray(plan: Plan, todo: list[str], opts: EngineOptions, writer: ShardWrite
             .map_batches(SummarizeActor,
                          fn_constructor_kwargs={"model_dir": opts.model_dir, "model_sha256": opts.model_sha256,
                                                 "device": device, "threads": opts.cpus_per_worker,
-                                                "batch_size": opts.batch_size, "after_chunk": opts.after_chunk},
+                                                "batch_size": opts.batch_size, "writer": opts.writer,
+                                                "after_chunk": opts.after_chunk},
                          batch_size=1, batch_format="numpy", num_cpus=opts.cpus_per_worker, num_gpus=gpus,
                          **_pool(ray, opts.workers))
         )

@@ -25,11 +25,12 @@ class EngineOptions:
     cpus_per_worker: float  # torch threads per worker (local), num_cpus per actor (ray)
     gpus_per_worker: float
     batch_size: int
+    writer: str | None = None  # `--writer`: None for the directory's default writer
     address: str | None = None  # ray only: the cluster to join
     after_chunk: Callable[[], None] | None = None  # each worker (process or actor) calls it after every chunk
 
 
-def load(model_dir: str | None, device: str | None, threads: int | None = None):
+def load(model_dir: str | None, device: str | None, threads: int | None = None, writer: str | None = None):
     """The model for one worker (raises ModelError); `threads` caps torch's intra-op threads."""
     from summarizer.model import load_model
 
@@ -37,7 +38,7 @@ def load(model_dir: str | None, device: str | None, threads: int | None = None):
         import torch
 
         torch.set_num_threads(max(1, int(threads)))
-    return load_model(model_dir, device=device)  # generation lengths capped at load (summarizer.limits)
+    return load_model(model_dir, device=device, writer=writer)  # generation lengths capped at load (summarizer.limits)
 
 
 def summarize_records(model, records: list[Record], batch_size: int, source: str) -> list[dict]:

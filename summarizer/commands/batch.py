@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from summarizer.commands._io import Tally
+from summarizer.commands._io import Tally, add_writer_option
 from summarizer.inputs import InputError
 
 
@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="records per output shard, the unit of resumption (default 1000; a rerun keeps the first run's)")
     p.add_argument("--model", help="model directory (default: the model shipped in the package)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a worker has a GPU)")
+    add_writer_option(p)
     p.add_argument("--no-index", dest="index", action="store_false",
                    help="do not build DIR/index.sqlite at the end (`summarizer index DIR` builds it later)")
     p.set_defaults(run=run, after_chunk=None)
@@ -90,13 +91,13 @@ def run(args: argparse.Namespace) -> int:
 
         import_ray()  # a clear message before any work when Ray is missing
     try:
-        model = manifest.model_fingerprint(args.model)
+        model = {**manifest.model_fingerprint(args.model), "writer": args.writer}
     except ModelError as e:
         raise InputError(str(e)) from None
     if args.engine == "ray":
         from summarizer.batch.ray_engine import check_model
 
-        check_model(args.model)  # a bad model refused here, before Ray starts any actor
+        check_model(args.model, args.writer)  # a bad model refused here, before Ray starts any actor
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a directory")
@@ -132,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
 
         opts = EngineOptions(model_dir=args.model, model_sha256=model["sha256"], device=args.device,
                              workers=args.workers, cpus_per_worker=cpus, gpus_per_worker=args.gpus_per_worker,
-                             batch_size=args.batch_size, address=args.address, after_chunk=args.after_chunk)
+                             batch_size=args.batch_size, writer=args.writer, address=args.address,
+                             after_chunk=args.after_chunk)
         writer = ShardWriter(out, plan)
         t1 = time.perf_counter()
         bar = _Bar(todo_records)
