@@ -171,7 +171,7 @@ def test_tags_prior_without_train_split(tmp_path):
 
 # --------------------------------------------------------------------------------------- model
 def test_model_system_says_no_model_when_load_fails(monkeypatch):
-    def load_model(path):
+    def load_model(path, writer=None):
         raise FileNotFoundError("no weights")
 
     monkeypatch.setattr(systems, "load_model", load_model)
@@ -193,7 +193,7 @@ def test_model_system_passes_stripped_cables(monkeypatch):
             seen.extend(cables)
             return [Pred(c) for c in cables]
 
-    monkeypatch.setattr(systems, "load_model", lambda path: FakeModel())
+    monkeypatch.setattr(systems, "load_model", lambda path, writer=None: FakeModel())
     system = systems.make_system("model")
     out = system.predict([make_item(make_cable(), system)])[0]
     assert out.tags == ["PREL", "TV"] and out.topics == ["Banking"]
