@@ -71,6 +71,12 @@ def test_gate_refuses(written, why):
     assert gate(written, SOURCE).startswith(why)
 
 
+def test_gate_refuses_a_negation_word_its_source_lacks_even_where_it_has_another():
+    source = "The Icelandic side was noncommittal on specific U.S. suggestions and made none of its own."
+    assert gate("The Icelandic side was not noncommittal.", source) == "a negation its source lacks: 'not'"
+    assert gate("The Icelandic side was noncommittal on U.S. suggestions and made none of its own.", source) is None
+
+
 def test_gate_passes_a_faithful_shorter_sentence():
     assert gate("Dagan told the Ambassador that Bashar al-Assad is very weak but did not predict his fall from "
                 "power.", SOURCE) == "word not in the source: 'fall'"

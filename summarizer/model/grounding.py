@@ -13,9 +13,9 @@ source's words (`allows`). Decoding asks it about the few likeliest next tokens 
 Words are runs of letters and digits: "al-Assad" is "al" and "Assad", "Bashar's" is "Bashar" and "s".
 
 `gate(sentence, source)` then reads each written sentence as a whole: names, acronyms and numbers all
-held by the source (`facts.faithfulness`), no negation added or dropped and no fact changed
-(`reading.fact_changes`), and a whole sentence (neither a fragment nor broken, `reading`). A sentence
-that fails is replaced by its source (the writer's caller decides).
+held by the source (`facts.faithfulness`), no negation word the source lacks, no negation added or dropped
+and no fact changed (`reading.fact_changes`), and a whole sentence (neither a fragment nor broken,
+`reading`). A sentence that fails is replaced by its source (the writer's caller decides).
 """
 from __future__ import annotations
 
@@ -207,6 +207,10 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     word = (grounding or Grounding(source)).first_foreign_word(sentence)
     if word:
         return f"word not in the source: {word!r}"
+    negations = {w.lower() for w in _RUN.findall(sentence)} & NEGATIONS
+    added = sorted(negations - {w.lower() for w in _RUN.findall(source)})
+    if added:  # counting them is not enough: "not noncommittal" for "noncommittal ... made none"
+        return f"a negation its source lacks: {added[0]!r}"
     shared = content_stems(sentence) & content_stems(source)
     if len(shared) < min(MIN_SHARED, len(content_stems(source))):
         return "says too little of its source"
