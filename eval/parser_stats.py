@@ -24,6 +24,9 @@ from summarizer.parsing import parse
 from summarizer.parsing.header import parse_tags
 
 
+# The reference parser's fields (issue 29), coverage reported for each.
+NEW_FIELDS = ("decl", "transmission_id", "partial", "signers", "classifier", "recipients", "info_recipients",
+              "reference_items", "references")
 _TAGS_LINE = re.compile(r"^\s*TAG[SE]?\b\s*:?(.*)$", re.M | re.I)
 
 
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     n = errors = with_end = found = tag_total = tag_equal = tag_first_line = 0
     misses: dict[str, list[str]] = {"summary": [], "tags": []}
+    covered = dict.fromkeys(NEW_FIELDS, 0)
     for path in args.corpora:
         for rec in read_records(path):
             n += 1
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                 if errors <= 3:
                     traceback.print_exc()
                 continue
+            for name in NEW_FIELDS:
+                covered[name] += bool(getattr(cable, name))
             if re.search(r"end\s+summary", rec.raw, re.I):
                 with_end += 1
                 if cable.summary:
@@ -85,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         # the page kept only the first line of a wrapped TAGS line; ours has the rest too
         "tags_page_truncated_pct": round(100 * tag_first_line / max(tag_total, 1), 2),
         "tags_equal_or_page_truncated_pct": round(100 * (tag_equal + tag_first_line) / max(tag_total, 1), 2),
+        # the share of cables where each field of the reference parser's set holds a value (true, non-empty)
+        "field_coverage_pct": {name: round(100 * k / max(n, 1), 2) for name, k in covered.items()},
     }
     print(json.dumps(result, indent=2))
     for kind, ids in misses.items():

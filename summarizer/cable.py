@@ -39,6 +39,15 @@ class Cable:
     summary_paragraphs: list[int] = field(default_factory=list)  # indexes into `paragraphs` holding the summary
     signer: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # The reference parser's fields (issue 29): each None / empty where the text has none.
+    reference_items: list[dict] = field(default_factory=list)  # {"id" or "text", "kind", "letter"}
+    classifier: dict | None = None  # {"name", "title", "reasons"} of `classified_by`
+    decl: str | None = None  # the DECL (declassification) date, ISO 8601
+    recipients: list[dict] = field(default_factory=list)  # {"route", "name", "precedence", "serial"}
+    info_recipients: list[dict] = field(default_factory=list)
+    transmission_id: str | None = None  # "VZCZCXYZ0033"
+    partial: bool = False  # the page's "partial extract of the original cable" notice
+    signers: list[str] = field(default_factory=list)
 
     @property
     def tag_codes(self) -> list[str]:
@@ -77,13 +86,21 @@ class Cable:
             "tags": self.tag_codes,
             "tag_details": [asdict(t) for t in self.tags],
             "references": self.references,
+            "reference_items": self.reference_items,
             "classified_by": self.classified_by,
+            "classifier": self.classifier,
+            "decl": self.decl,
+            "recipients": self.recipients,
+            "info_recipients": self.info_recipients,
+            "transmission_id": self.transmission_id,
+            "partial": self.partial,
             "classification_reasons": self.classification_reasons,
             "summary": self.summary,
             "comment": self.comment,
             "body": self.body,
             "paragraphs": [asdict(p) for p in self.paragraphs],
             "signer": self.signer,
+            "signers": self.signers,
             "warnings": self.warnings,
         }
 
@@ -98,6 +115,11 @@ def strip_summary(cable: Cable) -> Cable:
         summary_paragraphs=[],
         tags=list(cable.tags),
         references=list(cable.references),
+        reference_items=[dict(x) for x in cable.reference_items],
+        signers=list(cable.signers),
+        recipients=[dict(x) for x in cable.recipients],
+        info_recipients=[dict(x) for x in cable.info_recipients],
+        classifier=dict(cable.classifier) if cable.classifier else None,
         classification_reasons=list(cable.classification_reasons),
         warnings=list(cable.warnings),
     )

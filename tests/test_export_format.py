@@ -113,7 +113,7 @@ def test_prose_after_ref_is_body_not_reference() -> None:
     c = parse(export("06SANJOSE550", "COSTA RICA SIGNING MECHANISM", "R 011200Z MAR 06 FM AMEMBASSY SAN JOSE TO SECSTATE WASHDC 4000", block, body))
     assert c.body == ("Per reftel, Poloff communicated talking points to Victor Murillo in the Foreign Ministry. "
                       "Murillo confirmed that the GOCR intends to sign the Third Additional Protocol.")
-    assert c.references == ["STATE 33468"]
+    assert c.references == ["06STATE33468"]
     assert c.subject == "COSTA RICA SIGNING MECHANISM SLOW, BUT UNDERWAY"
 
 

@@ -6,11 +6,14 @@ from dataclasses import replace
 
 from summarizer.cable import Cable
 from summarizer.parsing import header as h
+from summarizer.parsing import fields as f
 from summarizer.parsing.body import parse_body, split_flat_signer
+from summarizer.parsing.canonical import canonical_id
 from summarizer.parsing.clean import find_trailer, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
 from summarizer.parsing.normalize import Normalized, normalize
+from summarizer.parsing.references import cable_ids, reference_items
 from summarizer.parsing.summary import find_comment, find_summary
 from summarizer.tags import describe
 
@@ -72,22 +75,36 @@ def _parse(raw: str, hints: dict) -> Cable:
     # Blank lines between: a paragraph must not read as the wrapped end of the "Classified By" line.
     classified_by, reasons = h.parse_classified_by(head, [p.text for p in paragraphs[:2]])
     tags = h.parse_tags(head) or hints.get("tags", [])
+    cable_id = hints.get("id") or export.fields.get("identifier") or own_id
+    cable_id = canonical_id(cable_id) or cable_id  # "08ECTION01OF02MANAMA492" → "08MANAMA492"
+    year = cable_id[:2] if cable_id and cable_id[:2].isdigit() else (date[2:4] if date else None)
+    refs = reference_items(h.field_text(head, "ref"), year, cable_id)
+    recipients, info_recipients = f.parse_recipients(head)
+    signer = body.signer or trailer_signer
     cable = Cable(
-        id=hints.get("id") or export.fields.get("identifier") or own_id,
+        id=cable_id,
         date=date,
         classification=hints.get("classification") or export.fields.get("classification") or h.parse_classification(head),
         origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head) or (table[2] if table else None),
         subject=h.parse_subject(head) or export.fields.get("title") or hints.get("subject"),
         tags=[describe(t) for t in tags],
-        references=h.parse_references(head),
+        references=cable_ids(refs),
+        reference_items=refs,
         classified_by=classified_by,
         classification_reasons=reasons,
         summary=summary,
         comment=find_comment(paragraphs),
         paragraphs=paragraphs,
         summary_paragraphs=summary_idx,
-        signer=body.signer or trailer_signer,
+        signer=signer,
         warnings=summary_warnings,
+        classifier=f.split_classifier(classified_by, reasons),
+        decl=f.parse_decl(head) or f.parse_decl(raw),
+        recipients=recipients,
+        info_recipients=info_recipients,
+        transmission_id=f.parse_transmission_id(raw),
+        partial=f.is_partial(raw),
+        signers=f.signers_of(signer),
     )
     cable.warnings.extend(_warnings(cable, raw, head, body, flattened))
     if export.body_end is not None:
