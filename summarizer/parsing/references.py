@@ -20,7 +20,7 @@ __all__ = ["reference_items", "cable_ids"]
 MAX_REF_CHARS = 2000  # a real REF field has under 600; the rest of a longer one is not read
 
 # The letter that numbers an item: "A.", "B)", "(C)" at the start or after a space.
-_LETTER = re.compile(r"(?:^|(?<=[\s;,]))(?:\(([A-N])\)|([A-N])[.)])(?=\s|$)")
+_LETTER = re.compile(r"(?:^|(?<=[\s;,\u00b6]))(?:\(([A-N])\)|([A-N])[.)])(?=\s|$)")
 _TOKEN = re.compile(r"\(\d{2}\)|[A-Z0-9][A-Z0-9'\-]*|&")
 _YEAR = re.compile(r"^\(?(\d{2})\)?$|^((?:19|20)\d{2})$")
 _SERIAL = re.compile(r"^\d{1,7}$")
@@ -110,13 +110,15 @@ def reference_items(ref: str | None, year: str | int | None = None, own_id: str 
     text = " ".join(ref[:MAX_REF_CHARS].split())
     year = str(year)[-2:] if year is not None and str(year).isdigit() else None
     items: list[dict] = []
+    # the own id in any year: a page header "PAGE 02 HARARE 05461 01 OF 02" reads as "02HARARE5461"
+    own = own_id[2:] if isinstance(own_id, str) and own_id[:2].isdigit() else None
     seen: set[str] = set()
     for letter, part in _split_items(text):
         part = part.strip(" ;,:.")
         ids = _cables(part.upper(), year)
         if ids:
             for cid in ids:
-                if cid == own_id or cid in seen:
+                if cid == own_id or (own and cid[2:] == own) or cid in seen:
                     continue
                 seen.add(cid)
                 items.append({"id": cid, "kind": "cable", "letter": letter})
