@@ -252,3 +252,20 @@ def test_shard_writer_takes_chunks_in_any_order(tmp_path):
     (tmp_path / "shards" / "stale.jsonl.tmp").write_text("x")
     assert finished_shards(tmp_path, plan) == {"000-a-00000.jsonl"}
     assert not list((tmp_path / "shards").glob("*.tmp"))
+
+
+def test_a_causal_writer_directory_runs_in_batch_and_says_so(corpus, tmp_path):
+    """A writer's directory has no seq2seq weights: the run still plans, loads it in each worker and writes."""
+    from causal_helpers import build_tiny_causal
+
+    writer_dir = tmp_path / "writer-dir"
+    writer_dir.mkdir()
+    lm = build_tiny_causal(tmp_path / "lm")
+    (writer_dir / "summarizer_config.json").write_text(json.dumps(
+        {"format": 1, "writer": {"base": str(lm), "max_new_tokens": 8}}))
+    out = tmp_path / "out"
+    assert _batch([str(corpus), "--out", str(out), "--model", str(writer_dir), "--workers", "2",
+                   "--batch-size", "4", "--no-index"]) == 2  # (the corpus's bad records)
+    rows = [r for r in _rows(out) if "error" not in r]
+    assert len(rows) == N_GOOD and any(r["summary"] for r in rows)
+    assert {r["writer"] for r in rows} == {"causal LM (lm), grounded in the chosen sentences"}

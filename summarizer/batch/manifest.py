@@ -15,7 +15,7 @@ from pathlib import Path
 
 from summarizer.batch.shards import Plan
 from summarizer.inputs import InputError
-from summarizer.model.loading import resolve_model_dir, weight_files
+from summarizer.model.loading import check_model_files, resolve_model_dir
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -23,12 +23,12 @@ SCORE_KEYS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "tags_f1")
 
 
 def model_fingerprint(model_dir: str | None) -> dict:
-    """`{"dir", "sha256", "files"}` for a model directory (None: the shipped default); ModelError when
-    the directory is missing or holds no usable weights (checked before any worker starts)."""
+    """`{"dir", "sha256", "files"}` for a model directory or file (None: the shipped default); ModelError
+    when it is missing or a seq2seq directory holds no usable weights (checked before any worker starts)."""
     d = resolve_model_dir(model_dir)
-    weight_files(d)
+    check_model_files(d)
     h = hashlib.sha256()
-    files = sorted(p for p in d.rglob("*") if p.is_file())
+    files = [d] if d.is_file() else sorted(p for p in d.rglob("*") if p.is_file())
     for p in files:
         h.update(str(p.relative_to(d)).encode() + b"\0")
         with open(p, "rb") as f:

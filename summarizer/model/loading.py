@@ -207,17 +207,34 @@ def shared_embedding_keys(model) -> set[str]:
     return keys
 
 
+def check_model_files(model_dir: Path) -> None:
+    """The checks of `load_model_dir` that need no weights loaded: a bare LM or a writer's directory has no
+    seq2seq weights to find; any other directory must have them (`ModelError` when it has not)."""
+    if _bare_lm(model_dir) or _writer_only(model_dir, _read_settings(model_dir, None)):
+        return
+    weight_files(model_dir)
+
+
+def _bare_lm(model_dir: Path) -> bool:
+    """A `.gguf` file or a causal LM directory: it writes from the lead sentences."""
+    return model_dir.is_file() or _is_causal(model_dir)
+
+
+def _writer_only(model_dir: Path, settings: SummarizerSettings | None) -> bool:
+    """The causal writer's directory: no seq2seq weights, the writer's base named in its settings."""
+    return not (model_dir / "config.json").is_file() and settings is not None and "writer" in settings.extra
+
+
 def load_model_dir(path: str | os.PathLike | None = None, device: str | None = None,
                    prompts_dir: str | os.PathLike | None = None) -> LoadedModel:
     model_dir = resolve_model_dir(path)
     if device is None:
         device = _default_device()
-    if model_dir.is_file() or _is_causal(model_dir):  # a bare LM: it writes from the lead sentences
+    if _bare_lm(model_dir):
         settings = SummarizerSettings(extra={"writer": {"base": str(model_dir), "prompt_file": None}})
         return LoadedModel(model=None, tokenizer=None, settings=settings, path=model_dir, device=device)
     settings = _read_settings(model_dir, prompts_dir)  # before the slow weight load: bad settings are refused at once
-    if not (model_dir / "config.json").is_file() and settings is not None and "writer" in settings.extra:
-        # the causal writer's directory: no seq2seq weights, the writer's base named in its settings
+    if _writer_only(model_dir, settings):
         return LoadedModel(model=None, tokenizer=None, settings=settings, path=model_dir, device=device)
     config = load_config(model_dir)
     files = weight_files(model_dir)
