@@ -18,7 +18,10 @@ def parse_decl(text: str) -> str | None:
     """The DECL (declassification) date as ISO 'YYYY-MM-DD', or None ('DECL: OADR', 'TWENTY YEARS', none)."""
     if not isinstance(text, str):
         return None
-    m = _DECL.search(text[:HEAD_CHARS])
+    head = text[:HEAD_CHARS]
+    if "DECL" not in head and "Decl" not in head and "decl" not in head:  # (a quick test first)
+        return None
+    m = _DECL.search(head)
     if not m:
         return None
     a, b, c = m.groups()
@@ -54,7 +57,10 @@ _PARTIAL = re.compile(r"partial\s+extract", re.I)
 
 def is_partial(text: str) -> bool:
     """Whether the text carries the pages' notice "This record is a partial extract of the original cable"."""
-    return isinstance(text, str) and bool(_PARTIAL.search(text[:HEAD_CHARS]))
+    if not isinstance(text, str):
+        return False
+    head = text[:HEAD_CHARS]
+    return ("xtract" in head or "XTRACT" in head) and bool(_PARTIAL.search(head))
 
 
 # "TO RUEHC/SECSTATE WASHDC IMMEDIATE 4086" / "INFO RUEHBJ/AMEMBASSY BEIJING 9416" / "RHEHNSC/NSC WASHDC".
@@ -64,6 +70,8 @@ _ENTRY = re.compile(
     r"(?:\s+(?P<prec>NIACT\s+IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH))?(?:\s+(?P<serial>\d{1,6}))?\s*$")
 _BLOCK_END = re.compile(r"^\s*(?:BT\b|UNCLAS|C\s?O\s?N\s?F|S\s?E\s?C\s?R\s?E\s?T|LIMITED|E\.\s?O\.|TAGS|SUBJ)")
 MAX_RECIPIENTS = 200
+_TO_LINE = re.compile(r"^[^\S\n]*TO[^\S\n]+(?=\S)", re.M)
+_ROUTING_NAME = re.compile(r"\b(?:WASHDC|AMEMBASSY|AMCONSUL|USMISSION|SECSTATE)\b")
 
 
 def parse_recipients(header: str) -> tuple[list[dict], list[dict]]:
@@ -73,17 +81,22 @@ def parse_recipients(header: str) -> tuple[list[dict], list[dict]]:
         return [], []
     to: list[str] = []
     info: list[str] = []
-    target = None
-    after_from = False  # "TO JOINT STAFF WASHINGTON DC IMMEDIATE" right under the FM line
-    for line in header[:HEAD_CHARS].split("\n"):
+    text = header[:HEAD_CHARS]
+    start = None
+    for m in _TO_LINE.finditer(text):  # the first TO line of a routing block
+        line = text[m.start():text.find("\n", m.start()) % (len(text) + 1)].strip()
+        before = text[:m.start()].rstrip("\n").rpartition("\n")[2].strip()
+        if before.startswith("FM ") or "/" in line or _ROUTING_NAME.search(line):
+            start = m.start()
+            break
+    if start is None:
+        return [], []
+    target = to
+    first = True
+    for line in text[start:].split("\n"):
         s = line.strip()
-        if target is None:
-            m = re.match(r"TO\s+(?=\S)", s)
-            if m and (after_from or "/" in s or re.search(r"\b(?:WASHDC|AMEMBASSY|AMCONSUL|USMISSION|SECSTATE)\b", s)):
-                target, s = to, s[m.end():]
-            else:
-                after_from = s.startswith("FM ")
-                continue
+        if first:
+            s, first = s[2:].lstrip(), False
         if not s or _BLOCK_END.match(s):
             break
         m = re.match(r"INFO\s+", s)
