@@ -2,8 +2,8 @@
 
 Debian's Chromium driven by Playwright, as in tests/test_browser.py, on a page served as `summarizer serve`
 serves it: the tiny causal writer (`app_helpers.tiny_writer_dir`) in a `ModelProcess`. A mutation observer
-records every text the summary box shows: the summary must arrive in pieces, each one the last plus a
-sentence, under a "Written by" line naming the writer. Skipped, with the reason, where /usr/bin/chromium or
+records every text the summary box shows: the chosen sentences must be on screen before the writer has
+finished (it then rewrites them one by one), under a "Written by" line naming the writer. Skipped, with the reason, where /usr/bin/chromium or
 the playwright package is missing.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def writer_page():
         model.close()
 
 
-def test_the_summary_arrives_sentence_by_sentence_under_who_wrote_it(writer_page):
+def test_the_summary_is_on_screen_before_the_writer_ends_under_who_wrote_it(writer_page):
     page, model = writer_page
     text = next(t for label, t in example_files() if "Valdoria" in label)
     page.fill("#cable-input textarea", text)
@@ -60,8 +60,6 @@ def test_the_summary_arrives_sentence_by_sentence_under_who_wrote_it(writer_page
     assert model.writer_name.startswith("causal LM")
     shown = page.evaluate("window.__shown")
     final = " ".join(page.inner_text("#model-summary .textfield").split())
-    drafts = [s for s in shown if s != final and not s.startswith("S1")]  # the finished summary carries labels
-    assert len(drafts) >= 2, shown  # the summary came in pieces, not all at once
-    assert all(drafts[k + 1].startswith(drafts[k]) and len(drafts[k + 1]) > len(drafts[k])
-               for k in range(len(drafts) - 1)), drafts
+    drafts = [s for s in shown if s and s != final and not s.startswith("S1")]  # the finished one carries labels
+    assert drafts, shown  # the chosen sentences were on screen before the writer had finished
     assert drafts[0].split(".")[0] in final

@@ -51,15 +51,15 @@ def test_the_page_shows_the_summary_as_it_is_written_and_who_wrote_it(served):
     generating = [m for m in messages if m["msg"] == "process_generating"]
     assert "**Written by:** causal LM" in generating[0]["output"]["data"][WRITTEN_BY]  # before any sentence
     drafts = generating[:-1]  # the last is the finished analysis, sent again as the event's answer
+    assert len(drafts) >= 5  # the parsed cable, the chosen sentences, then one a sentence rewritten
     sentences = [u for m in drafts for u in summary_updates(m) if u[0] in ("replace", "append")]
-    assert len(sentences) >= 4, sentences  # one update a written sentence, each adding to the last
-    assert sentences[0][0] == "replace" and all(u[0] == "append" for u in sentences[1:])
+    assert sentences and sentences[0][0] == "replace", sentences  # the chosen sentences, before any is rewritten
     final = messages[-1]["output"]["data"]
     assert messages[-1]["msg"] == "process_completed" and messages[-1]["success"]
     assert final[0].startswith("✓ Summarized **09VALDORIA412**")
     assert final[WRITTEN_BY] == f"**Written by:** {model.writer_name}"
     shown = " ".join(t["token"] for t in final[SUMMARY]["value"])
-    assert sentences[0][2][0]["token"] in shown
+    assert " ".join(sentences[0][2][0]["token"].split()) in " ".join(shown.split())
 
 
 def test_the_api_still_answers_with_the_whole_json(served):

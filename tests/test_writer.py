@@ -152,10 +152,12 @@ def test_the_summary_streams_sentence_by_sentence_and_says_which_writer_wrote_it
     cable = parse(CABLE)
     parts = list(model.stream(cable))
     chosen = model._sentences_to_rewrite(cable)
-    assert len(parts) == len(chosen) >= 2
-    assert [p.done for p in parts] == [False] * (len(chosen) - 1) + [True]
-    assert [p.written for p in parts] == list(range(1, len(chosen) + 1))  # one sentence more each time
-    assert all(parts[k].summary in parts[k + 1].summary for k in range(len(parts) - 1))
+    assert len(parts) == len(chosen) + 1 and len(chosen) >= 2
+    assert parts[0].summary == "\n".join(chosen)  # the chosen sentences at once, before any is rewritten
+    assert [p.done for p in parts] == [False] * len(chosen) + [True]
+    assert [p.written for p in parts] == list(range(len(chosen) + 1))  # one sentence more each time
+    for k, part in enumerate(parts):  # the k rewritten ones, then the chosen ones still to come
+        assert part.summary.splitlines()[k:] == chosen[k:]
     [whole] = model.predict([cable])
     assert parts[-1].summary == whole.summary and parts[-1].tags == whole.tags
     assert whole.writer.startswith("causal LM") and all(p.writer == whole.writer for p in parts)

@@ -130,8 +130,10 @@ class CableSummarizer:
         return [self._prediction(s, t, subject, n, w) for s, t, subject, n, w in zip(summaries, tags, subjects, chunks, written)]
 
     def stream(self, cable: Cable):
-        """One cable's predictions as its summary is written: with a causal writer, one after each sentence
-        (`done` False, the summary so far), then the whole; with any other writer, the whole at once."""
+        """One cable's predictions as its summary is written. With a causal writer: first the chosen sentences
+        as they stand (a reader has words at once), then the summary again after each sentence is rewritten
+        (the rewritten ones, then the chosen ones still to come), all with `done` False but the last; with
+        any other writer, the whole at once."""
         if self.writer is None:
             yield self.predict([cable])[0]
             return
@@ -139,14 +141,13 @@ class CableSummarizer:
         sources = ["\n".join(inputs[0] + ([cable.subject] if cable.subject else []))]
         [tags] = self._tag_codes([cable], inputs, sources, 1)
         [subject] = self._subjects(inputs, sources, 1)
-        written = []
         chosen = self._sentences_to_rewrite(cable)
+        written = []
+        yield self._prediction("\n".join(_unique(chosen)), tags, subject, 0, written, done=not chosen)
         for k, sentence in enumerate(chosen):
             written += self.writer.write_many([(cable.subject or "", [sentence])])
-            summary = "\n".join(_unique(w.text for w in written))
+            summary = "\n".join(_unique([w.text for w in written] + chosen[k + 1:]))
             yield self._prediction(summary, tags, subject, 0, written, done=k == len(chosen) - 1)
-        if not chosen:
-            yield self._prediction("", tags, subject, 0, [])
 
     def _prediction(self, summary: str, tags: list[str], subject: str | None, chunks: int, written: list,
                     done: bool = True) -> Prediction:
