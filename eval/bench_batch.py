@@ -63,6 +63,8 @@ def _one(corpus: Path, out: Path, engine: str, workers: int, args) -> dict:
             "--batch-size", str(args.batch_size), "--no-index"]
     if args.model:
         argv += ["--model", args.model]
+    if args.writer:
+        argv += ["--writer", args.writer]
     load = os.getloadavg()[0]
     t = time.perf_counter()
     rc = main(argv)
@@ -151,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=300, help="records of --data to run (default 300)")
     p.add_argument("--rounds", type=int, default=2, help="times each configuration runs, alternated (default 2)")
     p.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    p.add_argument("--writer", choices=["extractive", "causal"], default=None,
+                   help="the model directory's writer (default: its default writer)")
     p.add_argument("--engines", default="local,ray")
     p.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
     p.add_argument("--batch-size", type=int, default=8)
