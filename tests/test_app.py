@@ -161,6 +161,6 @@ def test_page_text_is_escaped_and_tags_are_named():
         "&lt;script&gt;alert(1)&lt;/script&gt; \\*bold\\* \\| pipe"
     a = tiny_service().analyze(svc.seed_text())
     header = page.header_markdown(a)
-    assert "`PREL` External political relations" in header and "TOKYO 6356" in header
+    assert "`PREL` External political relations" in header and "06TOKYO6356" in header  # references are canonical ids
     shown = [text for text, _ in page.support_highlight(a) if text.startswith("¶")]
     assert [t.split(".")[0] for t in shown] == ["¶2", "¶3", "¶4", "¶5", "¶6", "¶7"]  # own summary ¶1 left out
