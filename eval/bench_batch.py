@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from summarizer.commands._io import add_writer_option
+
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cables-dev.jsonl.gz"
 MEDIANS = ("cables_per_second", "first_rows_seconds", "cables_per_second_after_first", "model_seconds_per_cable",
            "index_seconds_per_cable", "wall_seconds", "load_avg_before")
@@ -153,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=300, help="records of --data to run (default 300)")
     p.add_argument("--rounds", type=int, default=2, help="times each configuration runs, alternated (default 2)")
     p.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    p.add_argument("--writer", choices=["extractive", "causal"], default=None,
-                   help="the model directory's writer (default: its default writer)")
+    add_writer_option(p)
     p.add_argument("--engines", default="local,ray")
     p.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
     p.add_argument("--batch-size", type=int, default=8)

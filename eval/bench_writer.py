@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from eval.systems import make_item, make_system
+from summarizer.commands._io import add_writer_option
 from summarizer.inputs import read_records
 from summarizer.parsing import parse
 
@@ -34,8 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--model", help="model directory of --system model (default: the shipped one)")
-    ap.add_argument("--writer", choices=["extractive", "causal"], default=None,
-                    help="the model directory's writer to time (default: its default writer)")
+    add_writer_option(ap)
     ap.add_argument("--vs", default="smollm2", help="comma-separated systems to alternate with the model")
     ap.add_argument("--limit", type=int, default=40, help="cables timed (after the warm-up)")
     ap.add_argument("--out", type=Path)

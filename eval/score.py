@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from summarizer import metrics
+from summarizer.commands._io import add_writer_option
 from summarizer.inputs import InputError
 from summarizer.metrics import normalise_code
 from summarizer.pipeline import parse_record
@@ -39,8 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--data", required=True, help="corpus: .jsonl or .jsonl.gz, one object a line with `raw`")
     ap.add_argument("--system", required=True, help="one of: " + ", ".join(SYSTEM_NAMES))
     ap.add_argument("--model", default=None, help="model directory for --system model (default: the packaged model)")
-    ap.add_argument("--writer", choices=["extractive", "causal"], default=None,
-                    help="for --system model: the model directory's writer to score (default: its default writer)")
+    add_writer_option(ap)  # for --system model
     ap.add_argument("--limit", type=int, default=None, help="score only the first N records")
     ap.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and any sampling (default 0)")
     ap.add_argument("--out", required=True, help="output directory")

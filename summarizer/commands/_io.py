@@ -75,7 +75,10 @@ class Tally:
 
 
 def add_writer_option(parser) -> None:
-    parser.add_argument("--writer", choices=["extractive", "causal"], default=None,
+    """`--writer`, for every command that runs a model (the CLI's and the eval scripts')."""
+    from summarizer.model import WRITERS
+
+    parser.add_argument("--writer", choices=WRITERS, default=None,
                         help="extractive: the model directory's chosen sentences as they stand (the fast path); "
                              "causal: its causal writer, a language model that rewrites them (docs/writer.md); "
                              "default: the directory's own default")

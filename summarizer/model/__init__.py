@@ -8,6 +8,9 @@ from summarizer.model.errors import ModelError
 from summarizer.model.loading import DEFAULT_MODEL_DIR
 from summarizer.model.prediction import Prediction
 
+# `--writer`: the chosen sentences as they stand, or the directory's causal writer (None: its default writer)
+WRITERS = ("extractive", "causal")
+
 
 def load_model(path=None, device=None, prompts_dir=None, writer=None):
     """Load a model directory (None: the shipped default) as a `CableSummarizer`; raises `ModelError`.
@@ -26,4 +29,4 @@ def __getattr__(name):  # lazy: `from summarizer.model import CableSummarizer`
     raise AttributeError(name)
 
 
-__all__ = ["ModelError", "DEFAULT_MODEL_DIR", "load_model", "CableSummarizer", "Prediction"]
+__all__ = ["ModelError", "DEFAULT_MODEL_DIR", "WRITERS", "load_model", "CableSummarizer", "Prediction"]

@@ -36,6 +36,7 @@ from summarizer.facts import faithfulness
 from summarizer.limits import cap_generation
 from summarizer.model import deletion
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
+from summarizer.model import WRITERS
 from summarizer.model.errors import ModelError
 from summarizer.model.loading import LoadedModel, load_model_dir
 from summarizer.model.prediction import Prediction
@@ -49,8 +50,6 @@ from summarizer.tagging.classifier import TagClassifier
 from summarizer.tags import tag_name
 
 TRUECASE_FILE = "truecase.json"
-# `--writer`: the directory's default writer, its chosen sentences as they stand, or its causal writer
-WRITERS = (None, "extractive", "causal")
 LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
@@ -85,8 +84,8 @@ class CableSummarizer:
         self.tagger = _load_tagger(home) if home else None
         # ... and a causal writer, which rewrites the chosen sentences. `writer="extractive"` asks for the
         # chosen sentences as they stand, whatever writer the directory has.
-        if writer not in WRITERS:
-            raise ModelError(f"unknown writer {writer!r}: the choices are {', '.join(w for w in WRITERS if w)}")
+        if writer is not None and writer not in WRITERS:
+            raise ModelError(f"unknown writer {writer!r}: the choices are {', '.join(WRITERS)}")
         self.extractive = writer == "extractive"
         self.writer = None if self.extractive else _load_writer(loaded, home, asked=writer == "causal")
         # A directory's generation lengths are data from outside: capped here, for every caller; the
