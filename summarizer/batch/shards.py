@@ -215,8 +215,6 @@ def finished_shards(out: Path, plan: Plan, log: IO[str] = sys.stderr) -> set[str
 
 def iter_rows(out: Path, plan: Plan) -> Iterator[dict]:
     """Every output row of the finished shards, in input order."""
-    import json
-
     d = shard_dir(out)
     for s in plan.shards:
         p = d / s.name

@@ -34,9 +34,8 @@ from dataclasses import dataclass
 from summarizer.cable import Cable
 from summarizer.facts import faithfulness
 from summarizer.limits import cap_generation
-from summarizer.model import deletion
+from summarizer.model import WRITERS, deletion
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
-from summarizer.model import WRITERS
 from summarizer.model.errors import ModelError
 from summarizer.model.loading import LoadedModel, load_model_dir
 from summarizer.model.prediction import Prediction

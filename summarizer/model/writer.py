@@ -155,7 +155,6 @@ class CausalWriter:
             out.append(Written(text=source.replace("\n", " ") if why else draft, source=source, refused=why, draft=draft))
         return out
 
-
     def _inputs(self, rows: list[list[int]]) -> dict:
         """generate()'s inputs for these prompts: the start they share (the system message) is run once per
         writer and its cache copied to every row; each row's own part follows it, padded on its left."""
