@@ -1,6 +1,6 @@
-"""Shared by the app tests (tests/test_app*.py, tests/test_browser.py): a tiny random model directory, a
-tiny causal writer's directory, one running app per test process, and a REST API call as any HTTP client
-makes it. Holds no tests itself.
+"""Shared by the app tests (tests/test_app*.py, tests/test_browser*.py, tests/test_stream*.py): a tiny random
+model directory, a tiny causal writer's directory and a page served on it, one running app per test process,
+and a REST API call as any HTTP client makes it. Holds no tests itself.
 
 The tiny model is built with the training code's own functions (`build_tokenizer`, `build_model`,
 `default_settings`) at a toy size, with short beam-free decoding, so a prediction takes well under a
@@ -9,6 +9,7 @@ second on CPU. It writes gibberish, which is all these tests need: they check th
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import shutil
@@ -64,17 +65,31 @@ def tiny_writer_dir() -> Path:
     (`causal_helpers.build_tiny_causal`): it streams one sentence at a time, as the real writer does."""
     with _LOCK:
         if "writer_dir" not in _STATE:
-            from causal_helpers import build_tiny_causal
+            from causal_helpers import build_tiny_causal, writer_dir
 
             tmp = Path(tempfile.mkdtemp(prefix="app-tiny-writer-"))
             atexit.register(shutil.rmtree, tmp, True)
-            lm = build_tiny_causal(tmp / "lm")
-            out = tmp / "writer-dir"
-            out.mkdir()
-            config = {"format": 1, "writer": {"base": str(lm), "max_new_tokens": 48}}
-            (out / "summarizer_config.json").write_text(json.dumps(config), encoding="utf-8")
-            _STATE["writer_dir"] = out
+            _STATE["writer_dir"] = writer_dir(tmp / "writer-dir", build_tiny_causal(tmp / "lm"), max_new_tokens=48)
         return _STATE["writer_dir"]
+
+
+@contextlib.contextmanager
+def served_writer_page():
+    """The page on `tiny_writer_dir`'s model in a `ModelProcess`, as `summarizer serve` runs it: (url, model)."""
+    from summarizer.app.page import build_page, launch
+    from summarizer.app.service import SummaryService
+    from summarizer.model.process import ModelProcess
+
+    model = ModelProcess(str(tiny_writer_dir())).wait()
+    try:
+        demo = build_page(SummaryService(model))
+        launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
+        try:
+            yield demo.local_url.rstrip("/"), model
+        finally:
+            demo.close()
+    finally:
+        model.close()
 
 
 def tiny_service():

@@ -1,10 +1,12 @@
 """A tiny random decoder-only LM directory for the causal writer's tests (tests/test_writer*.py): a
 byte-level BPE tokenizer trained on the shipped example cables, with SmolLM2's chat template and
 special tokens, and a two-layer Llama of width 32. It writes gibberish, which is what the grounding
-tests need: whatever the LM prefers, the decoding may only write the source's words. Holds no tests.
+tests need: whatever the LM prefers, the decoding may only write the source's words. `writer_dir` makes a
+model directory of it. Holds no tests.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 CHAT_TEMPLATE = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
@@ -37,4 +39,13 @@ def build_tiny_causal(out: Path, seed: int = 0) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    return out
+
+
+def writer_dir(out: Path, lm: Path, **writer) -> Path:
+    """A model directory whose summaries come from the causal writer on `lm`: a settings file naming it
+    (and any other `WriterSettings` given), no seq2seq weights."""
+    out.mkdir(parents=True)
+    (out / "summarizer_config.json").write_text(json.dumps({"format": 1, "writer": {"base": str(lm), **writer}}),
+                                                encoding="utf-8")
     return out

@@ -256,15 +256,11 @@ def test_shard_writer_takes_chunks_in_any_order(tmp_path):
 
 def test_a_causal_writer_directory_runs_in_batch_and_says_so(corpus, tmp_path):
     """A writer's directory has no seq2seq weights: the run still plans, loads it in each worker and writes."""
-    from causal_helpers import build_tiny_causal
+    from causal_helpers import build_tiny_causal, writer_dir
 
-    writer_dir = tmp_path / "writer-dir"
-    writer_dir.mkdir()
-    lm = build_tiny_causal(tmp_path / "lm")
-    (writer_dir / "summarizer_config.json").write_text(json.dumps(
-        {"format": 1, "writer": {"base": str(lm), "max_new_tokens": 8}}))
+    model = writer_dir(tmp_path / "writer-dir", build_tiny_causal(tmp_path / "lm"), max_new_tokens=8)
     out = tmp_path / "out"
-    assert _batch([str(corpus), "--out", str(out), "--model", str(writer_dir), "--workers", "2",
+    assert _batch([str(corpus), "--out", str(out), "--model", str(model), "--workers", "2",
                    "--batch-size", "4", "--no-index"]) == 2  # (the corpus's bad records)
     rows = [r for r in _rows(out) if "error" not in r]
     assert len(rows) == N_GOOD and any(r["summary"] for r in rows)

@@ -6,6 +6,7 @@ Skipped, with the reason, where /usr/bin/chromium or the playwright package is m
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -27,9 +28,9 @@ sync_api = pytest.importorskip("playwright.sync_api",
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
 
-@pytest.fixture(scope="module")
-def page():
-    url = running_app()
+@contextlib.contextmanager
+def open_page(url: str):
+    """The page at `url` in Chromium, once its cable box is there."""
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -40,6 +41,12 @@ def page():
             yield pg
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    with open_page(running_app()) as pg:
+        yield pg
 
 
 def test_paste_seed_and_summarize(page):

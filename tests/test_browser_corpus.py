@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from app_helpers import free_port, tiny_service
 from shared_data import DEV
-from test_browser import ARGS, CHROMIUM, sync_api  # the browser and its skip rules, shared
+from test_browser import open_page  # the browser and its skip rules, shared
 
 from summarizer.app.corpus_service import CorpusSource
 from summarizer.corpus.default import DefaultIndexBuild
@@ -38,22 +38,14 @@ def page():
     demo = build_page(tiny_service(), source)
     launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-                pg.set_default_timeout(60_000)
-                pg.goto(demo.local_url)
-                pg.wait_for_selector("#cable-input textarea")
-                pg.get_by_role("tab", name="Corpus").click()
-                deadline = time.monotonic() + BUILD_TIMEOUT_S  # the first time, the dev run is built now
-                while "Searching" not in pg.inner_text("#corpus-status"):
-                    assert time.monotonic() < deadline, pg.inner_text("#corpus-status")
-                    assert "✗" not in pg.inner_text("#corpus-status"), pg.inner_text("#corpus-status")
-                    time.sleep(1)
-                yield pg
-            finally:
-                browser.close()
+        with open_page(demo.local_url) as pg:
+            pg.get_by_role("tab", name="Corpus").click()
+            deadline = time.monotonic() + BUILD_TIMEOUT_S  # the first time, the dev run is built now
+            while "Searching" not in pg.inner_text("#corpus-status"):
+                assert time.monotonic() < deadline, pg.inner_text("#corpus-status")
+                assert "✗" not in pg.inner_text("#corpus-status"), pg.inner_text("#corpus-status")
+                time.sleep(1)
+            yield pg
     finally:
         demo.close()
 

@@ -9,12 +9,10 @@ the playwright package is missing.
 from __future__ import annotations
 
 import pytest
-from app_helpers import free_port, tiny_writer_dir
-from test_browser import ARGS, CHROMIUM, sync_api  # the browser and its skip rules, shared
+from app_helpers import served_writer_page
+from test_browser import open_page  # the browser and its skip rules, shared
 
-from summarizer.app.page import build_page, launch
-from summarizer.app.service import SummaryService, example_files
-from summarizer.model.process import ModelProcess
+from summarizer.app.service import example_files
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -30,23 +28,8 @@ _WATCH_SUMMARY = """() => {
 
 @pytest.fixture(scope="module")
 def writer_page():
-    model = ModelProcess(str(tiny_writer_dir())).wait()
-    demo = build_page(SummaryService(model))
-    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-                pg.set_default_timeout(60_000)
-                pg.goto(demo.local_url)
-                pg.wait_for_selector("#cable-input textarea")
-                yield pg, model
-            finally:
-                browser.close()
-    finally:
-        demo.close()
-        model.close()
+    with served_writer_page() as (url, model), open_page(url) as pg:
+        yield pg, model
 
 
 def test_the_summary_is_on_screen_before_the_writer_ends_under_who_wrote_it(writer_page):

@@ -222,15 +222,11 @@ def test_bad_model_refused_before_ray_starts(model_dir, corpus, tmp_path, monkey
 def test_the_causal_writer_runs_in_ray_actors(ray_cluster, corpus, tmp_path):
     """Issue 31's writer at small scale: a writer's directory (the tiny random LM) loaded once per actor,
     several cables a generate call; every good record gets its written summary, and says which writer."""
-    from causal_helpers import build_tiny_causal
+    from causal_helpers import build_tiny_causal, writer_dir
 
-    writer_dir = tmp_path / "writer-dir"
-    writer_dir.mkdir()
-    lm = build_tiny_causal(tmp_path / "lm")
-    (writer_dir / "summarizer_config.json").write_text(json.dumps(
-        {"format": 1, "writer": {"base": str(lm), "max_new_tokens": 8}}))
+    model = writer_dir(tmp_path / "writer-dir", build_tiny_causal(tmp_path / "lm"), max_new_tokens=8)
     out = tmp_path / "ray"
-    assert _batch([str(corpus), "--out", str(out), "--model", str(writer_dir), "--batch-size", "4", *RAY_ARGS]) == 2
+    assert _batch([str(corpus), "--out", str(out), "--model", str(model), "--batch-size", "4", *RAY_ARGS]) == 2
     rows = [r for r in _rows(out) if "error" not in r]
     assert len(rows) == N_GOOD and any(r["summary"] for r in rows)
     assert {r["writer"] for r in rows} == {"causal LM (lm), grounded in the chosen sentences"}

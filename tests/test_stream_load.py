@@ -11,11 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from app_helpers import api_call, free_port, tiny_writer_dir
+from app_helpers import api_call, served_writer_page
 
-from summarizer.app.page import build_page, launch
-from summarizer.app.service import Coalescer, SummaryService, example_files
-from summarizer.model.process import ModelProcess
+from summarizer.app.service import Coalescer, example_files
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -96,14 +94,8 @@ def different_cables(n: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def served():
-    model = ModelProcess(str(tiny_writer_dir())).wait()
-    demo = build_page(SummaryService(model))
-    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
-    try:
-        yield demo.local_url.rstrip("/")
-    finally:
-        demo.close()
-        model.close()
+    with served_writer_page() as (url, _):
+        yield url
 
 
 def test_twenty_different_cables_at_once_are_all_answered_with_their_own_summary(served):

@@ -9,11 +9,9 @@ import time
 
 import httpx
 import pytest
-from app_helpers import api_call, free_port, page_event, tiny_writer_dir
+from app_helpers import api_call, page_event, served_writer_page
 
-from summarizer.app.page import build_page, launch
-from summarizer.app.service import SummaryService, example_files
-from summarizer.model.process import ModelProcess
+from summarizer.app.service import example_files
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -22,14 +20,8 @@ SUMMARY, WRITTEN_BY = 2, 9  # positions of the summary and the "Written by" line
 
 @pytest.fixture(scope="module")
 def served():
-    model = ModelProcess(str(tiny_writer_dir())).wait()
-    demo = build_page(SummaryService(model))
-    launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
-    try:
-        yield demo.local_url.rstrip("/"), model
-    finally:
-        demo.close()
-        model.close()
+    with served_writer_page() as served:
+        yield served
 
 
 def cable_text() -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from causal_helpers import build_tiny_causal
+from causal_helpers import build_tiny_causal, writer_dir
 from summarizer.model import load_model
 from summarizer.model.errors import ModelError
 from summarizer.model.grounding import Grounding
@@ -105,10 +105,7 @@ def test_a_file_that_is_no_model_is_one_line(tmp_path):
 
 
 def _writer_dir(tmp_path, lm, **writer) -> str:
-    out = tmp_path / "writer-dir"
-    out.mkdir()
-    (out / "summarizer_config.json").write_text(json.dumps({"format": 1, "writer": {"base": str(lm), **writer}}))
-    return str(out)
+    return str(writer_dir(tmp_path / "writer-dir", lm, **writer))
 
 
 def test_a_directory_s_writer_settings_are_capped(tiny_lm, tmp_path):
