@@ -120,8 +120,7 @@ class CableSummarizer:
         return f"seq2seq: {self.name}"
 
     def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
-        inputs = [c.model_input for c in cables]
-        sources = ["\n".join(paras + ([c.subject] if c.subject else [])) for c, paras in zip(cables, inputs)]
+        inputs, sources = _inputs_and_sources(cables)
         summaries, chunks, written = self._summaries(cables, inputs, sources, batch_size)
         tags = self._tag_codes(cables, inputs, sources, batch_size)
         subjects = self._subjects(inputs, sources, batch_size)
@@ -135,8 +134,7 @@ class CableSummarizer:
         if self.writer is None:
             yield self.predict([cable])[0]
             return
-        inputs = [cable.model_input]
-        sources = ["\n".join(inputs[0] + ([cable.subject] if cable.subject else []))]
+        inputs, sources = _inputs_and_sources([cable])
         [tags] = self._tag_codes([cable], inputs, sources, 1)
         [subject] = self._subjects(inputs, sources, 1)
         chosen = self._sentences_to_rewrite(cable)
@@ -381,6 +379,13 @@ def _load_writer(loaded: LoadedModel, home, asked: bool):
 
     settings = WriterSettings.from_json(block)
     return CausalWriter(settings, home, device=loaded.device) if asked or settings.default else None
+
+
+def _inputs_and_sources(cables: list[Cable]) -> tuple[list[list[str]], list[str]]:
+    """Each cable's model input (its body's paragraphs) and the text its output is checked against (the
+    paragraphs and the subject)."""
+    inputs = [c.model_input for c in cables]
+    return inputs, ["\n".join(paras + ([c.subject] if c.subject else [])) for c, paras in zip(cables, inputs)]
 
 
 def _is_wordpiece(tokenizer) -> bool:
