@@ -374,31 +374,6 @@ def parse_subject(header: str) -> str | None:
     return text.strip() or None
 
 
-_NOT_STATIONS = {"A", "B", "C", "D", "E", "F", "REF", "AND", "NO", "PARA", "PARAGRAPH",
-                 "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "SEPT", "OCT", "NOV", "DEC"}
-
-
-# A cable cited as (two-digit year,) station and serial. The letter that numbers a reference, "A."
-# or "B)", is never part of the station: the station's characters are capitals and spaces.
-_REF_CABLE = re.compile(r"\b(?:(\d{2})\s+)?([A-Z][A-Z ]{1,24}?)\s+0*(\d{1,7})\b")
-
-
-def parse_references(header: str) -> list[str]:
-    """'REF: A. STATE 131559 B. BERLIN 1770' → ['STATE 131559', 'BERLIN 1770'] (station + serial, or as written)."""
-    text = field_text(header, "ref")
-    if not text:
-        return []
-    refs: list[str] = []
-    for m in _REF_CABLE.finditer(text.upper()):
-        year, station, serial = m.groups()
-        station = station.strip()
-        # A month and a day ("OCT 08" in "SECDEF R162245Z OCT 08") is a date, not a cable.
-        if station in _NOT_STATIONS or len(station) < 2:
-            continue
-        refs.append(f"{year} {station} {serial}" if year else f"{station} {serial}")
-    return refs or [text]
-
-
 _AWAITS_REASON = re.compile(r"(?i)\breasons?\s*+(?::\s*+)?$")
 
 
