@@ -110,8 +110,7 @@ class CausalWriter:
         if adapter is not None and adapter.is_dir():
             model = _merge_adapter(model, adapter)
         self.system = read_writer_prompt(prompts_dir, model_dir) if settings.prompt_file else DEFAULT_SYSTEM
-        self.precision = _precision(settings.precision, device)
-        self.model = _cast(model, self.precision)
+        self.model = _cast(model, _precision(settings.precision, device))
         self._system_ids = self.tokenizer(chat(self.tokenizer, self.system, "", []), add_special_tokens=False)["input_ids"]
         self._prefix: tuple[list[int], object] | None = None  # the shared prompt start and its cache
         base = Path(settings.base).name
