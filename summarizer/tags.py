@@ -9,7 +9,8 @@ as ``OVIP (BIDEN, JOSEPH)``.
 The table lives in ``summarizer/data/tags.tsv`` (``code<TAB>kind<TAB>name``) and is loaded
 once. Lookups are case-insensitive and ignore surrounding whitespace, because the corpus
 carries codes such as ``prel`` or ``sy``. Codes not in the table get a kind inferred from
-their shape and no name (person tags get a readable name built from the tag itself).
+their shape (``unknown`` when it fits none) and no name (person tags get a readable name built
+from the tag itself).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from importlib import resources
 
 from summarizer.cable import Tag
 
-KINDS = ("subject", "program", "geographic", "organisation", "person")
+KINDS = ("subject", "program", "geographic", "organisation", "person", "unknown")
 
 _SUBJECT_INITIALS = frozenset("ABCEMOPST")
-_PERSON_CHARS = re.compile(r"[,()\s]")
+# A person tag is written with a comma or brackets ("ZAYED, SULTAN", "OVIP (BIDEN, JOSEPH)"); words with
+# spaces alone are a free-text subject tag ("HUMAN RIGHTS", "ITALIAN POLITICS").
+_PERSON_CHARS = re.compile(r"[,()]")
 # "OVIP (BIDEN, JOSEPH)" -> prefix "OVIP", inner "BIDEN, JOSEPH"
 _PREFIXED_PERSON = re.compile(r"^\s*([A-Za-z0-9-]+)\s*\((.*?)\)?\s*$")
 # Prefix codes whose person tags read better with a short label than with the table name.
@@ -58,15 +61,19 @@ def _is_person(code: str) -> bool:
 
 
 def tag_kind(code: str) -> str:
-    """The kind of a TAGS code: subject, program, geographic, organisation or person.
+    """The kind of a TAGS code: subject, program, geographic, organisation, person or unknown.
 
-    Known codes take their kind from the table; unknown ones are inferred from their shape.
+    Known codes take their kind from the table; others are inferred from their shape: a person tag,
+    a free-text subject tag (words with spaces), a two-letter country, a four-letter program (K...) or
+    subject code; any other code is `unknown` (an organisation is known only from the table).
     """
     key = _key(code)
     if key in _table():
         return _table()[key][0]
     if _is_person(code):
         return "person"
+    if " " in key:
+        return "subject"
     if re.fullmatch(r"[A-Z]{2}", key):
         return "geographic"
     if re.fullmatch(r"[A-Z]{4}", key):
@@ -74,7 +81,7 @@ def tag_kind(code: str) -> str:
             return "program"
         if key[0] in _SUBJECT_INITIALS:
             return "subject"
-    return "organisation"
+    return "unknown"
 
 
 def _readable_word(word: str) -> str:

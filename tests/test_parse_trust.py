@@ -272,10 +272,11 @@ def test_real_untrustworthy_ids_are_left_out(cid: str) -> None:
     assert parse(real(cid)["raw"]).id is None
 
 
-# --- D. A readable phrase on the TAGS line is no codes -------------------------------------------
+# --- D. A readable phrase on the TAGS line is one free-text tag, not one code per word ------------
+# (issue 29: a free-text subject tag stays one tag; it was dropped before, and "AND" became a tag)
 
-def test_tags_trailing_phrase_is_not_codes() -> None:
-    assert h.parse_tags("TAGS PHUM, PREL, PTER, IN, PK, Human Rights") == ["PHUM", "PREL", "PTER", "IN", "PK"]
+def test_tags_trailing_phrase_is_one_tag() -> None:
+    assert h.parse_tags("TAGS PHUM, PREL, PTER, IN, PK, Human Rights") == ["PHUM", "PREL", "PTER", "IN", "PK", "HUMAN RIGHTS"]
 
 
 def test_tags_lower_cased_line_keeps_every_code() -> None:
@@ -287,7 +288,7 @@ def test_tags_short_mixed_case_code_is_kept() -> None:
 
 
 def test_real_tags_phrase() -> None:
-    assert parse(real("04NEWDELHI6983")["raw"]).tag_codes == ["PREL", "PGOV", "PHUM", "PTER", "SNAR", "IN", "BM", "CN"]
+    assert parse(real("04NEWDELHI6983")["raw"]).tag_codes == ["PREL", "PGOV", "PHUM", "PTER", "SNAR", "IN", "BM", "CN", "INDIA-BURMA"]
 
 
 # --- Doubled quotation marks (the escaping of Cablegate's CSV fields) and its comma apostrophes ------

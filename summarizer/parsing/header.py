@@ -6,21 +6,23 @@ to case because some cables were lower-cased by their sources.
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Iterator
 
-from summarizer.parsing.clean import RULE, SHORT_LINE, is_noise
+from summarizer.parsing.clean import RULE, SHORT_LINE, is_noise, strip_page_header
 from summarizer.parsing.lines import Line
+from summarizer.parsing.tag_line import MAX_TAG_TOKENS, split_tags, tag_codes
 from summarizer.tags import is_known_code
 
 # Field labels at the start of a line; the group names are the field names.
 LABEL = re.compile(
     r"""^\s*+(?:¶\s*+)?(?:
-        (?P<tags>TAG[SE]?)(?:\s*:|\s+(?=[A-Z]{2,}))
-      | (?P<subject>SUBJ(?:ECT)?)\s*:
+        (?P<tags>TAG[SE]?(?:\s*[:;]|\s+(?=[A-Z]{2,}))|TAS\s*:)  # "TAGS;", "TAGE", "TAS:": misspelt labels
+      | (?P<subject>(?:SUBJ(?:ECT)?|UBJECT)\s*:|(?-i:SUBJECT)\s++(?=(?-i:(?!TO\b|OF\b)[A-Z]{2})))  # no colon: "SUBJECT SAG AGREES ..."
       | (?P<ref>REF(?:S|TEL|TELS)?|REFERENCES?)(?:\s*:|\s+(?=[A-Z0-9]\s*[.)]|[A-Z]{4,}\s+\d))
       | (?P<eo>E\.?\s?O\.?\s*1\d{4})
       | (?P<classified_by>(?:\(U\)\s*)?CLASSIFIED\s+BY)\b
@@ -105,10 +107,11 @@ _STATION_ALIASES = {"SECSTATE WASHDC": "Secretary of State", "STATE": "Secretary
 # Header fields run together on one line, "... BILATERAL TIES REF: A) TRIPOLI 1039 ... CLASSIFIED BY:
 # ..." or "... TRAFFICKING IN ...C O N F I D E N T I A L SECTION 01 OF 03 ...": each field is cut onto
 # a line of its own. Inline labels need their colon, so that a subject such as "PAPERS CLASSIFIED BY
-# THE MINISTRY" stays whole.
+# THE MINISTRY" stays whole. A lower-cased header ("E.o. 12958: decl: 01/07/2014 Tags: prel, pgov
+# Subject: ...") has its labels in mixed case.
 _GLUED_FIELD = re.compile(
     r"(?<=\S)(?<!\(U\))\s*+(?:\.\.\.\s*+)?"
-    r"(?=(?:REFS?|TAGS?|SUBJECT|CLASSIFIED\s+BY|Classified\s+By|E\.\s?O\.\s?1\d{4})\s?:"
+    r"(?=(?:REFS?|Refs?|TAGS?|Tags?|SUBJECT|Subject|CLASSIFIED\s+BY|Classified\s+By|E\.\s?O\.\s?1\d{4})\s?:"
     r"|(?:C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)\b)"
     # The classification line's serial with the next line run onto it: "MOSCOW 002353SIPDISDEPT FOR
     # ...", "BUENOS AIRES 001147 C O R R E C T E D C O P Y - ...".
@@ -130,7 +133,7 @@ def _glued_candidates(lines: list[str]) -> list[int]:
 
 
 # The literal text each label in _GLUED_FIELD's look-ahead starts with.
-_GLUED_LABELS = ("REF", "TAG", "SUBJECT", "CLASSIFIED", "Classified", "E.", "C O N F I D E N T I A L",
+_GLUED_LABELS = ("REF", "Ref", "TAG", "Tag", "SUBJECT", "Subject", "CLASSIFIED", "Classified", "E.", "C O N F I D E N T I A L",
                  "S E C R E T", "U N C L A S S I F I E D", "SIPDIS", "C O R R E C T E D")
 
 
@@ -175,12 +178,12 @@ def _first_glued_label(text: str) -> int:
     return k
 
 
-# The first two characters of TAGS, SUBJECT, REF, E.O., EO, CLASSIFIED BY, (U) CLASSIFIED BY.
-LABEL_STARTS = frozenset({"TA", "SU", "RE", "E.", "EO", "CL", "(U"})
-# Every character whose upper case starts with T, S, R, E, C or "(" (all of Unicode, listed once:
+# The first two characters of TAGS, SUBJECT, UBJECT (its S lost), REF, E.O., EO, CLASSIFIED BY, (U) CLASSIFIED BY.
+LABEL_STARTS = frozenset({"TA", "SU", "UB", "RE", "E.", "EO", "CL", "(U"})
+# Every character whose upper case starts with T, S, U, R, E, C or "(" (all of Unicode, listed once:
 # "ß" is "SS", "ſ" is "S", "ẗ" is "T" and a diaeresis, "ﬅ" and "ﬆ" are "ST"): the first characters
 # with which `two` below can be in LABEL_STARTS or start with "E".
-LABEL_FIRST = frozenset("(CERSTcerst\u00df\u017f\u1e97\ufb05\ufb06")
+LABEL_FIRST = frozenset("(CERSTUcerstu\u00df\u017f\u1e97\ufb05\ufb06")
 
 
 def label_of(line: str) -> str | None:
@@ -289,88 +292,53 @@ def field_text(header: str, field: str) -> str | None:
             break
         if field == "tags" and not is_tag_line(nxt):
             break
-        parts.append(nxt)
+        if is_noise(nxt):
+            continue  # a page header or "SIPDIS" wrapped into the field ("... ZIMBABWE" / " CONFIDENTIAL")
+        parts.append(strip_page_header(nxt))  # "PAGE 02 HARARE 06677 01 OF 03 291400Z OPPOSITION LEADER"
     return " ".join(" ".join(parts).split())
 
 
 def is_tag_line(line: str) -> bool:
     """A wrapped TAGS continuation: mostly known codes, so that body text is never taken for tags."""
-    tokens = _split_tags(line)
+    tokens = split_tags(line)
     return bool(tokens) and sum(is_known_code(t) or "(" in t for t in tokens) * 2 >= len(tokens)
 
 
 def parse_tags(header: str) -> list[str]:
+    """The TAGS field's tags (tag_line.tag_codes reads the field's text)."""
     text = field_text(header, "tags")
-    if not text:
-        return []
-    codes: dict[str, None] = {}  # ordered, and no quadratic "not in list" on a hostile TAGS line
-    for token in _split_tags(_without_phrase(text)):
-        if is_known_code(token):  # most tokens: _unglue's first test, without its list
-            codes[token] = None
-        else:
-            codes.update(dict.fromkeys(_unglue(token)))
-    return list(codes)
-
-
-_PHRASE_WORD = re.compile(r"[A-Z][a-z][A-Za-z'\-]+")  # three letters at least: "Pk" may be a code
-
-
-def _without_phrase(text: str) -> str:
-    """The TAGS text without a readable phrase after its codes: "PHUM, PREL, PTER, IN, PK, Human
-    Rights" → "PHUM, PREL, PTER, IN, PK". A word written in mixed case ("Human", "India-Burma") that
-    is no known code ends the codes, where codes in capitals came before it (a TAGS line lower-cased
-    by its source, "prel, pgov", keeps every token)."""
-    if "(" in text or text.isupper() or not any(ch.isupper() for ch in text):
-        return text  # (person tags, all capitals or all lower case: the usual lines)
-    words = re.split(r"([\s,;]+)", text)
-    for k in range(0, len(words), 2):
-        w = words[k].strip(" .")
-        if _PHRASE_WORD.fullmatch(w) and not is_known_code(w) and any(t.isupper() and len(t) >= 2 for t in words[:k:2]):
-            return "".join(words[:k])
-    return text
-
-
-MAX_TAG_TOKENS = 200  # a real TAGS line has under 40; the rest of a longer one is not a TAGS line
-_TAG_TOKEN = re.compile(r"[A-Za-z]{2,6}\s*\([^)]*\)|[^\s,;]+")
-
-
-def _split_tags(text: str) -> list[str]:
-    # A person tag keeps its comma: "OVIP (BIDEN, JOSEPH)" or "ZAYED, SULTAN BIN".
-    if "(" not in text:  # no person tag (most lines): _TAG_TOKEN's tokens are the runs between these
-        tokens = text.replace(",", " ").replace(";", " ").split()[:MAX_TAG_TOKENS]
-        return [tok.upper() for tok in (t.strip(" .") for t in tokens) if tok]
-    out: list[str] = []
-    for m in islice(_TAG_TOKEN.finditer(text), MAX_TAG_TOKENS):
-        tok = m.group().strip(" .;")
-        if tok:
-            out.append(tok.upper() if "(" not in tok else " ".join(tok.upper().split()))
-    return out
-
-
-def _unglue(token: str) -> list[str]:
-    """'VTPREL' → ['VT', 'PREL'] when both parts are known codes; anything else as it is."""
-    if is_known_code(token) or len(token) < 6 or not token.isalpha():
-        return [token]
-    for i in (2, 4):
-        head, rest = token[:i], token[i:]
-        if is_known_code(head):
-            tail = _unglue(rest)
-            if all(is_known_code(t) for t in tail):
-                return [head, *tail]
-    return [token]
+    return tag_codes(text) if text else []
 
 
 _DOUBLED_SUBJECT = re.compile(r"^(?:SUBJ(?:ECT)?\s*:\s*)+", re.I)  # "SUBJECT: SUBJECT: ...": a doubled label
 _SUBJECT_MARKING = re.compile(r"^\(\s*[A-Z/]{1,8}\s*\)\s*", re.I)  # "(S) FOLLOWING-UP ..."
 
 
+# Where a subject run together with the next field ends: "... IN PERU Ref(s): A) LIMA 12", "... POSSIBLE
+# Classified By Janice Fair". The capitals "CLASSIFIED BY" need their colon ("PAPERS CLASSIFIED BY THE
+# MINISTRY" is a subject), as the line-start labels do (_GLUED_FIELD cut those already).
+_SUBJECT_END = re.compile(r"\s(?:REFS?|Refs?|REF\(S\)|Ref\(s\)|REFTELS?|Reftels?)\s*:|\sClassified\s+By\b|\sCLASSIFIED\s+BY\s*:"
+                          # the handling caveat after the subject: "... ENTIRE TEXT SENSITIVE BUT UNCLASSIFIED"
+                          r"|\s(?i:(?:(?:this\s+(?:cable|message)\s+is|entire\s+text(?:\s+is)?)\s+)?sensitive\s+but\s+unclassified)\b")
+_LINE_END_BACKSLASH = re.compile(r"\\+(?=\s|$)")  # "TRADE \" / "AGREEMENT": a wrapped line's backslash
+
+
 def parse_subject(header: str) -> str | None:
+    """The SUBJECT field, its label (doubled, damaged or without a colon) and marking left out, cut where
+    the next field begins, HTML entities decoded and line-end backslashes dropped."""
     text = field_text(header, "subject")
     if not text:
         return None
     text = _DOUBLED_SUBJECT.sub("", text)
     if text[:1] == "(":  # (the marking's first character: most subjects have none)
         text = _SUBJECT_MARKING.sub("", text)
+    end = _SUBJECT_END.search(text)
+    if end:
+        text = text[:end.start()]
+    if "\\" in text:
+        text = " ".join(_LINE_END_BACKSLASH.sub(" ", text).split())
+    if "&" in text:
+        text = html.unescape(text)  # "AT&amp;T", "&quot;YES&quot;": pages kept some entities
     return text.strip() or None
 
 
