@@ -4,7 +4,7 @@
 
 The parser's own pass (`fuzz.big_inputs`) stops at the parse. This one sends each input through what a
 client of `summarizer serve` gets (`SummaryService.summarize`: the size checks, parse, the cable limits,
-the sentence selector, the deletion writer, the tags classifier, the support finder and the scores) on the
+the sentence selector, the tags classifier, the support finder and the scores) on the
 shipped model (or `--model`), and judges the CPU time of the call (all threads of the process) against the
 budget: every input the limits admit must be answered, and every other refused, in at most `--budget`
 seconds of CPU. Inputs are each generator of `fuzz.generators` at each size, twice (as they are, and

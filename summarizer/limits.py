@@ -29,7 +29,7 @@ MAX_PARAGRAPHS = 1000  # per cable; real cables have at most ~300 (10CAIRO108: 2
 # minutes on /summarize. The longest of the 6,201 train+dev cables has 10,249 words in its body.
 MAX_WORDS = 30_000
 MAX_CHUNKS = 64  # encoder-sized pieces a seq2seq summary may read; 67 kB (the longest real cable) is ~35 of 512 tokens
-MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped deletion writer asks for 256)
+MAX_NEW_TOKENS = 512  # tokens one generate call may write (the shipped causal writer asks for 96)
 MAX_WRITER_BATCH = 64  # sentences the causal writer writes in one generate call
 MAX_WRITER_SECONDS = 120.0  # one generate call of the causal writer stops after this (its sentences are then refused)
 # Beams multiply the memory and time of every generate call (num_beams: 1,000,000 asked torch for 11 GB in

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from test_model_support import one_thread, make_cable, tiny_config, train_tiny
+from test_model_support import fast_decoding, one_thread, make_cable, tiny_config, train_tiny
 
 from summarizer.training import ConfigError, TrainConfig, apply_overrides
 
@@ -166,3 +166,67 @@ def test_stages_are_checked_and_kept_in_order():
     for bad in ("", "seq2seq,oracle"):
         with pytest.raises(ConfigError):
             TrainConfig(stages=bad).stage_list()
+
+
+def test_tasks_are_checked():
+    assert TrainConfig(tasks="tags, summarize").task_list() == ["tags", "summarize"]
+    for bad in ("", "summarize,rewrite"):
+        with pytest.raises(ConfigError, match="expected some of summarize, tags, subject"):
+            TrainConfig(tasks=bad).task_list()
+
+
+def test_cached_encoder_states_give_the_same_loss(tmp_path):
+    import torch
+
+    from summarizer.training.loop import EncoderCache, collate, seq2seq_loss
+    from summarizer.training.modeling import build_model, build_tokenizer, freeze_encoder
+    from summarizer.training.pairs import build_examples
+
+    cfg = tiny_config(tmp_path / "m", ["prompt_side=decoder"])
+    cables = [make_cable(i) for i in range(6)]
+    tokenizer, kept = build_tokenizer(cfg, texts=[c.body for c in cables])
+    model = build_model(cfg, tokenizer, kept)
+    assert not EncoderCache.usable(model)
+    freeze_encoder(model, cfg.encoder_layers)
+    assert EncoderCache.usable(model)
+    model.eval()  # no dropout: the two losses must agree
+    prompts = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: "}
+    examples = build_examples(cables, tokenizer, prompts, list(prompts), 64, 32, 12, prompt_side="decoder")
+    cache = EncoderCache(model)
+    start = model.config.decoder_start_token_id
+    b = collate(examples[:4], tokenizer.pad_token_id, start, "cpu")
+    plain = seq2seq_loss(model, b, per_example=True)
+    cached = seq2seq_loss(model, cache.add(examples[:4], b), per_example=True)
+    assert len(cache.states) == 4
+    assert torch.allclose(plain, cached, atol=1e-5)
+    # a second batch sharing two examples reuses their states (same loss as computed fresh)
+    batch = examples[2:6]
+    b2 = collate(batch, tokenizer.pad_token_id, start, "cpu")
+    assert torch.allclose(seq2seq_loss(model, cache.add(batch, b2), per_example=True),
+                          seq2seq_loss(model, b2, per_example=True), atol=1e-5)
+    assert len(cache.states) == 6
+
+
+def test_a_model_directory_with_a_tags_classifier_takes_its_tags(tmp_path):
+    from summarizer.model import load_model
+    from summarizer.tagging.fit import FitConfig, fit_classifier
+
+    out = fast_decoding(train_tiny(tmp_path / "m", steps=2))
+    cables = [make_cable(i) for i in range(40)]
+    tagger = fit_classifier(cables, FitConfig())
+    tagger.save(out)
+    model = load_model(str(out))
+    assert model.tagger is not None
+    cable = make_cable(3)
+    [pred] = model.predict([cable])
+    assert pred.tags == tagger.predict(cable)[: model.settings.max_tags]
+
+
+def test_an_unreadable_tags_classifier_is_a_model_error(tmp_path):
+    from summarizer.model import ModelError, load_model
+
+    out = train_tiny(tmp_path / "m", steps=1)
+    (out / "tagger.safetensors").write_bytes(b"not safetensors")
+    (out / "tagger.json").write_text("{}")
+    with pytest.raises(ModelError, match="TAGS classifier"):
+        load_model(str(out))

@@ -1,8 +1,9 @@
 """`summarizer train [--data DIR] [--out DIR] [key=value ...]`: build a model directory from the corpus.
 
-`stages=seq2seq,selector,tagger` says what to build into --out (default: seq2seq, the weights): the
-sentence selector and the TAGS classifier are fitted on train into the same directory, so one command
-makes a complete directory, and `stages=selector,tagger` adds them to one that has weights.
+`stages=seq2seq,selector,tagger,writer` says what to build into --out (default: seq2seq, the weights): the
+sentence selector and the TAGS classifier are fitted on train into the same directory, and the causal
+writer's LoRA adapter is tuned into it, so one command makes a complete directory; `stages=selector,tagger,writer`
+makes one with no seq2seq weights (the shipped default), or adds those parts to one that has weights.
 Every setting of `summarizer.training.TrainConfig` can be overridden as `key=value`
 (`summarizer train --out runs/m max_steps=2000 lr=3e-4 decoder_layers=3`); unknown keys are refused.
 `--list` prints the settings and their defaults.
@@ -14,7 +15,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a model directory: the seq2seq weights, the sentence selector, the TAGS classifier",
+    p = sub.add_parser("train", help="train a model directory: the seq2seq weights, the sentence selector, the TAGS classifier, the causal writer",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", help="directory holding cables-train.jsonl.gz and cables-dev.jsonl.gz "
                                   "(default: ../shared/data next to the repository)")
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg = apply_overrides(TrainConfig(), list(args.overrides or []))
         cfg.stage_list()
+        cfg.task_list()
     except ConfigError as e:
         raise InputError(str(e)) from None
     if args.data:

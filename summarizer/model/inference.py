@@ -17,10 +17,9 @@ How one cable is handled:
 A model directory may also carry a sentence selector (`summarizer.selection`: the summary is then the
 sentences it picks), a TAGS classifier (`summarizer.tagging`: the TAGS codes come from it), a causal
 writer (`writer.py`: a decoder-only LM rewrites each picked sentence, grounded in it, and those
-sentences are the summary), or a `rewrite` task (the seq2seq compresses each selected sentence by
-leaving out whole units of it, `deletion.py`). A directory with a writer needs no seq2seq weights; a bare
-decoder-only LM (`--model` a `.gguf` file or a Hugging Face causal LM directory) writes from the lead
-sentences.
+sentences are the summary). A directory of these alone, with no seq2seq weights, is a whole model (the
+shipped default is one); a bare decoder-only LM (`--model` a `.gguf` file or a Hugging Face causal LM
+directory) writes from the lead sentences.
 
 Work is batched across cables and chunks (sorted by length), decoding is deterministic beam search,
 and on CUDA it runs under bf16 autocast.
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from summarizer.cable import Cable
 from summarizer.facts import faithfulness
 from summarizer.limits import cap_generation
-from summarizer.model import WRITERS, deletion
+from summarizer.model import WRITERS
 from summarizer.model.chunking import chunk_paragraphs, special_wrap
 from summarizer.model.errors import ModelError
 from summarizer.model.loading import LoadedModel, load_model_dir
@@ -49,7 +48,7 @@ from summarizer.tagging.classifier import TagClassifier
 from summarizer.tags import tag_name
 
 TRUECASE_FILE = "truecase.json"
-LEAD_WORDS = 120  # without a selector, the rewriter restates the lead sentences up to this many words
+LEAD_WORDS = 120  # without a selector, the chosen sentences are the lead ones up to this many words
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
@@ -111,12 +110,10 @@ class CableSummarizer:
         """Which writer writes the summaries, in a few words (the page and the outputs show it)."""
         if self.writer is not None:
             return f"causal LM ({self.writer.name}), grounded in the chosen sentences"
-        if self.selector is not None and (self.extractive or "rewrite" not in self.settings.tasks):
+        if self.selector is not None:
             return "extractive: the selector's sentences"
         if self.extractive:
             return "extractive: the lead sentences"
-        if "rewrite" in self.settings.tasks:
-            return f"deletion: {self.name} leaves words out of the chosen sentences"
         return f"seq2seq: {self.name}"
 
     def predict(self, cables: list[Cable], batch_size: int = 8) -> list[Prediction]:
@@ -137,7 +134,7 @@ class CableSummarizer:
         inputs, sources = _inputs_and_sources([cable])
         [tags] = self._tag_codes([cable], inputs, sources, 1)
         [subject] = self._subjects(inputs, sources, 1)
-        chosen = self._sentences_to_rewrite(cable)
+        chosen = self._chosen_sentences(cable)
         written = []
         yield self._prediction("\n".join(_unique(chosen)), tags, subject, 0, written, done=not chosen)
         for k, sentence in enumerate(chosen):
@@ -154,23 +151,18 @@ class CableSummarizer:
     def _summaries(self, cables: list[Cable], inputs: list[list[str]], sources: list[str],
                    batch_size: int) -> tuple[list[str], list[int], list[list]]:
         """Each cable's summary, the number of chunks it was read in and the causal writer's sentences
-        (`Written`, none for other writers), by the directory's strategy: the
-        causal or the deletion writer over the selector's (or the lead) sentences; the selector's sentences
-        as they are; or the seq2seq summary task, chunk by chunk."""
+        (`Written`, none for other writers), by the directory's strategy: the causal writer over the
+        chosen sentences; the chosen sentences as they are (a selector's, or the lead ones with
+        `writer="extractive"`); or the seq2seq summary task, chunk by chunk."""
         if self.writer is not None:
-            chosen = [self._sentences_to_rewrite(c) for c in cables]
+            chosen = [self._chosen_sentences(c) for c in cables]
             items = [(c.subject or "", [s]) for c, sentences in zip(cables, chosen) for s in sentences]
             out = iter(self.writer.write_many(items))
             written = [[next(out) for _ in sentences] for sentences in chosen]
             return ["\n".join(_unique([w.text for w in ws])) for ws in written], [0] * len(cables), written
         none: list[list] = [[] for _ in cables]
-        if self.extractive:
-            return ["\n".join(self._sentences_to_rewrite(c)) for c in cables], [0] * len(cables), none
-        if "rewrite" in self.settings.tasks:
-            rewritten = self._rewrite([self._sentences_to_rewrite(c) for c in cables], batch_size)
-            return ["\n".join(_unique(w)) for w in rewritten], [0] * len(cables), none
-        if self.selector is not None:
-            return ["\n".join(s.text for s in self.selector.select(c)) for c in cables], [0] * len(cables), none
+        if self.extractive or self.selector is not None:
+            return ["\n".join(self._chosen_sentences(c)) for c in cables], [0] * len(cables), none
         if "summarize" not in self.settings.tasks:
             return [""] * len(cables), [0] * len(cables), none
         jobs, chunks = [], []
@@ -219,15 +211,7 @@ class CableSummarizer:
         budget = ts.max_source_tokens - self._overhead(task) - 2  # 2 tokens of slack for re-tokenization
         return chunk_paragraphs(paragraphs, self.count_tokens, max(8, budget))
 
-    def _rewrite(self, per_cable: list[list[str]], batch_size: int) -> list[list[str]]:
-        """Each cable's sentences as the deletion writer compresses them (`deletion.py`)."""
-        ts = self.settings.tasks["rewrite"]
-        flat = [s for sentences in per_cable for s in sentences]
-        out = iter(deletion.write(self.model, self.tokenizer, self._decoder_prefix("rewrite"), flat,
-                                  ts.copy_bonus or 0.0, ts.max_source_tokens, self.device, max(batch_size, 32)))
-        return [[next(out) for _ in sentences] for sentences in per_cable]
-
-    def _sentences_to_rewrite(self, cable: Cable) -> list[str]:
+    def _chosen_sentences(self, cable: Cable) -> list[str]:
         """The selector's sentences (or, without one, the lead sentences) up to the summary's length."""
         if self.selector is not None:
             return [s.text for s in self.selector.select(cable)]

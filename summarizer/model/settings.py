@@ -18,7 +18,7 @@ from pathlib import Path
 from summarizer.model.errors import ModelError
 
 SETTINGS_FILE = "summarizer_config.json"
-DEFAULT_PROMPTS = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: ", "rewrite": "rewrite: "}
+DEFAULT_PROMPTS = {"summarize": "summarize: ", "tags": "tags: ", "subject": "subject: "}
 TASKS = ("summarize", "tags", "subject")
 MAX_PROMPT_BYTES = 10_000  # a prompt is a short prefix ("summarize: "); the longest shipped one is 178 bytes
 
@@ -31,11 +31,6 @@ DEFAULT_GENERATION = {
              "length_penalty": 1.0, "early_stopping": True},
     "subject": {"num_beams": 4, "no_repeat_ngram_size": 2, "max_new_tokens": 32, "min_new_tokens": 2,
                 "length_penalty": 1.0, "early_stopping": True},
-    # one selected sentence (or two) in, one summary sentence out
-    # (greedy: half the CPU time of 4 beams and not worse in a small dev probe; room to copy the source whole;
-    # a one-word line, a signer the parser missed, stays one word)
-    "rewrite": {"num_beams": 1, "no_repeat_ngram_size": 3, "max_new_tokens": 256, "min_new_tokens": 1,
-                "length_penalty": 1.0},
 }
 
 
@@ -45,9 +40,6 @@ class TaskSettings:
     prompt_file: str | None = None  # e.g. "summarize.txt"
     max_source_tokens: int = 512  # encoder input size (prompt + special tokens included)
     generation: dict = field(default_factory=dict)
-    # rewrite: the learned bonus for continuing the source (training, constrain.py); when decoding, the
-    # margin by which the model must prefer leaving a unit out (deletion.py)
-    copy_bonus: float | None = None
 
 
 @dataclass
@@ -110,7 +102,6 @@ def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | N
             prompt_file=t.get("prompt_file"),
             max_source_tokens=int(t.get("max_source_tokens", 512)),
             generation={**DEFAULT_GENERATION.get(name, {}), **(t.get("generation") or {})},
-            copy_bonus=None if t.get("copy_bonus") is None else float(t["copy_bonus"]),
         )
         if ts.prompt_file:
             ts.prompt = read_prompt(ts.prompt_file, model_dir, prompts_dir)
@@ -129,15 +120,13 @@ def load_settings(model_dir: str | Path, data: dict, prompts_dir: str | Path | N
 
 def default_settings(max_source_tokens: int = 512, tasks=TASKS, uncased: bool = True,
                      shared_embeddings: bool = False, aux_source_tokens: int = 256,
-                     rewrite_source_tokens: int = 128, prompts_dir: str | Path | None = None) -> SummarizerSettings:
+                     prompts_dir: str | Path | None = None) -> SummarizerSettings:
     """What `summarizer train` writes for a model trained on the cable tasks (prompts from `prompts_dir`)."""
-    # A selected sentence is read whole at inference, even where training cut its pairs shorter: a sentence
-    # cut at 128 tokens came out cut ("... to forge a mutually agreeable way out").
-    sizes = {"summarize": max_source_tokens, "rewrite": min(max_source_tokens, max(rewrite_source_tokens, 256))}
     return SummarizerSettings(
         tasks={
             name: TaskSettings(prompt=read_prompt(f"{name}.txt", prompts_dir=prompts_dir), prompt_file=f"{name}.txt",
-                               max_source_tokens=sizes.get(name, min(max_source_tokens, aux_source_tokens)),
+                               max_source_tokens=max_source_tokens if name == "summarize"
+                               else min(max_source_tokens, aux_source_tokens),
                                generation=copy.deepcopy(DEFAULT_GENERATION[name]))
             for name in tasks
         },

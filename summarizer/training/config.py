@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from summarizer.model.settings import TASKS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"  # training runs from a checkout; inference never reads it
@@ -17,24 +19,20 @@ STAGES = ("seq2seq", "selector", "tagger", "writer")
 @dataclass
 class TrainConfig:
     # what to build into `out`, in this order: the seq2seq weights, then the sentence selector and the TAGS
-    # classifier (both fitted on train; a directory that already has weights can get just those two)
+    # classifier (both fitted on train), then the causal writer's adapter; any of them alone (the shipped
+    # directory is selector,tagger,writer: no seq2seq weights)
     stages: str = "seq2seq"
     selector_length_scale: float = 1.2  # selector: the fitted summary length times this (chosen on dev)
     # data
     data: str = str(DEFAULT_DATA)  # directory with cables-train.jsonl.gz and cables-dev.jsonl.gz
     out: str = "runs/model"  # the model directory to write
-    tasks: str = "summarize,tags,subject"  # comma-separated (also: rewrite); each has a prompt file <prompts>/<task>.txt
+    tasks: str = "summarize,tags,subject"  # comma-separated, some of TASKS; each has a prompt file <prompts>/<task>.txt
     prompts: str = str(DEFAULT_PROMPTS_DIR)  # the task prompt files trained with (copied into the model directory)
     prompt_side: str = "encoder"  # encoder: "summarize: " + body (T5 style) | decoder: forced decoder prefix
     src_len: int = 256  # encoder tokens seen in training (prompt + start of the body + special tokens)
     aux_src_len: int = 192  # encoder tokens for the tags / subject tasks (train and inference)
     tgt_len: int = 128  # summary target tokens (eos included)
     aux_tgt_len: int = 32  # tags / subject target tokens
-    rewrite_src_len: int = 128  # rewrite task: encoder tokens of the source sentence(s)
-    rewrite_tgt_len: int = 64  # rewrite task: target tokens (eos included)
-    rewrite_min_coverage: float = 0.6  # rewrite pairs: share of the target's words the sources must hold
-    constrain_rewrite: bool = True  # rewrite: the softmax spans only the source's tokens + function words, as in decoding
-    copy_bonus: float = 2.0  # rewrite: start of the learned logit bonus for continuing the source
     limit_train: int = 0  # use only the first N train cables (0: all)
     limit_dev: int = 0  # use only the first N dev cables (0: all)
     # model
@@ -89,7 +87,11 @@ class TrainConfig:
     dev_rouge: int = 100  # dev cables with own summaries to summarize and score at the end (0: skip)
 
     def task_list(self) -> list[str]:
-        return [t.strip() for t in self.tasks.split(",") if t.strip()]
+        tasks = [t.strip() for t in self.tasks.split(",") if t.strip()]
+        unknown = [t for t in tasks if t not in TASKS]
+        if unknown or not tasks:
+            raise ConfigError(f"tasks={self.tasks}: expected some of {', '.join(TASKS)} (comma-separated)")
+        return tasks
 
     def stage_list(self) -> list[str]:
         stages = [s.strip() for s in self.stages.split(",") if s.strip()]

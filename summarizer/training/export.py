@@ -30,7 +30,7 @@ def export_model_dir(model, tokenizer, cfg: TrainConfig, out: Path, train_cables
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not card_only:
-        _save_weights(model, tokenizer, cfg, out, train_cables, log, summary.get("copy_bonus"))
+        _save_weights(model, tokenizer, cfg, out, train_cables, log)
         _carry_sidecars(cfg.init, out, log)
     (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "README.md").write_text(model_card(cfg, out, summary), encoding="utf-8")
@@ -50,7 +50,7 @@ def _carry_sidecars(init: str, out: Path, log) -> None:
             log(f"kept {name} from {src}")
 
 
-def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, log, copy_bonus: float | None = None) -> None:
+def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, log) -> None:
     import torch
 
     dtype = getattr(torch, DTYPES.get(cfg.save_dtype, "float16"))
@@ -66,10 +66,8 @@ def _save_weights(model, tokenizer, cfg: TrainConfig, out: Path, train_cables, l
     uncased = bool(getattr(tokenizer, "do_lower_case", False))
     settings = default_settings(max_source_tokens=max_src, tasks=tasks, uncased=uncased,
                                 shared_embeddings=bool(shared), aux_source_tokens=cfg.aux_src_len,
-                                rewrite_source_tokens=cfg.rewrite_src_len, prompts_dir=cfg.prompts)
+                                prompts_dir=cfg.prompts)
     settings.prompt_side = cfg.prompt_side
-    if "rewrite" in settings.tasks and cfg.constrain_rewrite:
-        settings.tasks["rewrite"].copy_bonus = copy_bonus
     gc = model.generation_config
     gc.do_sample = False
     for k, v in settings.tasks["summarize"].generation.items() if "summarize" in settings.tasks else []:

@@ -15,13 +15,12 @@ import random
 import time
 from pathlib import Path
 
-from summarizer.model.constrain import continuations, positions
 from summarizer.model.settings import read_prompt
 from summarizer.training.config import TrainConfig
 from summarizer.training.evaluate import evaluate_dir
 from summarizer.training.export import export_model_dir
 from summarizer.training.modeling import build_model, build_tokenizer, count_parameters, freeze_encoder, init_output_bias
-from summarizer.training.pairs import Example, build_examples, build_rewrite_examples
+from summarizer.training.pairs import Example, build_examples
 
 
 def lr_at(cfg: TrainConfig, step: int, progress: float) -> float:
@@ -45,7 +44,7 @@ def batches(examples: list[Example], batch_size: int, rng: random.Random, pool: 
             yield from ([examples[i] for i in b] for b in group)
 
 
-def collate(batch: list[Example], pad_id: int, start_id: int, device, vocab_size: int = 0):
+def collate(batch: list[Example], pad_id: int, start_id: int, device):
     import torch
 
     S = max(len(e.src) for e in batch)
@@ -64,46 +63,11 @@ def collate(batch: list[Example], pad_id: int, start_id: int, device, vocab_size
         dec_in[i, 0] = start_id
         dec_in[i, 1:n] = seq[:-1]
     out = dict(input_ids=src, attention_mask=mask, decoder_input_ids=dec_in, labels=labels)
-    if any(e.allowed is not None for e in batch):
-        # the ids each example may choose from; a label outside them cannot be written, so is not scored
-        allowed = torch.ones((len(batch), vocab_size), dtype=torch.bool)
-        for i, e in enumerate(batch):
-            if e.allowed is None:
-                continue
-            allowed[i] = False
-            allowed[i, sorted(e.allowed)] = True
-            labels[i, (labels[i] >= 0) & ~allowed[i, labels[i].clamp(min=0)]] = -100
-        out["allowed"] = allowed
-        out["copy_at"] = _copy_positions(batch, dec_in, labels)
     return {k: v.to(device) for k, v in out.items()}
 
 
-def _copy_positions(batch: list[Example], dec_in, labels):
-    """(example, position, token) where `token` continues the source from where the target's tokens
-    so far were copied: the places the copy bonus applies (as `summarizer.model.constrain` does when decoding)."""
-    import torch
-
-    rows = []
-    for i, e in enumerate(batch):
-        if e.allowed is None:
-            continue
-        where = positions(e.src)
-        written = dec_in[i].tolist()
-        p = len(e.prefix)
-        for t in (labels[i] >= 0).nonzero().flatten().tolist():
-            # dec_in is [start] + prefix + target shifted right: the target written before t is dec_in[p+1 : t+1]
-            rows.extend((i, t, v) for v in continuations(e.src, where, written[p + 1:t + 1], e.text_start))
-    return torch.tensor(rows, dtype=torch.long).reshape(-1, 3)
-
-
-def logits_width(model) -> int:
-    """The width of the model's logits."""
-    return model.get_output_embeddings().weight.size(0)
-
-
-def seq2seq_loss(model, b, per_example: bool = False, copy_bonus=None):
-    """Mean token cross-entropy over the batch (labels of -100 ignored); or one mean per example.
-    `copy_bonus` (a learned scalar) is added where a token continues the source (`copy_at`)."""
+def seq2seq_loss(model, b, per_example: bool = False):
+    """Mean token cross-entropy over the batch (labels of -100 ignored); or one mean per example."""
     import torch.nn.functional as F
 
     if "encoder_states" in b:
@@ -115,11 +79,6 @@ def seq2seq_loss(model, b, per_example: bool = False, copy_bonus=None):
         out = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"],
                     decoder_input_ids=b["decoder_input_ids"])
     logits = out.logits.float()
-    if "allowed" in b:
-        logits = logits.masked_fill(~b["allowed"][:, None, :], float("-inf"))
-        if copy_bonus is not None and len(b["copy_at"]):
-            at = b["copy_at"]
-            logits = logits.index_put((at[:, 0], at[:, 1], at[:, 2]), copy_bonus.expand(len(at)), accumulate=True)
     labels = b["labels"]
     if not per_example:
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=-100)
@@ -130,8 +89,8 @@ def seq2seq_loss(model, b, per_example: bool = False, copy_bonus=None):
 
 class EncoderCache:
     """The encoder's states for each example, computed once. With every encoder weight frozen they are
-    the same at every epoch, and on a CPU the encoder's forward pass is most of a step on short rewrite
-    pairs. (The cached states are computed without dropout; the frozen encoder's dropout only added noise.)"""
+    the same at every epoch, and on a CPU the encoder's forward pass is most of a step when the decoder
+    is small. (The cached states are computed without dropout; the frozen encoder's dropout only added noise.)"""
 
     def __init__(self, model) -> None:
         self.model = model
@@ -165,7 +124,7 @@ class EncoderCache:
 
 
 def evaluate_loss(model, examples: list[Example], cfg: TrainConfig, pad_id: int, start_id: int, device,
-                  copy_bonus=None, cache: EncoderCache | None = None) -> dict:
+                  cache: EncoderCache | None = None) -> dict:
     """Dev loss (mean over examples of the per-example token mean), overall and per task, on a fixed slice."""
     import torch
 
@@ -175,9 +134,8 @@ def evaluate_loss(model, examples: list[Example], cfg: TrainConfig, pad_id: int,
     with torch.no_grad(), _autocast(device):
         for s in range(0, n, cfg.batch_size):
             batch = examples[s:s + cfg.batch_size]
-            b = collate(batch, pad_id, start_id, device, logits_width(model))
-            losses = seq2seq_loss(model, cache.add(batch, b) if cache else b, per_example=True,
-                                  copy_bonus=copy_bonus).tolist()
+            b = collate(batch, pad_id, start_id, device)
+            losses = seq2seq_loss(model, cache.add(batch, b) if cache else b, per_example=True).tolist()
             for e, loss in zip(batch, losses):
                 per_task.setdefault(e.task, []).append(loss)
                 per_task.setdefault("all", []).append(loss)
@@ -233,11 +191,8 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
     tokenizer, kept_ids = build_tokenizer(
         cfg, texts=[t for c in train_cables for t in (c.body, c.summary or "", c.subject or "", " ".join(c.tag_codes))])
     def examples(cables):
-        out = build_examples(cables, tokenizer, prompts, tasks, cfg.src_len, cfg.tgt_len, cfg.aux_tgt_len, cfg.aux_src_len, cfg.prompt_side)
-        if "rewrite" in tasks:
-            out += build_rewrite_examples(cables, tokenizer, prompts["rewrite"], cfg.rewrite_src_len, cfg.rewrite_tgt_len,
-                                          cfg.rewrite_min_coverage, cfg.prompt_side, cfg.constrain_rewrite)
-        return out
+        return build_examples(cables, tokenizer, prompts, tasks, cfg.src_len, cfg.tgt_len, cfg.aux_tgt_len,
+                              cfg.aux_src_len, cfg.prompt_side)
 
     train_ex = examples(train_cables)
     dev_ex = _dev_slice(examples(dev_cables), cfg.seed)
@@ -263,11 +218,8 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
             continue
         seen.add(id(p))
         (no_decay if p.ndim < 2 or "embeddings" in name or "LayerNorm" in name else decay).append(p)
-    # The rewrite task's copy bonus is learned with the model and written to its settings.
-    copy_bonus = torch.nn.Parameter(torch.tensor(cfg.copy_bonus, device=device)) \
-        if any(e.allowed is not None for e in train_ex) else None
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                                   {"params": no_decay + ([copy_bonus] if copy_bonus is not None else []), "weight_decay": 0.0}],
+                                   {"params": no_decay, "weight_decay": 0.0}],
                                   lr=cfg.lr, betas=(0.9, 0.98), eps=1e-8)
 
     max_steps = cfg.max_steps
@@ -275,7 +227,6 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         max_steps = max(1, int(cfg.epochs * len(train_ex) / (cfg.batch_size * cfg.grad_accum)))
     pad_id = tokenizer.pad_token_id
     start_id = model.config.decoder_start_token_id
-    vocab = logits_width(model)
     rng = random.Random(cfg.seed)
     stream = batches(train_ex, cfg.batch_size, rng)
     history: list[dict] = []
@@ -286,7 +237,7 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         log_file.write(json.dumps(entry) + "\n")
         log_file.flush()
 
-    first = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, copy_bonus, cache) if dev_ex else {}
+    first = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, cache) if dev_ex else {}
     if first:
         record({"step": 0, "dev_loss": first})
         log(f"step 0: dev loss {first['all']:.3f}")
@@ -303,9 +254,9 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         for _ in range(cfg.grad_accum):
             batch = next(stream)
             seen_ex += len(batch)
-            b = collate(batch, pad_id, start_id, device, vocab)
+            b = collate(batch, pad_id, start_id, device)
             with _autocast(device):
-                loss = seq2seq_loss(model, cache.add(batch, b) if cache else b, copy_bonus=copy_bonus)
+                loss = seq2seq_loss(model, cache.add(batch, b) if cache else b)
             (loss / cfg.grad_accum).backward()
             running.append(loss.item())
         if cfg.grad_clip > 0:
@@ -321,7 +272,7 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
             running = []
         stop = cfg.time_limit_min > 0 and (time.time() - t_loop) / 60 >= cfg.time_limit_min
         if dev_ex and (step % cfg.eval_every == 0 or step == max_steps or stop):
-            dl = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, copy_bonus, cache)
+            dl = evaluate_loss(model, dev_ex, cfg, pad_id, start_id, device, cache)
             record({"step": step, "dev_loss": dl})
             log(f"step {step}: dev loss {dl['all']:.3f} " + " ".join(f"{k} {v:.3f}" for k, v in dl.items() if k != "all"))
         if stop:
@@ -338,8 +289,6 @@ def train_on(cfg: TrainConfig, train_cables, dev_cables, log=print, t_start: flo
         "final_dev_loss": next((h["dev_loss"] for h in reversed(history) if "dev_loss" in h), None),
         "initial_dev_loss": first or None,
     }
-    if copy_bonus is not None:
-        summary["copy_bonus"] = round(copy_bonus.item(), 4)
     export_model_dir(model, tokenizer, cfg, out, train_cables, summary, log=log)
     if cfg.dev_rouge > 0 and dev_cables:
         scores = evaluate_dir(out, dev_cables, cfg.dev_rouge, log=log)

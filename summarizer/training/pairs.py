@@ -5,9 +5,7 @@ input (`prompt_side="encoder"`, T5 style) or forced as the first decoder tokens 
 the decoder sees the task directly, and one encoder pass can serve every task):
 - `summarize`: body → the cable's own summary (only cables that have one);
 - `tags`: body → its TAGS codes ("prel pgov ja"; person tags such as "OVIP (BIDEN, JOSEPH)" left out);
-- `subject`: body → its SUBJECT line;
-- `rewrite` (`build_rewrite_examples`): the body sentence(s) that cover one own-summary sentence → that
-  sentence (`rewrite_pairs.py`), for the select-then-rewrite summary.
+- `subject`: body → its SUBJECT line.
 The body never contains the own summary (the parser removes it), so a summary target never leaks into its input.
 """
 from __future__ import annotations
@@ -19,9 +17,7 @@ from summarizer.cable import Cable
 from summarizer.inputs import read_records
 from summarizer.metrics import is_predictable_code
 from summarizer.model.chunking import special_wrap
-from summarizer.model.constrain import allowed_token_ids
 from summarizer.parsing import parse
-from summarizer.training.rewrite_pairs import rewrite_pairs
 
 
 @dataclass
@@ -31,9 +27,6 @@ class Example:
     src: list[int]  # encoder input ids (prompt + body start + special tokens)
     tgt: list[int]  # target ids, eos included
     prefix: list[int] = field(default_factory=list)  # forced decoder prefix (prompt_side="decoder"), not scored
-    # the only ids the softmax may choose from (as constrained decoding will); None: the whole vocabulary
-    allowed: frozenset[int] | None = None
-    text_start: int | None = None  # where the text starts in `src`: the copy pointer starts there
 
 
 def load_cables(path: str | Path, limit: int = 0, log=print) -> list[Cable]:
@@ -114,28 +107,3 @@ def build_examples(cables: list[Cable], tokenizer, prompts: dict[str, str], task
         examples.append(Example(task=task, cable_id=items[i][0].id, src=src, tgt=tgt[:limit] + [eos]))
     return examples
 
-
-def build_rewrite_examples(cables: list[Cable], tokenizer, prompt: str, src_len: int, tgt_len: int,
-                           min_coverage: float, prompt_side: str = "encoder", constrain: bool = True) -> list[Example]:
-    """`rewrite` examples: the body sentence(s) covering one own-summary sentence → that sentence.
-
-    With `constrain`, each example may only write its source's tokens and the function words, as the
-    constrained decoder will (`summarizer.model.constrain`): the softmax learns to point into the source."""
-    pairs = [p for c in cables for p in rewrite_pairs(c, min_coverage)]
-    if not pairs:
-        return []
-    eos = eos_id(tokenizer)
-    head, tail = special_wrap(tokenizer)
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    on_decoder = prompt_side == "decoder"
-    room = src_len - len(head) - len(tail) - (0 if on_decoder else len(prompt_ids))
-    srcs = tokenizer([" ".join(p.sources) for p in pairs], add_special_tokens=False, truncation=True,
-                     max_length=max(1, room))["input_ids"]
-    tgts = tokenizer([p.target for p in pairs], add_special_tokens=False, truncation=True,
-                     max_length=tgt_len - 1)["input_ids"]
-    always = allowed_token_ids(tokenizer) if constrain else None
-    return [Example("rewrite", p.cable_id, head + ([] if on_decoder else prompt_ids) + s + tail, t + [eos],
-                    prefix=list(prompt_ids) if on_decoder else [],
-                    allowed=frozenset(always | set(s) | {eos}) if constrain else None,
-                    text_start=len(head) + (0 if on_decoder else len(prompt_ids)))
-            for p, s, t in zip(pairs, srcs, tgts)]

@@ -5,8 +5,8 @@
 - `tagger`: the TAGS classifier, fitted on train and scored on dev (`tagging/fit.py`);
 - `writer`: the LoRA adapter of the causal writer that rewrites the chosen sentences (`writer.py`).
 
-The shipped directory is two runs: the base model, then the rewriter started from it with the selector and
-the classifier added (`summarizer/model/default/README.md`, "Reproduce this directory").
+The shipped directory has no seq2seq weights: the selector, the classifier and the writer's adapter
+(`summarizer/model/default/README.md`, "Reproduce this directory").
 """
 from __future__ import annotations
 

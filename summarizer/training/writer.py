@@ -1,7 +1,7 @@
 """`summarizer train stages=writer`: LoRA-tune a causal instruct LM (SmolLM2-135M-Instruct by default) to
 rewrite one chosen cable sentence (or two) as a sentence of the cable's own summary.
 
-Pairs: each own-summary sentence with the body sentence(s) that cover it best (`rewrite_pairs`), kept only
+Pairs: each own-summary sentence with the body sentence(s) that cover it best (`sentence_pairs`), kept only
 when the writer's own gate passes the target against that source: every word of it one the grounded
 decoding could write, no name or number the source lacks, no negation changed (`model.grounding.gate`).
 A target that says more than its input teaches the writer to invent.
@@ -26,7 +26,7 @@ from summarizer.model.grounding import gate
 from summarizer.model.writer import ADAPTER_DIR, WriterSettings, chat, read_writer_prompt
 from summarizer.training.config import TrainConfig
 from summarizer.training.modeling import TrainError
-from summarizer.training.rewrite_pairs import rewrite_pairs
+from summarizer.training.sentence_pairs import sentence_pairs
 
 CHECKPOINT_DIR = "writer-checkpoint"
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -45,7 +45,7 @@ def writer_pairs(cables: list[Cable], min_coverage: float) -> list[WriterPair]:
     out = []
     for c in cables:
         subject = c.subject or ""
-        for p in rewrite_pairs(c, min_coverage):
+        for p in sentence_pairs(c, min_coverage):
             if gate(p.target, "\n".join((*p.sources, subject))) is None:
                 out.append(WriterPair(c.id, subject, p.sources, p.target))
     return out

@@ -1,10 +1,11 @@
-"""Sentence-level training pairs for the rewriter: body sentence(s) → one sentence of the own summary.
+"""Sentence-level training pairs for the causal writer (`writer.py`): body sentence(s) → one sentence of
+the own summary.
 
-Whole-cable pairs are too few (~3k) and too long for a small generator to learn copying from; a
-summary sentence is mostly a rewrite of one or two body sentences, so each summary sentence is paired
-with the body sentences that cover it best (by unigram overlap, as ROUGE counts it). A pair is kept only
-when the sources cover most of the target's words: the rewriter must learn to compress and restate what
-it is shown, not to add what it is not.
+Whole-cable pairs are too few (~3k) and too long for a small generator to learn from; a summary
+sentence is mostly a rewrite of one or two body sentences, so each summary sentence is paired with the
+body sentences that cover it best (by unigram overlap, as ROUGE counts it). A pair is kept only when the
+sources cover most of the target's words: the writer must learn to compress and restate what it is
+shown, not to add what it is not.
 """
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from summarizer.cable import Cable
 from summarizer.selection.features import body_sentences, words
 from summarizer.sentences import split_sentences
 
-MAX_SOURCES = 2  # the rewriter is shown one selected sentence, or two fused
+MAX_SOURCES = 2  # the writer is shown one selected sentence, or two fused
 MIN_COVERAGE = 0.7  # share of the target's words that must occur in the sources
 MIN_GAIN = 0.15  # a second source must add this much coverage of the target
 MIN_TARGET_WORDS = 5
 
 
 @dataclass(frozen=True)
-class RewritePair:
+class SentencePair:
     cable_id: str | None
     sources: tuple[str, ...]  # in document order
     target: str
@@ -68,7 +69,7 @@ def best_sources(target: str, sentences: list[str]) -> tuple[list[int], float]:
     return sorted(chosen), cov
 
 
-def rewrite_pairs(cable: Cable, min_coverage: float = MIN_COVERAGE) -> list[RewritePair]:
+def sentence_pairs(cable: Cable, min_coverage: float = MIN_COVERAGE) -> list[SentencePair]:
     """One pair per own-summary sentence that the body covers well enough."""
     if not cable.summary:
         return []
@@ -79,5 +80,5 @@ def rewrite_pairs(cable: Cable, min_coverage: float = MIN_COVERAGE) -> list[Rewr
             continue
         idx, cov = best_sources(target, sentences)
         if idx and cov >= min_coverage:
-            out.append(RewritePair(cable.id, tuple(sentences[i] for i in idx), target.strip(), round(cov, 3)))
+            out.append(SentencePair(cable.id, tuple(sentences[i] for i in idx), target.strip(), round(cov, 3)))
     return out
