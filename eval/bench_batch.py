@@ -163,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from summarizer.model.loading import DEFAULT_MODEL_DIR
+    from summarizer.model.settings import SETTINGS_FILE
 
-    if not args.model and not (DEFAULT_MODEL_DIR / "config.json").is_file():
+    if not args.model and not (DEFAULT_MODEL_DIR / SETTINGS_FILE).is_file():
         raise SystemExit(f"bench_batch: no shipped model at {DEFAULT_MODEL_DIR}; pass --model DIR")
     engines = [e for e in args.engines.split(",") if e]
     if "ray" in engines:

@@ -271,8 +271,11 @@ def test_generation_cap_leaves_sane_settings_alone():
 
 def test_shipped_default_is_within_the_caps():
     cfg = json.loads((Path(limits.__file__).parent / "model" / "default" / "summarizer_config.json").read_text())
-    for task in cfg["tasks"].values():
+    for task in cfg.get("tasks", {}).values():
         assert task["generation"]["max_new_tokens"] <= limits.MAX_NEW_TOKENS
+    writer = cfg["writer"]
+    assert writer["max_new_tokens"] <= limits.MAX_NEW_TOKENS and writer["batch_size"] <= limits.MAX_WRITER_BATCH
+    assert writer["max_seconds"] <= limits.MAX_WRITER_SECONDS
 
 
 # ------------------------------------------------------------------------------- whole service, bad text

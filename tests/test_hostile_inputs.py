@@ -32,7 +32,6 @@ from summarizer.app import service as svc
 from summarizer.cli import main
 from summarizer.inputs import MAX_JSON_DEPTH, read_records
 from summarizer.model import ModelError, inference
-from summarizer.model.loading import DEFAULT_MODEL_DIR
 from summarizer.model.process import ModelProcess
 from summarizer.model.settings import MAX_PROMPT_BYTES, read_prompt
 
@@ -173,11 +172,11 @@ def test_killed_batch_leaves_no_process_behind(tmp_path):
 
 
 # ------------------------------------------------------------------------------------- model directories
-def _shipped_copy(dest: Path, config=None, settings=None) -> Path:
-    """The shipped model with its config and settings edited: weights and other large files symlinked,
-    the small files it edits (and its prompts) copied."""
+def _model_copy(dest: Path, config=None, settings=None) -> Path:
+    """The tiny seq2seq model with its config and settings edited: weights and other files symlinked, the
+    small files it edits (and its prompts) copied."""
     dest.mkdir(parents=True)
-    for f in DEFAULT_MODEL_DIR.iterdir():
+    for f in tiny_model_dir().iterdir():
         if f.name in ("config.json", "summarizer_config.json", "prompts"):
             (shutil.copytree if f.is_dir() else shutil.copy)(f, dest / f.name)
         else:
@@ -241,11 +240,11 @@ def _start(command: str, model: Path, tmp_path: Path) -> tuple[int, str]:
 @pytest.mark.parametrize("where, key, value", [
     ("encoder", "num_hidden_layers", 100_000),  # hung the load for over 300 s
     ("decoder", "intermediate_size", 10_000_000),  # filled 24 GB, then killed by the kernel
-    # a multiple of the 12 heads, so transformers' own check passes and it builds the model first
+    # a multiple of the heads, so transformers' own check passes and it builds the model first
     ("encoder", "hidden_size", 120_000),
 ])
 def test_config_larger_than_its_weights_is_refused_at_start(tmp_path, command, where, key, value):
-    model = _shipped_copy(tmp_path / "m", config=lambda c: c[where].update({key: value}))
+    model = _model_copy(tmp_path / "m", config=lambda c: c[where].update({key: value}))
     rc, err = _start(command, model, tmp_path)  # a hang fails at its deadline
     line = _refusal(command, err)
     assert rc == 2
@@ -324,21 +323,21 @@ def test_generation_failure_is_one_line(command, tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("command", ["summarize", "batch", "serve"])
 def test_prompt_file_outside_the_model_directory_is_refused(command, tmp_path):
     escape = "../../../../../../etc/hostname"
-    model = _shipped_copy(tmp_path / "m", settings=lambda s: s["tasks"]["rewrite"].update(prompt_file=escape))
+    model = _model_copy(tmp_path / "m", settings=lambda s: s["tasks"]["summarize"].update(prompt_file=escape))
     rc, err = _start(command, model, tmp_path)
     assert rc == 2
     assert f"prompt file {escape!r} lies outside {model / 'prompts'}" in _refusal(command, err)
 
 
 def test_prompt_symlink_out_of_the_model_directory_is_refused(tmp_path):
-    model = _shipped_copy(tmp_path / "m")
-    (model / "prompts" / "rewrite.txt").unlink()
-    (model / "prompts" / "rewrite.txt").symlink_to("/etc/hostname")
-    with pytest.raises(ModelError, match="'rewrite.txt' lies outside"):
-        read_prompt("rewrite.txt", model)
-    (model / "prompts" / "rewrite.txt").unlink()
-    (model / "prompts" / "rewrite.txt").write_text("x" * (MAX_PROMPT_BYTES + 1))
+    model = _model_copy(tmp_path / "m")
+    (model / "prompts" / "summarize.txt").unlink()
+    (model / "prompts" / "summarize.txt").symlink_to("/etc/hostname")
+    with pytest.raises(ModelError, match="'summarize.txt' lies outside"):
+        read_prompt("summarize.txt", model)
+    (model / "prompts" / "summarize.txt").unlink()
+    (model / "prompts" / "summarize.txt").write_text("x" * (MAX_PROMPT_BYTES + 1))
     with pytest.raises(ModelError, match="a prompt is at most"):
-        read_prompt("rewrite.txt", model)
-    (model / "prompts" / "rewrite.txt").write_text("rewrite: \n")
-    assert read_prompt("rewrite.txt", model) == "rewrite: "  # inside, and short: read
+        read_prompt("summarize.txt", model)
+    (model / "prompts" / "summarize.txt").write_text("summarize: \n")
+    assert read_prompt("summarize.txt", model) == "summarize: "  # inside, and short: read

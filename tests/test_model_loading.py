@@ -165,3 +165,42 @@ def test_an_unreadable_selector_is_one_line(tmp_path, t5_dir, damage):
         fragment = "the weights do not fit"
     (d / "selector.json").write_text(json.dumps(settings))
     _expect(d, fragment)
+
+
+def test_the_shipped_directory_has_no_seq2seq_weights_and_gives_the_selectors_sentences():
+    """The default is the selector, the TAGS classifier and the causal writer (an option): no seq2seq task,
+    and its summary is the selector's sentences, as `--writer extractive` gives them."""
+    from summarizer.model.loading import DEFAULT_MODEL_DIR
+
+    assert not (DEFAULT_MODEL_DIR / "config.json").exists()
+    assert not list(DEFAULT_MODEL_DIR.glob("model*.safetensors"))
+    m = load_model(device="cpu")
+    assert m.model is None and m.tokenizer is None and m.tasks == [] and m.writer is None
+    assert m.writer_name == "extractive: the selector's sentences"
+    cable = make_cable(7)
+    [pred] = m.predict([cable])
+    assert pred.summary == "\n".join(s.text for s in m.selector.select(cable))
+    assert pred.tags == m.tagger.predict(cable)[: m.settings.max_tags]
+    [extractive] = load_model(device="cpu", writer="extractive").predict([cable])
+    assert (extractive.summary, extractive.tags) == (pred.summary, pred.tags)
+
+
+@pytest.mark.parametrize("parts", [("selector",), ("tagger",), ("selector", "tagger")])
+def test_a_directory_of_parts_without_seq2seq_weights_or_settings_loads(tmp_path, parts):
+    from summarizer.model.loading import DEFAULT_MODEL_DIR
+
+    for part in parts:
+        for f in DEFAULT_MODEL_DIR.glob(f"{part}.*"):
+            shutil.copy(f, tmp_path / f.name)
+    m = load_model(str(tmp_path), device="cpu")
+    assert m.model is None and m.tasks == []
+    assert (m.selector is not None, m.tagger is not None) == ("selector" in parts, "tagger" in parts)
+    cable = make_cable(3)
+    [pred] = m.predict([cable])
+    assert bool(pred.summary) == ("selector" in parts)
+    assert pred.tags == (m.tagger.predict(cable)[: m.settings.max_tags] if m.tagger else [])
+
+
+def test_settings_alone_are_not_a_model(tmp_path):
+    (tmp_path / "summarizer_config.json").write_text('{"format": 1, "max_tags": 12}')
+    _expect(tmp_path, "no config.json")

@@ -1,6 +1,7 @@
-"""Loading a model directory: the shipped default, any Hugging Face seq2seq directory, or a decoder-only
-instruct LM (a Hugging Face directory or a `.gguf` file), which becomes the causal writer of the lead
-sentences (`summarizer.model.writer`).
+"""Loading a model directory: the project's own parts with no seq2seq weights (a sentence selector, a TAGS
+classifier, a causal writer: the shipped default is one), any Hugging Face seq2seq directory, or a
+decoder-only instruct LM (a Hugging Face directory or a `.gguf` file), which becomes the causal writer of
+the lead sentences (`summarizer.model.writer`).
 
 Everything that can be wrong with a directory becomes a `ModelError` with one line: missing directory,
 no config, not a sequence-to-sequence architecture (e.g. a BertModel-only directory), no safetensors
@@ -22,6 +23,10 @@ from summarizer.model.settings import SETTINGS_FILE, SummarizerSettings, foreign
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 SAFE_SINGLE = "model.safetensors"
 SAFE_INDEX = "model.safetensors.index.json"
+# the settings files of the parts a directory may carry without seq2seq weights: the sentence selector
+# (`summarizer.selection.scorer`) and the TAGS classifier (`summarizer.tagging.classifier`); a causal writer
+# is the "writer" block of its `summarizer_config.json`
+PART_FILES = ("selector.json", "tagger.json")
 # transformers 5 builds an empty default tokenizer for a directory without these: refuse instead
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "spiece.model", "vocab.json",
                    "sentencepiece.bpe.model", "tokenizer.model", "spm.model")
@@ -29,8 +34,8 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "spie
 
 @dataclass
 class LoadedModel:
-    model: object  # a transformers PreTrainedModel with generate()
-    tokenizer: object
+    model: object  # a transformers PreTrainedModel with generate(); None without seq2seq weights
+    tokenizer: object  # (the same)
     settings: SummarizerSettings
     path: Path
     device: str
@@ -38,7 +43,7 @@ class LoadedModel:
 
 def resolve_model_dir(path: str | os.PathLike | None) -> Path:
     if path is None or str(path) == "":
-        if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+        if not (DEFAULT_MODEL_DIR / SETTINGS_FILE).is_file():
             raise ModelError(
                 f"no default model is shipped at {DEFAULT_MODEL_DIR}; train one with `summarizer train` "
                 "or pass --model DIR")
@@ -189,7 +194,7 @@ def load_config(model_dir: Path):
 
 
 def tie_shared_embeddings(model) -> None:
-    """Our bert2bert shares one word-embedding matrix between encoder, decoder input and LM head."""
+    """A `summarizer train` bert2bert shares one word-embedding matrix between encoder, decoder input and LM head."""
     enc_emb = model.get_encoder().get_input_embeddings()
     model.decoder.set_input_embeddings(enc_emb)
     out = model.decoder.get_output_embeddings()
@@ -208,9 +213,9 @@ def shared_embedding_keys(model) -> set[str]:
 
 
 def check_model_files(model_dir: Path) -> None:
-    """The checks of `load_model_dir` that need no weights loaded: a bare LM or a writer's directory has no
-    seq2seq weights to find; any other directory must have them (`ModelError` when it has not)."""
-    if _bare_lm(model_dir) or _writer_only(model_dir, _read_settings(model_dir, None)):
+    """The checks of `load_model_dir` that need no weights loaded: a bare LM or a directory of the project's
+    own parts has no seq2seq weights to find; any other directory must have them (`ModelError` when it has not)."""
+    if _bare_lm(model_dir) or _parts_only(model_dir, _read_settings(model_dir, None)):
         return
     weight_files(model_dir)
 
@@ -220,9 +225,13 @@ def _bare_lm(model_dir: Path) -> bool:
     return model_dir.is_file() or _is_causal(model_dir)
 
 
-def _writer_only(model_dir: Path, settings: SummarizerSettings | None) -> bool:
-    """The causal writer's directory: no seq2seq weights, the writer's base named in its settings."""
-    return not (model_dir / "config.json").is_file() and settings is not None and "writer" in settings.extra
+def _parts_only(model_dir: Path, settings: SummarizerSettings | None) -> bool:
+    """A directory of the project's own parts and no seq2seq weights (no config.json): a sentence selector,
+    a TAGS classifier or a causal writer (named in its settings). Its summaries are the selector's sentences
+    (or the writer's), its tags the classifier's; it has no seq2seq task."""
+    if (model_dir / "config.json").is_file():
+        return False
+    return (settings is not None and "writer" in settings.extra) or any((model_dir / name).is_file() for name in PART_FILES)
 
 
 def load_model_dir(path: str | os.PathLike | None = None, device: str | None = None,
@@ -234,8 +243,9 @@ def load_model_dir(path: str | os.PathLike | None = None, device: str | None = N
         settings = SummarizerSettings(extra={"writer": {"base": str(model_dir), "prompt_file": None}})
         return LoadedModel(model=None, tokenizer=None, settings=settings, path=model_dir, device=device)
     settings = _read_settings(model_dir, prompts_dir)  # before the slow weight load: bad settings are refused at once
-    if _writer_only(model_dir, settings):
-        return LoadedModel(model=None, tokenizer=None, settings=settings, path=model_dir, device=device)
+    if _parts_only(model_dir, settings):
+        return LoadedModel(model=None, tokenizer=None, settings=settings or SummarizerSettings(), path=model_dir,
+                           device=device)
     config = load_config(model_dir)
     files = weight_files(model_dir)
     check_config_fits_weights(model_dir, config, check_safetensors(files))

@@ -1,7 +1,7 @@
 """The sentence scorer: a small network over `sentence_features` and the sentences' words
 (`network.SentenceNet`), plus a summary-length model.
 
-Saved beside the seq2seq weights as `selector.safetensors` (the network's weights and the features'
+Saved in the model directory as `selector.safetensors` (the network's weights and the features'
 standardisation) and `selector.json` (settings, the vocabulary and the word tables), so a model
 directory carries its own selector.
 """

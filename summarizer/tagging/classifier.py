@@ -1,7 +1,7 @@
 """The TAGS classifier: one-vs-rest logistic regression over `features`, decoded by a global threshold.
 
 Saved in a model directory as `tagger.safetensors` (weights, bias, idf) and `tagger.json` (labels,
-vocabulary, settings), beside the seq2seq weights, the way the sentence selector is. The weights are
+vocabulary, settings), the way the sentence selector is. The weights are
 kept sparse: only the largest ones (about a tenth; dropping the rest cost 0.1 point of micro-F1 on
 dev), by feature row (CSR: `indptr`, `label_index`, `values` in fp16). Prediction is numpy only:
 sum, per label, the kept weights of the cable's features.
