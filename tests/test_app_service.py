@@ -4,13 +4,16 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 
 import pytest
 from app_helpers import tiny_service
+from shared_data import SPLITS, records
 
 from summarizer.app import service as svc
 from summarizer.evidence import content_tokens, find_support, paragraph_labels
 from summarizer.inputs import MAX_INPUT_BYTES, InputError
+from summarizer.parsing import parse
 
 
 # ------------------------------------------------------------------------------------- checks
@@ -58,16 +61,6 @@ def test_read_upload(tmp_path):
             svc.read_upload(str(path))
     with pytest.raises(InputError, match="empty"):
         svc.read_upload(None)
-
-
-def test_examples_are_packaged_and_parse():
-    examples = svc.example_files()
-    assert len(examples) >= 2
-    label, text = examples[0]
-    assert label.startswith("06TOKYO3797") and "(seed)" in label
-    for label, text in examples:
-        cable = svc.parse_cable(text)
-        assert cable.id and cable.subject and cable.tags, label
 
 
 # ---------------------------------------------------------------------------------- highlight
@@ -120,10 +113,31 @@ def test_summarize_seed(service):
     json.dumps(out)  # JSON-serialisable as it is
 
 
+def test_examples_are_real_cables_of_the_corpus_with_whole_labels():
+    """The seed, a 1970s cable in capitals and a long one in sections; each the corpus's own text, and each
+    label short enough that Gradio's example button shows it whole."""
+    examples = svc.example_files()
+    ids = [label.split()[0] for label, _ in examples]
+    assert ids == ["06TOKYO3797", "10HAVANA84", "75TEHRAN2069"] and "the seed" in examples[0][0]
+    cables = {i: parse(text) for i, (_, text) in zip(ids, examples)}
+    for (label, text), (i, cable) in zip(examples, cables.items()):
+        assert cable.id == i and cable.subject and cable.tags and cable.summary, label
+        assert len(label) <= svc.MAX_EXAMPLE_LABEL, label
+        assert "synthetic" not in text.lower()
+    tehran = examples[2][1]
+    assert cables["75TEHRAN2069"].date.startswith("1975") and sum(map(str.isupper, tehran)) > 0.9 * sum(
+        map(str.isalpha, tehran))
+    assert len({p.heading for p in cables["10HAVANA84"].paragraphs if p.heading}) >= 10
+    if all(f.is_file() for f in SPLITS):
+        corpus = records(frozenset(ids[1:]), SPLITS)
+        for i in ids[1:]:
+            assert corpus[i]["raw"].rstrip() in examples[ids.index(i)][1]  # the corpus's text, unchanged
+
+
 def test_cable_without_own_summary_gets_tag_score_only(service):
-    text = dict(svc.example_files())  # label -> text
-    fisheries = next(t for label, t in text.items() if "Nordhaven" in label)
-    out = service.summarize(fisheries)
+    # the seed without its "Summary: ... End Summary." (every shipped example has one)
+    unsummarized = re.sub(r"Summary:.*?End Summary\.", "", svc.seed_text(), flags=re.S)
+    out = service.summarize(unsummarized)
     assert out["reference_summary"] is None
     assert set(out["scores"]) == {"tags_f1"}
 
@@ -145,7 +159,7 @@ def test_batch_writes_jsonl_and_csv_with_averages(service, tmp_path):
     assert all(r["error"] for r in result.rows[1:])
     assert result.averages["records"] == 4 and result.averages["summarized"] == 1 and result.averages["failed"] == 3
     assert result.averages["n_rouge1"] == 1 and result.averages["rouge1"] is not None
-    assert seen[-1] == (4, 4)
+    assert seen[0] == (0, None) and seen[-1] == (4, 4)  # no total before the corpus is read
     jsonl, csv_path = (tmp_path / "out" / "mini-summaries.jsonl", tmp_path / "out" / "mini-summaries.csv")
     assert result.files == [str(jsonl), str(csv_path)]
     objs = [json.loads(x) for x in jsonl.read_text().splitlines()]

@@ -68,13 +68,13 @@ def test_paste_seed_and_summarize(page):
 
 
 def test_upload_txt_fills_the_box_and_summarizes(page, tmp_path):
-    label, text = next((label, t) for label, t in svc.example_files() if "Valdoria" in label)
-    path = tmp_path / "valdoria.txt"
+    label, text = next((label, t) for label, t in svc.example_files() if label.startswith("10HAVANA84"))
+    path = tmp_path / "havana.txt"
     path.write_text(text, encoding="utf-8")
     page.set_input_files("#cable-upload input[type=file]", str(path))
-    page.wait_for_function("document.querySelector('#status').innerText.includes('09VALDORIA412')")
-    assert page.input_value("#cable-input textarea").startswith("VZCZCXYZ0001")
-    assert "Valdoria" in page.input_value("#own-summary textarea")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('10HAVANA84')")
+    assert page.input_value("#cable-input textarea").startswith("Identifier\nCreated")
+    assert page.input_value("#own-summary textarea").startswith("There is little prospect of economic reform")
 
 
 def test_empty_input_shows_message(page):

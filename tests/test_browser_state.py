@@ -118,7 +118,7 @@ def test_new_request_clears_the_previous_cable_while_it_runs(page):
     # The model call waits here until the test has looked at the page.
     page.route("**/gradio_api/queue/join*", lambda route: held.append(route))
     try:
-        page.fill("#cable-input textarea", next(t for label, t in svc.example_files() if "Valdoria" in label))
+        page.fill("#cable-input textarea", next(t for label, t in svc.example_files() if label.startswith("10HAVANA84")))
         page.click("#summarize-btn")
         page.wait_for_function("document.querySelector('#status').innerText.includes('Summarizing')")
         for selector in CABLE_OUTPUTS:
@@ -129,8 +129,8 @@ def test_new_request_clears_the_previous_cable_while_it_runs(page):
         for route in held:
             route.continue_()
         page.unroute("**/gradio_api/queue/join*")
-    page.wait_for_function("document.querySelector('#status').innerText.includes('Summarized 09VALDORIA412')")
-    assert "09VALDORIA412" in shown(page, "#header")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Summarized 10HAVANA84')")
+    assert "10HAVANA84" in shown(page, "#header")
 
 
 def test_refused_upload_is_titled_bad_input_and_leaves_nothing_stale(page, tmp_path):

@@ -52,7 +52,7 @@ MAX_COALESCED = 16  # cables one model call takes from the requests waiting for 
 BATCH_DIR_MAX_AGE_S = 3600  # batch result folders older than this are removed
 _BATCH_ROOT = "cable-summarizer-batch"
 
-Progress = Callable[[int, int, str], None]
+Progress = Callable[[int, int | None, str], None]  # (done, total or None while unknown, what it is doing)
 
 MSG_EMPTY = "The input is empty: paste a cable's text or upload a .txt file holding one cable."
 MSG_BINARY = "The input looks like binary data, not a cable's text: upload a plain-text (.txt) cable."
@@ -389,7 +389,7 @@ class SummaryService:
                              "upload it again.")
         limit = max(1, min(int(limit or MAX_BATCH_CABLES), MAX_BATCH_CABLES))
         report = progress or (lambda done, total, desc: None)
-        report(0, 1, "reading the corpus")
+        report(0, None, "reading the corpus")  # no count before the corpus is read: not "0/1 cables"
         # Records are read as they are summarized (a batch of them at a time) and each row goes to the
         # files at once: what one request keeps is the preview rows, clipped, whatever the upload holds.
         reader = read_records(str(path), max_chars=MAX_BATCH_READ_CHARS, max_blank_lines=MAX_BATCH_BLANK_LINES)
@@ -564,20 +564,24 @@ def fresh_dir(root: Path, max_age_s: float, prefix: str) -> Path:
 
 
 # -------------------------------------------------------------------------------------- examples
+# Gradio's example buttons cut a label after 60 characters ("..."): each example's label, written to fit.
+EXAMPLE_LABELS = "labels.json"
+MAX_EXAMPLE_LABEL = 60
+
+
 def example_files() -> list[tuple[str, str]]:
-    """(label, text) for each packaged example: the seed cable first, then the synthetic ones."""
+    """(label, text) for each packaged example, real cables from the corpus (summarizer/data/examples/README.md):
+    the seed cable first, then the others by id. Labels start with the cable's id; a cable without one in
+    labels.json gets its id and subject."""
     out = []
     d = examples_dir()
+    labels = json.loads(d.joinpath(EXAMPLE_LABELS).read_text(encoding="utf-8"))
     names = sorted((p.name for p in d.iterdir() if p.name.endswith(".txt")),
                    key=lambda n: (not n.startswith("06TOKYO3797"), n))
     for name in names:
         text = d.joinpath(name).read_text(encoding="utf-8")
-        cable = parse(text)
-        label = f"{cable.id or name.removesuffix('.txt')}: {(cable.subject or '').title()}"
-        if name.startswith("synthetic"):
-            label += " (synthetic)"
-        elif name.startswith("06TOKYO3797"):
-            label += " (seed)"
+        stem = name.removesuffix(".txt")
+        label = labels.get(stem) or f"{parse(text).id or stem}: {' '.join((parse(text).subject or '').split())}"
         out.append((label, text))
     return out
 
