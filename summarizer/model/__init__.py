@@ -1,4 +1,5 @@
-"""The local seq2seq model: loading a model directory and summarizing cables with it.
+"""The local models: loading a model directory (a sentence selector, a TAGS classifier and a causal writer,
+as shipped; or a seq2seq model, or a bare causal LM) and summarizing cables with it.
 
 Heavy libraries (torch, transformers) are imported only when a model is loaded.
 """
