@@ -115,24 +115,12 @@ def tiny_tokenizer(tmp_path_factory):
 def _step(tok, source: str, written: str, ranked: list[str], top_k: int = 2) -> list[str]:
     """The tokens grounded decoding leaves open after `written`, when the LM ranks the first token of
     each text in `ranked` first (in that order) and every other token below them ("<eos>": the end)."""
-    import torch
-
     from summarizer.model.grounding import GroundedDecoding
 
-    vocab = len(tok)
-    decoding = GroundedDecoding(tok, [Grounding(source)], prompt_length=1, top_k=top_k, widen=8)
-    ids = [tok.bos_token_id]
-    for t in tok(written, add_special_tokens=False)["input_ids"][:-1]:  # each step reads the token written last
-        ids.append(t)
-        decoding(torch.tensor([ids]), torch.zeros(1, vocab))
-    ids.append(tok(written, add_special_tokens=False)["input_ids"][-1])
-    scores = torch.zeros(1, vocab)
-    for rank, text in enumerate(ranked):
-        token = tok.eos_token_id if text == "<eos>" else tok(text, add_special_tokens=False)["input_ids"][0]
-        scores[0, token] = 100.0 - rank
-    out = decoding(torch.tensor([ids]), scores)[0]
-    assert decoding.texts[0] == written
-    return ["<eos>" if t == tok.eos_token_id else decoding.piece(t) for t in (out > -1e30).nonzero().flatten().tolist()]
+    decoding = GroundedDecoding(tok, [Grounding(source)], top_k=top_k, widen=8)
+    ids = [tok.eos_token_id if text == "<eos>" else tok(text, add_special_tokens=False)["input_ids"][0] for text in ranked]
+    filler = [t for t in range(len(tok)) if t not in ids][:8 - len(ids)]  # the rest of the 8 judged
+    return ["<eos>" if t == tok.eos_token_id else decoding.piece(t) for t in decoding.open_tokens(0, written, ids + filler)]
 
 
 def test_decoding_completes_a_begun_word_rather_than_ending_inside_it(tiny_tokenizer):

@@ -235,23 +235,20 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
 
 
 class GroundedDecoding:
-    """A transformers logits processor: of each row's `top_k` likeliest next tokens, only those that keep
-    the row's text `allows`-able stay (the end of the text only after a whole word); the rest of the
-    vocabulary is closed. When none of them does, the next `widen` likeliest are tried the same way, and
-    only when none of those does either is the end of the text the one way left (the gate then judges
-    what was written).
+    """The writer's decoding rule (`choose`): of a row's `top_k` likeliest next tokens, the likeliest that
+    keeps the row's text `allows`-able (the end of the text only after a sentence's end), and none that
+    would write one of its `no_repeat`-grams twice. When none of them does, the next `widen` likeliest are
+    tried the same way, then the rest of a begun source word, and only when none of those does either is
+    the end of the text the one way left (the gate then judges what was written)."""
 
-    `prompt_length`: the (left-padded) prompt's length, so the written part of a row is what follows it."""
-
-    def __init__(self, tokenizer, groundings: list[Grounding], prompt_length: int, top_k: int = 24, widen: int = 256):
+    def __init__(self, tokenizer, groundings: list[Grounding], top_k: int = 24, widen: int = 256, no_repeat: int = 4):
         self.tokenizer = tokenizer
         self.groundings = groundings
-        self.prompt_length = prompt_length
         self.top_k = top_k
         self.widen = widen
+        self.no_repeat = no_repeat
         self.eos = tokenizer.eos_token_id
         self._pieces: dict[int, str] = {}
-        self.texts = [""] * len(groundings)
         self._starts: list[frozenset[int] | None] = [None] * len(groundings)
 
     def piece(self, token: int) -> str:
@@ -260,28 +257,33 @@ class GroundedDecoding:
             self._pieces[token] = self.tokenizer.decode([token], skip_special_tokens=True)
         return self._pieces[token]
 
-    def __call__(self, input_ids, scores):
+    def choose(self, row: int, written: list[int], scores) -> int:
+        """The token row `row` writes after its tokens `written`, given the LM's `scores` (one position)."""
         import torch
 
-        if input_ids.shape[1] > self.prompt_length:
-            for row, token in enumerate(input_ids[:, -1].tolist()):
-                self.texts[row] += self.piece(token)
-        wide = torch.topk(scores, min(self.widen, scores.shape[1]), dim=1).indices.tolist()
-        mask = torch.full_like(scores, float("-inf"))
-        for row, ranked in enumerate(wide):
-            # the likeliest tokens, and any in the wider window that starts or goes on with a source word:
-            # the source's own next word ("3" of "March 3") may rank below words the source lacks
-            starts = self._source_starts(row)
-            candidates = ranked[:self.top_k] + [t for t in ranked[self.top_k:] if t in starts]
-            allowed = self._allowed(row, candidates)
-            if not allowed:
-                allowed = self._allowed(row, [t for t in ranked[self.top_k:] if t not in starts])
-            if not allowed:
-                allowed = self._allowed(row, self._completions(row))
-            if not allowed:
-                allowed = [self.eos]
-            mask[row, allowed] = 0.0
-        return scores + mask
+        banned = self._repeats(written)
+        ranked = torch.topk(scores, min(self.widen, scores.shape[-1])).indices.tolist()
+        opened = [t for t in self.open_tokens(row, "".join(self.piece(t) for t in written), ranked) if t not in banned]
+        return opened[int(scores[opened].argmax())] if opened else self.eos
+
+    def open_tokens(self, row: int, text: str, ranked: list[int]) -> list[int]:
+        """The tokens `choose` may write after `text`, given `ranked`, the likeliest tokens (likeliest
+        first): those of the `top_k` and any later one that starts or goes on with a source word (the
+        source's own next word, "3" of "March 3", may rank below words the source lacks) that keep the
+        text `allows`-able; else those among the rest of `ranked`; else the rest of a begun source word."""
+        starts = self._source_starts(row)
+        return (self._allowed(row, text, ranked[:self.top_k] + [t for t in ranked[self.top_k:] if t in starts])
+                or self._allowed(row, text, [t for t in ranked[self.top_k:] if t not in starts])
+                or self._allowed(row, text, self._completions(row, text)))
+
+    def _repeats(self, written: list[int]) -> set[int]:
+        """The tokens that would end an n-gram `written` already holds (transformers' no_repeat_ngram_size
+        also counts the prompt's, so it closed every run of the sentence being rewritten)."""
+        n = self.no_repeat
+        if len(written) < n:
+            return set()
+        tail = written[len(written) - n + 1:]
+        return {written[i + n - 1] for i in range(len(written) - n + 1) if written[i:i + n - 1] == tail}
 
     def _source_starts(self, row: int) -> frozenset[int]:
         """The first token of each of the source's words, with and without a space before it."""
@@ -291,20 +293,19 @@ class GroundedDecoding:
                                           for w in words for text in (w, " " + w))
         return self._starts[row]
 
-    def _completions(self, row: int) -> list[int]:
+    def _completions(self, row: int, text: str) -> list[int]:
         """The first token of the rest of each source word the text's unfinished last word can become: the
         likeliest tokens may all leave it ("Jung" of "Junge", where the LM would go on with a space), and
         ending there would leave the word cut."""
-        text, grounding = self.texts[row], self.groundings[row]
         part = re.search(r"[^\W_]+$", text)
         if part is None:
             return []
         part = part.group(0)
-        rests = {w[len(part):] for w in grounding.words_from(part)} - {""}
+        rests = {w[len(part):] for w in self.groundings[row].words_from(part)} - {""}
         return sorted({self.tokenizer(rest, add_special_tokens=False)["input_ids"][0] for rest in rests})
 
-    def _allowed(self, row: int, candidates: list[int]) -> list[int]:
-        text, grounding = self.texts[row], self.groundings[row]
+    def _allowed(self, row: int, text: str, candidates: list[int]) -> list[int]:
+        grounding = self.groundings[row]
 
         def ok(token: int) -> bool:
             if token == self.eos:  # only after a sentence's end: not mid-word, nor mid-sentence

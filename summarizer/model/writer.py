@@ -3,8 +3,9 @@
 Each sentence is its own small source: the LM is shown the cable's subject and that sentence, decoding is
 grounded in them (`grounding.GroundedDecoding`: names, numbers, quotations and content words come from
 the source), and the gate reads what was written (`grounding.gate`); a sentence that fails is replaced by
-the cable sentence it rewrites, and the replacement is counted. Every sentence of a batch of cables is
-written in one generate call (greedy); the system message's keys and values are computed once and shared
+the cable sentence it rewrites, and the replacement is counted. The sentences of a batch of cables are
+written together, greedily, by `lookup.greedy_lookup`, which checks several of the prompt's tokens a
+forward pass where the text copies it; the system message's keys and values are computed once and shared
 by every row and call. On a CPU with native bfloat16 (AMX or AVX512-BF16) the LM runs in bfloat16; on
 other CPUs its Linear layers run as torch's dynamic int8 quantisation. On this machine (AMX) bfloat16 was
 both faster and truer to float32 than int8: 30 dev sentences, batches of 10, greedy, one thread, took
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from summarizer.model.errors import ModelError
 from summarizer.model.grounding import GroundedDecoding, Grounding, gate
+from summarizer.model.lookup import greedy_lookup
 from summarizer.model.settings import SETTINGS_FILE, read_prompt
 
 ADAPTER_DIR = "writer"
@@ -41,10 +43,11 @@ class WriterSettings:
     prompt_file: str | None = "writer.txt"  # the system message, in the model directory's prompts/
     max_new_tokens: int = 96
     top_k: int = 24  # grounded decoding judges this many likeliest tokens a step
+    lookahead: int = 8  # prompt tokens proposed a step, checked in the same forward pass (`lookup.py`)
     default: bool = True  # the directory's summaries come from this writer unless `--writer` says otherwise
     precision: str = "auto"  # "auto" (CPU: bf16 where native, else int8; CUDA: bf16), "bf16", "int8" or "fp32"
-    batch_size: int = 32  # sentences per generate call
-    max_seconds: float = 60.0  # one generate call stops after this; what it had not finished, the gate refuses
+    batch_size: int = 32  # sentences written together
+    max_seconds: float = 60.0  # one batch stops after this; what it had not finished, the gate refuses
 
     def save(self, model_dir: str | Path) -> None:
         """Write this block into the directory's settings file, keeping what else it holds."""
@@ -124,29 +127,28 @@ class CausalWriter:
         size = max(1, self.settings.batch_size)
         for k in range(0, len(order), size):
             chunk = order[k:k + size]
-            for i, w in zip(chunk, self._generate([items[i] for i in chunk])):
+            for i, w in zip(chunk, self._write([items[i] for i in chunk])):
                 out[i] = w
         return out  # type: ignore[return-value]
 
-    def _generate(self, items: list[tuple[str, list[str]]]) -> list[Written]:
+    def _write(self, items: list[tuple[str, list[str]]]) -> list[Written]:
         import torch
 
         prompts = [chat(self.tokenizer, self.system, subject, sources) for subject, sources in items]
         sources = ["\n".join(s) for _, s in items]
         grounded = ["\n".join((*s, subject)) for subject, s in items]
         groundings = [Grounding(g) for g in grounded]
-        inputs = self._inputs(self.tokenizer(prompts, add_special_tokens=False)["input_ids"])
-        width = inputs["input_ids"].shape[1]
+        rows = self.tokenizer(prompts, add_special_tokens=False)["input_ids"]
+        inputs = self._inputs(rows)
+        shared = len(self._prefix[0])
         longest = max(len(self.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sources)
-        decoding = GroundedDecoding(self.tokenizer, groundings, width, self.settings.top_k)
+        decoding = GroundedDecoding(self.tokenizer, groundings, self.settings.top_k)
         with torch.inference_mode():
-            ids = self.model.generate(**inputs, do_sample=False, num_beams=1, logits_processor=[decoding],
-                                      max_time=self.settings.max_seconds,
-                                      max_new_tokens=min(self.settings.max_new_tokens, longest + 16),
-                                      repetition_penalty=1.0, no_repeat_ngram_size=4,
-                                      pad_token_id=self.tokenizer.pad_token_id,
-                                      eos_token_id=[self.tokenizer.eos_token_id])
-        drafts = self.tokenizer.batch_decode(ids[:, width:], skip_special_tokens=True)
+            written = greedy_lookup(self.model, inputs, [r[shared:] for r in rows], decoding.choose,
+                                    eos=self.tokenizer.eos_token_id, pad=self.tokenizer.pad_token_id,
+                                    max_new=min(self.settings.max_new_tokens, longest + 16),
+                                    ahead=self.settings.lookahead, max_seconds=self.settings.max_seconds)
+        drafts = self.tokenizer.batch_decode(written, skip_special_tokens=True)
         out = []
         for draft, source, ground, grounding in zip(drafts, sources, grounded, groundings):
             draft = " ".join(draft.split())
@@ -155,7 +157,7 @@ class CausalWriter:
         return out
 
     def _inputs(self, rows: list[list[int]]) -> dict:
-        """generate()'s inputs for these prompts: the start they share (the system message) is run once per
+        """The decoding loop's inputs for these prompts: the start they share (the system message) is run once per
         writer and its cache copied to every row; each row's own part follows it, padded on its left."""
         import torch
 
