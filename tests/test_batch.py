@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -265,3 +266,96 @@ def test_a_causal_writer_directory_runs_in_batch_and_says_so(corpus, tmp_path):
     rows = [r for r in _rows(out) if "error" not in r]
     assert len(rows) == N_GOOD and any(r["summary"] for r in rows)
     assert {r["writer"] for r in rows} == {"causal LM (lm), grounded in the chosen sentences"}
+
+
+def run_on_a_terminal(argv: list[str], timeout: float = 240) -> tuple[int, str]:
+    """`summarizer batch ARGV...` in a subprocess whose standard error is a pseudo-terminal, as when a
+    person runs it: (exit status, everything it wrote there)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal 120 columns wide
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer.batch", *argv], cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=child)
+    os.close(child)  # the terminal stays open while the run holds it; reading then ends with EIO
+    seen = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([main], [], [], 1.0)[0]:
+                try:
+                    data = os.read(main, 65536)
+                except OSError:  # the run closed its end: all is read
+                    break
+                if not data:
+                    break
+                seen += data
+        assert proc.wait(timeout=max(1.0, deadline - time.monotonic())) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+    return proc.returncode, seen.decode("utf-8", "replace")
+
+
+def test_progress_bar_on_a_terminal(corpus, model_dir, tmp_path):
+    total = N_GOOD + 3  # every record, the bad ones too
+    rc, err = run_on_a_terminal([str(corpus), "--out", str(tmp_path / "out"), "--model", str(model_dir),
+                                 "--shard-size", "4", "--batch-size", "2", "--no-index"])
+    assert rc == 2, err  # (the corpus's bad records)
+    assert f"summarizer batch: loading the model in {model_dir} in 1 worker process" in err
+    frames = err.replace("\r\n", "\n").replace("\r", "\n").splitlines()
+    start = [f for f in frames if f.startswith("loading model |")]
+    assert start and f"| 0/{total} cables [00:00, shards 0/3]" in start[0], err  # drawn before the first rows
+    assert any(f"| 0/{total} cables [00:01, shards 0/3]" in f for f in start), err  # its clock runs meanwhile
+    # every frame once rows come back: cables done / total, time spent < time left, the rate, shards written
+    working = [f for f in frames if f.startswith("batch ")]
+    pattern = re.compile(rf"^batch +\d+% \|[█ ]{{24}}\| (\d+)/{total} cables \[\d\d:\d\d<(\d\d:\d\d|\?), "
+                         r"[\d.]+ cables/s, shards (\d)/3\] *$")
+    assert working and all(pattern.match(f) for f in working), err
+    assert pattern.match(working[-1]).group(1, 3) == (str(total), "3")
+    assert f"{N_GOOD} ok, 3 bad record(s)" in err
+
+    rc, err = run_on_a_terminal([str(corpus), "--out", str(tmp_path / "quiet"), "--model", str(model_dir),
+                                 "--batch-size", "4", "--no-index", "--quiet"])
+    assert rc == 2 and "loading" not in err and f"/{total} [" not in err, err
+    assert f"summarizer batch: {total} record(s) in 1 shard(s)" in err  # the result is still said
+
+
+def test_limit_takes_the_first_records_and_a_rerun_keeps_it(corpus, model_dir, tmp_path, capsys):
+    second = second_input(tmp_path)
+    out = tmp_path / "out"
+    argv = [str(corpus), str(second), "--out", str(out), "--model", str(model_dir), "--batch-size", "2",
+            "--no-index"]
+    capsys.readouterr()
+    assert _batch([*argv, "--limit", "13", "--workers", "2"]) == 2  # bad records among the first 13
+    err = capsys.readouterr().err  # stderr is no terminal here: the loading line, and no bar
+    assert f"loading the model in {model_dir} in 2 worker processes" in err
+    assert "cables/s," not in err and "\r" not in err and "13 record(s) in 3 shard(s)" in err
+    rows = _rows(out)
+    expected = [(str(corpus), n) for n in expected_lines(corpus.read_text().splitlines())]  # 11 records
+    assert [(r["input"], r["line"]) for r in rows] == expected + [(str(second), 1), (str(second), 2)]
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["plan"]["limit"] == 13 and [i["records"] for i in m["plan"]["inputs"]] == [11, 2]
+    assert m["counts"]["records"] == 13 and m["plan"]["shard_size"] == 7  # 2 workers: a shard for each
+
+    assert _batch([*argv, "--limit", "13"]) == 2  # the same job: nothing to redo
+    assert json.loads((out / "manifest.json").read_text())["runs"][-1]["records"] == 0
+    msg = _batch([*argv, "--limit", "20"])
+    assert msg.startswith("InputError:") and "--limit 20 differs from the --limit 13" in msg
+    msg = _batch(argv)
+    assert msg.startswith("InputError:") and "no --limit differs from the --limit 13" in msg
+    msg = _batch([*argv[:3], str(tmp_path / "o2"), *argv[4:], "--limit", "0"])
+    assert msg == "InputError: --limit must be at least 1"
+
+
+def test_default_shards_give_every_worker_one():
+    from summarizer.batch.shards import DEFAULT_SHARD_SIZE, default_shard_size
+
+    assert default_shard_size(669, 2) == 335 and default_shard_size(669, 1) == 669
+    assert default_shard_size(10, 4) == 3  # 4 shards: 3, 3, 3, 1
+    assert default_shard_size(100_000, 2) == DEFAULT_SHARD_SIZE and default_shard_size(0, 2) == 1

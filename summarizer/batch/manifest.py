@@ -79,7 +79,7 @@ def write(out: Path, data: dict) -> None:
     os.replace(tmp, p)
 
 
-def check_resume(old: dict, plan_inputs: list, model: dict, shard_size: int) -> None:
+def check_resume(old: dict, plan_inputs: list, model: dict, shard_size: int, limit: int | None = None) -> None:
     """InputError unless `old` (an existing manifest) describes the same job."""
     where = "the run already in this --out"
     if old.get("format") != FORMAT or "plan" not in old:
@@ -96,6 +96,14 @@ def check_resume(old: dict, plan_inputs: list, model: dict, shard_size: int) -> 
                          f"{old['model'].get('writer') or 'default'} writer of {where}: use a new --out")
     if int(old["plan"]["shard_size"]) != shard_size:
         raise InputError(f"--shard-size {shard_size} differs from the {old['plan']['shard_size']} of {where}")
+    old_limit = old["plan"].get("limit")
+    if old_limit != limit:  # another limit is another set of records: its shards would not line up
+        raise InputError(f"{_limit_option(limit)} differs from the {_limit_option(old_limit)} of {where}: "
+                         "use a new --out")
+
+
+def _limit_option(limit: int | None) -> str:
+    return "no --limit" if limit is None else f"--limit {limit}"
 
 
 def new(plan: Plan, model: dict, settings: dict) -> dict:

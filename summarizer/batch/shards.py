@@ -24,7 +24,7 @@ from summarizer.inputs import InputError, Record, is_corpus, read_records
 SHARD_DIR = "shards"
 TMP_SUFFIX = ".tmp"
 LOCK_FILE = ".lock"
-DEFAULT_SHARD_SIZE = 1000
+DEFAULT_SHARD_SIZE = 1000  # the largest default: fewer records are split so that every worker gets a shard
 
 
 @dataclass
@@ -49,19 +49,21 @@ class Plan:
     inputs: list[InputFile]
     shard_size: int
     shards: list[Shard] = field(default_factory=list)
+    limit: int | None = None  # `--limit`: only the first `limit` records of the inputs, taken in order
 
     @property
     def records(self) -> int:
         return sum(i.records for i in self.inputs)
 
     def to_json(self) -> dict:
-        return {"shard_size": self.shard_size, "inputs": [asdict(i) for i in self.inputs],
+        return {"shard_size": self.shard_size, "limit": self.limit, "inputs": [asdict(i) for i in self.inputs],
                 "shards": [asdict(s) for s in self.shards]}
 
     @classmethod
     def from_json(cls, data: dict) -> "Plan":
+        limit = data.get("limit")  # (absent from the manifests of runs before --limit)
         return cls(inputs=[InputFile(**i) for i in data["inputs"]], shard_size=int(data["shard_size"]),
-                   shards=[Shard(**s) for s in data["shards"]])
+                   shards=[Shard(**s) for s in data["shards"]], limit=None if limit is None else int(limit))
 
 
 @dataclass
@@ -105,8 +107,21 @@ def file_sha256(path: str) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
-def count_records(path: str) -> int:
-    return sum(1 for _ in read_records(path))
+def count_records(path: str, at_most: int | None = None) -> int:
+    """The records of `path`, or `at_most` once that many are read (a first look at a big corpus with
+    --limit reads no further than it needs)."""
+    n = 0
+    for _ in read_records(path):
+        n += 1
+        if at_most is not None and n >= at_most:
+            break
+    return n
+
+
+def default_shard_size(records: int, workers: int) -> int:
+    """DEFAULT_SHARD_SIZE, or less so that the records make at least one shard per worker: a run of
+    669 records on 2 workers is 2 shards of 335, not 1 that the second worker's rows wait behind."""
+    return max(1, min(DEFAULT_SHARD_SIZE, -(-records // max(1, workers))))
 
 
 def _stem(path: str) -> str:
@@ -118,8 +133,9 @@ def _stem(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:60] or "input"
 
 
-def make_plan(inputs: list[InputFile], shard_size: int) -> Plan:
-    plan = Plan(inputs=inputs, shard_size=shard_size)
+def make_plan(inputs: list[InputFile], shard_size: int, limit: int | None = None) -> Plan:
+    """The shards of `inputs` (each with its `records` counted, up to what `limit` leaves for it)."""
+    plan = Plan(inputs=inputs, shard_size=shard_size, limit=limit)
     width = max(3, len(str(len(inputs) - 1)))
     for i, inp in enumerate(inputs):
         stem = _stem(inp.path)

@@ -7,7 +7,13 @@ sha256, model, settings, counts, timings, averages). Each shard is written under
 renamed when complete, so a run that is stopped or killed can be rerun with the same command: finished
 shards are kept, the others redone, and every record appears exactly once. At the end of every run the
 shards are indexed into DIR/index.sqlite for `summarizer serve --corpus DIR` (`summarizer index`; not
-with --no-index).
+with --no-index). `--limit N` takes only the first N records of the inputs (in order): a first look at a
+big corpus; a rerun must give the same --limit.
+
+On a terminal a progress bar on standard error counts cables done of the total, the rate, the time left
+and the shards written; before it, a line says the model is loading (the first rows come back only once
+every worker has loaded it). `--quiet`, or a stderr that is no terminal, leaves the bar out; `--quiet` also
+the loading line.
 
 Engines: `local` (default) runs --workers processes on this machine, each loading the model once; `ray`
 runs Ray Data with --workers model-holding actors (--gpus-per-worker GPUs and --cpus-per-worker CPUs
@@ -25,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from summarizer.commands._io import Tally, add_writer_option
+from summarizer.commands._io import Tally, add_writer_option, say_loading
 from summarizer.inputs import InputError
 
 
@@ -44,7 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: this machine's CPUs / workers; 1 on a cluster)")
     p.add_argument("--batch-size", type=int, default=8, help="cables per model batch and per work chunk (default 8)")
     p.add_argument("--shard-size", type=int, default=None,
-                   help="records per output shard, the unit of resumption (default 1000; a rerun keeps the first run's)")
+                   help="records per output shard, the unit of resumption (default 1000, or fewer so that "
+                        "every worker has a shard; a rerun keeps the first run's)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="only the first N records of the inputs, in order: a first look at a big corpus")
+    p.add_argument("--quiet", action="store_true", help="no loading line and no progress bar on standard error")
     p.add_argument("--model", help="model directory (default: the model shipped in the package)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a worker has a GPU)")
     add_writer_option(p)
@@ -67,6 +77,8 @@ def _check_options(args) -> None:
         raise InputError("--batch-size must be at least 1")
     if args.shard_size is not None and args.shard_size < 1:
         raise InputError("--shard-size must be at least 1")
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit must be at least 1")
     if args.gpus_per_worker < 0:
         raise InputError("--gpus-per-worker must not be negative")
     if args.cpus_per_worker is not None and args.cpus_per_worker <= 0:
@@ -81,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from summarizer.batch import manifest
     from summarizer.batch.shards import (InputFile, ShardWriter, check_inputs, file_sha256, finished_shards,
                                          iter_rows, locked)
+    from summarizer.batch.progress import BatchProgress
     from summarizer.batch.work import EngineOptions
     from summarizer.model import ModelError
 
@@ -110,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         started = manifest.now()
         inputs = [InputFile(p, *file_sha256(p)) for p in args.input]
-        old, data, plan = _resume_or_plan(out, inputs, model, args.shard_size)
+        old, data, plan = _resume_or_plan(out, inputs, model, args.shard_size, args.limit, args.workers)
         shard_size = plan.shard_size
         done = finished_shards(out, plan)
         todo = [s.name for s in plan.shards if s.name not in done]
@@ -130,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         if old and done:
             print(f"summarizer batch: resuming: {len(done)} of {len(plan.shards)} shard(s) already done, "
                   f"{todo_records} record(s) to go", file=sys.stderr)
+        if todo and not args.quiet:
+            say_loading("batch", args.model, f" in {_workers_phrase(args)}")
 
         opts = EngineOptions(model_dir=args.model, model_sha256=model["sha256"], device=args.device,
                              workers=args.workers, cpus_per_worker=cpus, gpus_per_worker=args.gpus_per_worker,
@@ -137,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
                              after_chunk=args.after_chunk)
         writer = ShardWriter(out, plan)
         t1 = time.perf_counter()
-        bar = _Bar(todo_records)
+        bar = BatchProgress(todo_records, len(plan.shards), lambda: len(done) + len(writer.committed),
+                            show_bar=not args.quiet and sys.stderr.isatty())
         from summarizer.batch.local import EngineError
 
         try:
@@ -210,49 +226,31 @@ def _index(out: Path, inputs: list[str]) -> str:
     return index_summary(update_index(out, paths=inputs))
 
 
-def _resume_or_plan(out: Path, inputs: list, model: dict, shard_size: int | None):
+def _workers_phrase(args: argparse.Namespace) -> str:
+    one, many = ("Ray actor", "Ray actors") if args.engine == "ray" else ("worker process", "worker processes")
+    return f"{args.workers} {one if args.workers == 1 else many}"
+
+
+def _resume_or_plan(out: Path, inputs: list, model: dict, shard_size: int | None, limit: int | None,
+                    workers: int):
     """(the old manifest or None, the manifest to update, the plan): the existing run's when DIR holds
-    one for the same inputs, model and shard size (else InputError), a new plan otherwise."""
+    one for the same inputs, model, shard size and limit (else InputError), a new plan otherwise."""
     from summarizer.batch import manifest
-    from summarizer.batch.shards import DEFAULT_SHARD_SIZE, Plan, count_records, make_plan
+    from summarizer.batch.shards import Plan, count_records, default_shard_size, make_plan
 
     old = manifest.read_run(out)
     if old:
         size = shard_size or int(old["plan"]["shard_size"])
-        manifest.check_resume(old, inputs, model, size)
+        manifest.check_resume(old, inputs, model, size, limit)
         return old, old, Plan.from_json(old["plan"])
     if any((out / "shards").glob("*")):
         raise InputError(f"{out}/shards holds files but {out} has no manifest.json: use a new --out")
+    left = limit
     for inp in inputs:
-        inp.records = count_records(inp.path)
-    plan = make_plan(inputs, shard_size or DEFAULT_SHARD_SIZE)
+        inp.records = count_records(inp.path, left) if left is None or left > 0 else 0
+        left = None if left is None else left - inp.records
+    plan = make_plan(inputs, shard_size or default_shard_size(sum(i.records for i in inputs), workers), limit)
     return None, manifest.new(plan, model, {}), plan
-
-
-class _Bar:
-    """The progress bar (only when a person watches stderr); also notes when the first rows came back, to
-    tell the engine's start-up (workers, model loading, Ray) from its steady throughput."""
-
-    def __init__(self, total: int):
-        self.t = None
-        self.start = time.perf_counter()
-        self.first: tuple[float, int] | None = None  # (seconds to the first chunk, its rows)
-        self.n = 0
-        if total and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.t = tqdm(total=total, desc="batch", unit=" cables", file=sys.stderr)
-
-    def __call__(self, n: int) -> None:
-        if self.first is None:
-            self.first = (time.perf_counter() - self.start, n)
-        self.n += n
-        if self.t is not None:
-            self.t.update(n)
-
-    def close(self) -> None:
-        if self.t is not None:
-            self.t.close()
 
 
 def main(argv: list[str] | None = None, after_chunk=None) -> int:
