@@ -35,7 +35,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "spie
 @dataclass
 class LoadedModel:
     model: object  # a transformers PreTrainedModel with generate(); None without seq2seq weights
-    tokenizer: object  # (the same)
+    tokenizer: object  # its tokenizer; None without seq2seq weights
     settings: SummarizerSettings
     path: Path
     device: str
@@ -231,7 +231,8 @@ def _parts_only(model_dir: Path, settings: SummarizerSettings | None) -> bool:
     (or the writer's), its tags the classifier's; it has no seq2seq task."""
     if (model_dir / "config.json").is_file():
         return False
-    return (settings is not None and "writer" in settings.extra) or any((model_dir / name).is_file() for name in PART_FILES)
+    has_writer = settings is not None and "writer" in settings.extra
+    return has_writer or any((model_dir / name).is_file() for name in PART_FILES)
 
 
 def load_model_dir(path: str | os.PathLike | None = None, device: str | None = None,
