@@ -64,7 +64,7 @@ def test_stem_strips_one_common_suffix():
     ("Dagan said that Bashar al-Assad would be driven from power.", "fact changed: dropped negation"),
     ("Dagan did not say that Chilean President Bashar al-Assad is weak.", "word not in the source"),
     ("The Ambassador was not told that.", "says too little of its source"),
-    ("He did not predict that he would be driven from power.", "drops every name"),
+    ("The official did not predict that he would be driven from power.", "drops every name"),
     ("Dagan did not predict that Bashar would be driven from power, citing the", "broken"),
 ])
 def test_gate_refuses(written, why):
@@ -75,6 +75,17 @@ def test_gate_refuses_a_negation_word_its_source_lacks_even_where_it_has_another
     source = "The Icelandic side was noncommittal on specific U.S. suggestions and made none of its own."
     assert gate("The Icelandic side was not noncommittal.", source) == "a negation its source lacks: 'not'"
     assert gate("The Icelandic side was noncommittal on U.S. suggestions and made none of its own.", source) is None
+
+
+def test_gate_refuses_a_pronoun_or_connective_its_source_does_not_open_with():
+    """The writer had made "President Rajapakse" a "He" in a summary's first sentence (dev 06NEWDELHI27)."""
+    source = ("Sri Lanka's newly elected President Mahinda Rajapakse emphasized the importance of bilateral relations by "
+              "making his first visit abroad to India on December 27-30.")
+    assert gate("He emphasized the importance of bilateral relations by making his first visit abroad to India on "
+                "December 27-30.", source) == "opens leaning on what it left out"
+    assert gate("However, Dagan did not predict that Bashar would be driven from power.", SOURCE) is not None
+    separately = "Separately, Goyal said the BJP leadership is convinced that Modi can appeal to Indian voters."
+    assert gate(separately, separately) is None  # the source's own opening
 
 
 def test_gate_passes_a_faithful_shorter_sentence():

@@ -13,7 +13,8 @@ source's words (`allows`). Decoding asks it about the few likeliest next tokens 
 Words are runs of letters and digits: "al-Assad" is "al" and "Assad", "Bashar's" is "Bashar" and "s".
 
 `gate(sentence, source)` then reads each written sentence as a whole: names, acronyms and numbers all
-held by the source (`facts.faithfulness`), no negation word the source lacks, no negation added or dropped
+held by the source (`facts.faithfulness`), no negation word the source lacks, no back-referring opening
+("He said ...", "However, ...") its source does not open with, no negation added or dropped
 and no fact changed (`reading.fact_changes`), and a whole sentence (neither a fragment nor broken,
 `reading`). A sentence that fails is replaced by its source (the writer's caller decides).
 """
@@ -23,7 +24,7 @@ import bisect
 import re
 
 from summarizer.facts import faithfulness
-from summarizer.reading import broken_kind, fact_changes, fragment_kind, words
+from summarizer.reading import broken_kind, fact_changes, fragment_kind, opens_dangling, words
 
 _RUN = re.compile(r"[^\W_]+")
 _ENDED = re.compile(r"[.!?][\"”')]*\s*$")  # a sentence's end, maybe inside a quotation or parentheses
@@ -211,6 +212,8 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     added = sorted(negations - {w.lower() for w in _RUN.findall(source)})
     if added:  # counting them is not enough: "not noncommittal" for "noncommittal ... made none"
         return f"a negation its source lacks: {added[0]!r}"
+    if opens_dangling(sentence) and not opens_dangling(source):  # "He emphasized ..." for "President Rajapakse emphasized ..."
+        return "opens leaning on what it left out"
     shared = content_stems(sentence) & content_stems(source)
     if len(shared) < min(MIN_SHARED, len(content_stems(source))):
         return "says too little of its source"
