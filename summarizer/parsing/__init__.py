@@ -9,7 +9,7 @@ from summarizer.parsing import header as h
 from summarizer.parsing import fields as f
 from summarizer.parsing.body import parse_body, split_flat_signer
 from summarizer.parsing.canonical import canonical_id
-from summarizer.parsing.clean import find_trailer, strip_inline_page_headers
+from summarizer.parsing.clean import find_trailer, record_dump_spans, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
 from summarizer.parsing.normalize import Normalized, normalize
@@ -50,6 +50,9 @@ def _parse(raw: str, hints: dict) -> Cable:
     cut = len(lines) >= MAX_LINES
     if export.body_start or trailer < len(raw):
         lines = [_clip(ln, trailer) for ln in lines if export.body_start <= ln.start < trailer]
+    dumps = record_dump_spans(raw)
+    if dumps:  # another mirror's record dump inside the text: no line of the cable
+        lines = [ln for ln in lines if not any(a <= ln.start < b for a, b in dumps)]
     end = h.header_end(lines)
     head_lines = h.header_lines([ln.text for ln in lines[:end]])
     head = "\n".join(head_lines)
@@ -59,7 +62,10 @@ def _parse(raw: str, hints: dict) -> Cable:
     # (the export's table and second copy aside: the cable's own text is what lost its line breaks)
     flattened = is_flattened(raw[export.body_start:export.body_end] if export.body_start else raw)
     # No blank line in the body (the export format): headings are known by their shape alone.
-    bare = not flattened and len(lines) > end + 1 and not any(ln.blank for ln in lines[end:])
+    last = len(lines)
+    while last > end and lines[last - 1].blank:
+        last -= 1  # (the blank lines at the end: a file's last line break makes one)
+    bare = not flattened and last > end + 1 and not any(ln.blank for ln in lines[end:last])
     body = parse_body(lines[end:], station, bare_headings=bare)
     if body.signer is None and body.paragraphs and (flattened or _unwrapped_end(raw, body.paragraphs[-1])):
         body.paragraphs, body.signer = split_flat_signer(body.paragraphs)

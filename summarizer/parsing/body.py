@@ -23,10 +23,13 @@ _RULE_FIRST = frozenset("-=_*")
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,2}\s?\.|\d{1,2}\s?\.(?!\d)\s*(?:\(|[A-Z\"']))")
 
 
+_CLOSERS = SENTENCE_CLOSERS | {"\u201d", "\u2019"}  # and the curly closing quotes: "... the wrong reasons.”"
+
+
 def _ends_sentence(text: str) -> bool:
     """The last character that is not a space closes a sentence (a test of one character, not a
     regex scan of the whole line)."""
-    return text.rstrip()[-1:] in SENTENCE_CLOSERS
+    return text.rstrip()[-1:] in _CLOSERS
 
 
 # A line that stops inside a sentence ("... a new, fresh page in the"), and a line that carries one on
@@ -94,10 +97,12 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
     # After a repeated header line (its classification line, SIPDIS): the distribution lines of the
     # repeat ("IO/HR FOR PAUL KRUCHOWSKI") and their wrapped continuations are header, not text.
     in_repeat = routing = False
+    repeat_lines = False  # `cur` holds only lines met since a repeated header line (see the field check below)
     width = max((len(ln.text) for ln in lines), default=0) if bare_headings else 0
 
     def flush() -> None:
-        nonlocal cur, pending_heading
+        nonlocal cur, pending_heading, repeat_lines
+        repeat_lines = False
         if cur:
             if pending_heading:
                 headings[len(blocks)] = pending_heading
@@ -147,9 +152,12 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
             continue
         if c in _RULE_FIRST and RULE.match(text):
             routing = in_repeat = False  # ("SUMMARY" between rules after a repeated header: no routing line)
-            # A heading is the line above the rule: alone, or after a finished sentence.
-            if cur and _is_heading(cur[-1]) and (len(cur) == 1 or _ends_sentence(cur[-2].text)):
-                heading = clean_text(cur.pop().text)
+            # A heading is the line above the rule (or two or three lines, wrapped): alone, or after a
+            # finished sentence ("LONGER TERM WORRIES: REGIONAL ISOLATION," / "MILITARY IMBALANCE ...").
+            k = _ruled_heading_lines(cur, bare_headings)
+            if k:
+                heading = clean_text(" ".join(ln.text.strip() for ln in cur[-k:]))
+                del cur[-k:]
                 flush()
                 pending_heading = heading
             else:
@@ -172,14 +180,19 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
         label = label_of(text) if (c == "¶" or two in LABEL_STARTS or (c in "Ee" and two[1:2].isspace())) else None
         if label in ("tags", "subject", "eo", "classified_by", "ref") or (not cur and c.isalpha() and classification_line(text)):
             # The header again: the export format and partial extracts repeat it before the body.
+            if repeat_lines and cur:  # lines between the repeated classification line and this field
+                body.header_repeats += len(cur)  # ("DEPT OF TREASURY - SARA SENICH"): header, not text
+                cur = []
             flush()
             body.header_repeats += 1
             skipping_header = label in ("subject", "classified_by", "tags", "ref")
             skipped = label
             in_repeat = True
             continue
+        repeat_lines = repeat_lines or (in_repeat and not cur)
         in_repeat = False
-        if bare_headings and cur and (c.isupper() or c in _PARA_FIRST or c == "(") and _is_bare_heading(cur, width):
+        if bare_headings and cur and not repeat_lines and (c.isupper() or c in _PARA_FIRST or c == "(") \
+                and _is_bare_heading(cur, width, c in _PARA_FIRST and bool(_PARA_START.match(text))):
             heading = clean_text(cur.pop().text)
             flush()
             pending_heading = heading
@@ -266,11 +279,18 @@ def _take_trailing_signer(body: Body, blocks: list[list[Line]]) -> None:
     body.signer = name
 
 
+# A paragraph that is only the handling caveat, "SENSITIVE BUT UNCLASSIFIED - PLEASE PROTECT
+# ACCORDINGLY.": no content (the export format runs it into the header, where it is no paragraph).
+CAVEAT = re.compile(
+    r"(?i:(?:this\s+(?:cable|message)\s+is\s+|entire\s+text\s+(?:is\s+)?)?sensitive\s+but\s+unclassified[\s.,;:\-]*+"
+    r"(?:(?:please\s+)?(?:protect|handle)\s+accordingly[.!]?\s*+)?(?:not\s+for\s+(?:internet|public)\s+distribution[.!]?\s*+)?)")
+
+
 def _paragraph(block: list[Line], heading: str | None, station: str | None = None) -> Paragraph | None:
     head = block[0]
     number, marking, first = split_number_and_marking(head.text)
     text = clean_text(" ".join([first, *map(itemgetter(0), block[1:])]) if len(block) > 1 else first, station)
-    if not text:
+    if not text or (text[0] in "STEst" and CAVEAT.fullmatch(text)):
         return None
     lead = len(head.text) - len(head.text.lstrip())
     return Paragraph(number, marking, text, head.start + lead, block[-1].end, heading)  # (positional: faster)
@@ -282,18 +302,52 @@ _BARE_HEADING_WORDS = 10
 _FUNCTION_WORDS = frozenset("a an the of in on at to for from by with and or but as that than into".split())
 
 
-def _is_bare_heading(cur: list[Line], width: int) -> bool:
+def _is_bare_heading(cur: list[Line], width: int, numbered_next: bool = False) -> bool:
     """Whether the last line of the block is a heading over the next paragraph, in text with no blank
     lines: a line well short of the text's wrapping width (`width`, its longest line) with no closing
     punctuation (a "?" may close it) and no function word last, after a finished sentence or alone,
-    such as "Who are we dealing with?", "STEEP HIDDEN COSTS" or "//COMMENT//"."""
+    such as "Who are we dealing with?", "STEEP HIDDEN COSTS" or "//COMMENT//". Over a numbered
+    paragraph (`numbered_next`) the last line of a paragraph would close its sentence, so any line up
+    to a heading's length that does not is one ("June 13 EU Parliament Election: Turnout Key",
+    "2.7 Million Moroccans Crossing the Strait This Summer")."""
     text = cur[-1].text.strip()
-    if not (0 < len(text) <= min(70, 0.6 * width) and len(text.split()) <= _BARE_HEADING_WORDS) \
+    longest = _HEADING_MAX if numbered_next else min(70, 0.6 * width)
+    words = _HEADING_WORDS if numbered_next else _BARE_HEADING_WORDS
+    if not (0 < len(text) <= longest and len(text.split()) <= words) \
             or text.endswith((".", ",", ";", ":", "-")) or text.rsplit(None, 1)[-1].lower() in _FUNCTION_WORDS:
         return False
-    if not (text[0].isupper() or text[0] in "/\"'") or _PARA_START.match(text):
+    if not (text[0].isupper() or text[0] in "/\"'" or (numbered_next and text[0].isdigit())) or _PARA_START.match(text):
         return False
     return len(cur) == 1 or _ends_sentence(cur[-2].text)
+
+
+_HEADING_WORDS = 14
+MAX_HEADING_LINES = 3
+
+
+def _ruled_heading_lines(cur: list[Line], bare: bool) -> int:
+    """How many lines at the end of the block are a heading over a rule (0: none): one to three short
+    lines that close no sentence (a wrapped one may end with a comma), at most _HEADING_MAX characters
+    together, alone in the block or after a finished sentence. In text with no blank lines (`bare`) a
+    one-line heading in capitals may also follow a line that closes no sentence ("¶2. (C) XXXXXXXXXXXX"
+    / "DOING BUSINESS IN THE DPRK" / "-----")."""
+    total = 0
+    for k in range(1, min(MAX_HEADING_LINES, len(cur)) + 1):
+        line = cur[-k]
+        total += len(line.text.strip()) + 1
+        if total > _HEADING_MAX + 1 or not (_is_heading(line) or (k > 1 and line.text.rstrip().endswith(","))):
+            return 0
+        if k == len(cur) or _ends_sentence(cur[-k - 1].text):
+            return k
+    if bare and len(cur) > 1 and _is_heading(cur[-1]) and _is_capitals_heading(cur[-1].text) \
+            and not cur[-2].text.rstrip().endswith(","):
+        return 1
+    return 0
+
+
+def _is_capitals_heading(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 4 and all(ch.isupper() for ch in letters) and not set(text.strip()) <= set("X ")
 
 
 def _is_heading(line: Line) -> bool:
@@ -353,14 +407,24 @@ def _merge_headings(paragraphs: list[Paragraph]) -> None:
     while i + 1 < len(paragraphs):
         p, nxt = paragraphs[i], paragraphs[i + 1]
         if p.number is None and p.marking is None and nxt.heading is None and nxt.number is not None and _is_heading_text(p.text):
-            paragraphs[i + 1] = Paragraph(nxt.number, nxt.marking, nxt.text, nxt.start, nxt.end, heading=p.text)
-            del paragraphs[i]
+            heading, first = p.text, i
+            before = paragraphs[i - 1] if i else None
+            if before and before.number is None and before.marking is None and before.heading is None \
+                    and before.text.endswith(",") and _is_heading_text_pair(f"{before.text} {p.text}"):
+                heading, first = f"{before.text} {p.text}", i - 1  # a heading double-spaced over two lines
+            paragraphs[i + 1] = Paragraph(nxt.number, nxt.marking, nxt.text, nxt.start, nxt.end, heading=heading)
+            del paragraphs[first:i + 1]
+            i = first
             continue
         i += 1
 
 
 def _is_heading_text(text: str) -> bool:
     return len(text) <= 60 and not text.endswith((".", ",", ":", ";")) and len(text.split()) <= 8
+
+
+def _is_heading_text_pair(text: str) -> bool:
+    return len(text) <= _HEADING_MAX and not text.endswith((".", ",", ":", ";")) and len(text.split()) <= _HEADING_WORDS
 
 
 # Every byte but a-z and 0-9, deleted by bytes.translate (much faster than a regex substitution).

@@ -53,6 +53,19 @@ _TRAILER = re.compile(r"0\s+\d{2}/\d{2}/\d{4}\s+\d{1,6}\s+[A-Z]{2,}(?:,[A-Z0-9]+
 _TRAILER_SIGNER = re.compile(r"(?<=[.!?\"')]\s)\s*([A-Z][A-Z'-]{2,})\s+$")
 
 
+# Another mirror's record dump inside the text, between a page's cut-short header and the full cable:
+# "id: 112682" / "date: 6/19/2007 17:12" / "refid: 07LIMA2129" / "origin: ..." / "classification: ..." /
+# "destination: 07LIMA1841" / "header:". No content and no field: its digits ran on a REF field.
+_RECORD_DUMP = re.compile(r"^[^\S\n]*+id:[^\S\n]*+\d+[^\S\n]*+\n(?:[^\S\n]*+[a-z]+:[^\n]*+\n){1,8}?[^\S\n]*+header:[^\S\n]*+$", re.M)
+
+
+def record_dump_spans(raw: str) -> list[tuple[int, int]]:
+    """(start, end) of each record dump in the text (see _RECORD_DUMP)."""
+    if "refid:" not in raw:  # (every dump has one: most texts are decided here)
+        return []
+    return [m.span() for m in _RECORD_DUMP.finditer(raw)]
+
+
 def find_trailer(raw: str) -> tuple[int, str | None]:
     """(where the appended record dump starts, the signer written on the same line) or (len(raw), None)."""
     for m in _TRAILER.finditer(raw):

@@ -231,6 +231,7 @@ def opens_body(line: str) -> bool:
 # A numbered paragraph of prose, "1.This to update ..." or "2) The federal government ...".
 _NUMBERED_PROSE = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\s?[.)]\s*+[A-Z][a-z]")
 # What a wrapped REF line holds: a serial or date (a digit), or a list letter ("B. STATE 184178").
+REF_LINE_MAX = 160  # characters
 _REF_CONTINUATION = re.compile(r"\d|^\s*+\(?[A-Z][.)]\s")
 _REASON_HINT = re.compile(r"(?i)reason|\d\.\d|\([a-h]\)|\bE\.?O\.?\b")
 
@@ -244,8 +245,9 @@ def ends_field(field: str | None, line: str, next_line: str | None) -> bool:
         return True
     if next_line is not None and is_heading_over(line, next_line):
         return True
-    if field == "ref":
-        return not _REF_CONTINUATION.search(line) and any(ch.islower() for ch in line)
+    if field == "ref":  # (a line far longer than a telegram's, with no field run onto it, is a paragraph)
+        return (len(line) > REF_LINE_MAX and not glued_labels(line)) \
+            or (not _REF_CONTINUATION.search(line) and any(ch.islower() for ch in line))
     if field == "classified_by":
         return len(line.split()) >= 8 and not _REASON_HINT.search(line)
     return False
@@ -284,7 +286,7 @@ def field_text(header: str, field: str) -> str | None:
     for j in range(i + 1, len(lines)):
         nxt = lines[j]
         if not nxt.strip():  # (first: a blank line is no label, classification or paragraph)
-            if field == "tags" or (field == "ref" and len(parts) == 1 and not parts[0].strip()):
+            if field == "tags" or (field == "ref" and (len(parts) == 1 and not parts[0].strip() or _item_follows(lines, j))):
                 continue
             break
         if label_of(nxt) or classification_line(nxt) or _NUMBERED.match(nxt) \
@@ -296,6 +298,20 @@ def field_text(header: str, field: str) -> str | None:
             continue  # a page header or "SIPDIS" wrapped into the field ("... ZIMBABWE" / " CONFIDENTIAL")
         parts.append(strip_page_header(nxt))  # "PAGE 02 HARARE 06677 01 OF 03 291400Z OPPOSITION LEADER"
     return " ".join(" ".join(parts).split())
+
+
+# A lettered item of a REF list on a line of its own: "¶B. STATE 184178", "(C) SAN JOSE 02037",
+# "B. 04 SAN JOSE 2401", "C. SAN JOSE-WHA/CEN EMAIL DATED 2/18/08", "B) 2003 Brasilia 3868", "¶B. B) REYKJAVIK 431".
+REF_ITEM = re.compile(r"\s*+(?:¶\s*+)?(?:[A-Z][.)]|\([A-Z]\))\s*+(?:[A-Z][.)]\s*+)?(?:(?:19|20)?\d{2}\s++)?[A-Z][A-Za-z .'/-]{1,40}?[\s-]\d")
+
+
+def _item_follows(lines: list[str], j: int) -> bool:
+    """Whether the first line after the blank lines from j on is a lettered REF item (the list went
+    on after a blank line: "REF: A. STATE 182267" / "" / "¶B. STATE 184178")."""
+    for nxt in islice(lines, j + 1, j + 4):
+        if nxt.strip():
+            return len(nxt) <= REF_LINE_MAX and REF_ITEM.match(nxt) is not None
+    return False
 
 
 def is_tag_line(line: str) -> bool:
@@ -652,6 +668,13 @@ def header_end(lines: list[Line]) -> int:
         c = text.lstrip()[:1]  # the first character that is not a space ("" for a blank line)
         if FIRST_PARAGRAPH.match(text):
             break  # the first numbered paragraph: the header ends before it at the latest
+        if field == "ref_gap":  # blank lines after REF: its lettered items may go on below them
+            if not c:
+                continue
+            if len(text) <= REF_LINE_MAX and REF_ITEM.match(text):
+                end, field = i + 1, "ref"
+                continue
+            field = None
         label = label_of(text)
         if seen_label and not label and ends_field(field, text, lines[i + 1].text if i + 1 < len(lines) else None):
             break
@@ -663,7 +686,7 @@ def header_end(lines: list[Line]) -> int:
             seen_label = seen_label or label is not None
             seen_fields = seen_fields or label in ("tags", "subject")
         elif not c:
-            field = "tags" if field == "tags" else None
+            field = field if field == "tags" else "ref_gap" if field == "ref" else None
         elif RULE.match(text):
             field = None  # a rule ends any field (TAGS too): a ruled "Summary" heading may come next
         elif field == "tags" and not is_tag_line(text):
