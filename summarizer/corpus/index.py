@@ -26,7 +26,7 @@ from summarizer.pipeline import parse_record
 Say = Callable[[str], None]
 
 CABLE_COLUMNS = ("record", "id", "input", "line", "date", "month", "station", "classification", "subject", "tags",
-                 "tag_names", "predicted_tags", "topics", *SCORE_COLUMNS, "seconds", "error")
+                 "tag_names", "predicted_tags", "topics", "decl", "signers", *SCORE_COLUMNS, "seconds", "error")
 DOC_COLUMNS = ("rowid", "summary", "model_summary", "evidence", "hints", "raw")
 _INSERT = f"INSERT INTO cables ({', '.join(CABLE_COLUMNS)}) VALUES ({', '.join('?' * len(CABLE_COLUMNS))})"
 _INSERT_DOC = f"INSERT INTO cable_docs ({', '.join(DOC_COLUMNS)}) VALUES ({', '.join('?' * len(DOC_COLUMNS))})"
@@ -50,6 +50,8 @@ class IndexRow:
     model_summary: str | None = None
     predicted_tags: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    decl: str | None = None  # the DECL date, ISO 8601
+    signers: list[str] = field(default_factory=list)
     scores: dict = field(default_factory=dict)
     seconds: float | None = None
     error: str | None = None
@@ -62,7 +64,7 @@ class IndexRow:
         """The `cables` row (CABLE_COLUMNS)."""
         return (self.record, self.id, self.input, self.line, self.date, self.date[:7] if self.date else None,
                 self.station, self.classification, self.subject, " ".join(self.tags), "; ".join(self.tag_names),
-                " ".join(self.predicted_tags), "; ".join(self.topics),
+                " ".join(self.predicted_tags), "; ".join(self.topics), self.decl, "; ".join(self.signers) or None,
                 *[self.scores.get(k) for k in SCORE_COLUMNS], self.seconds, self.error)
 
     def doc_values(self, rowid: int) -> tuple:
@@ -97,6 +99,7 @@ def index_row(row: dict, rec: Record, input_sha256: str) -> IndexRow:
     out.tags = [t.code.upper() for t in cable.tags]
     out.tag_names = [f"{t.code} {t.name}" if t.name else t.code for t in cable.tags]
     out.summary, out.body = cable.summary, cable.body
+    out.decl, out.signers = cable.decl, list(cable.signers)
     if out.model_summary:
         out.evidence = evidence_json(cable, cable_evidence(cable, out.model_summary))
     return out

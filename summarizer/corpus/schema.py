@@ -16,7 +16,7 @@ from urllib.request import pathname2url
 from summarizer.inputs import InputError
 
 INDEX_FILE = "index.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: decl and signers (issue 29); an index of 2 is rebuilt from its shards
 BUSY_TIMEOUT_S = 30.0  # a reader waits this long for a writer's transaction (a batch run updating the index)
 READ_TIME_LIMIT_S = 3.0  # every statement on a read-only connection (the search's own deadline: corpus.query)
 READ_CACHE_KIB = 65536  # SQLite's page cache per reading connection: the narrow cables table of 250,000 fits
@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS cables (
     tag_names TEXT,                 -- "CODE name; CODE name", for readers and exports
     predicted_tags TEXT,
     topics TEXT,
+    decl TEXT,                      -- the DECL (declassification) date, ISO 8601, as the parser gives it
+    signers TEXT,                   -- the signers' names, "; "-separated
     rouge1 REAL, rouge2 REAL, rougeL REAL, rougeLsum REAL, tags_f1 REAL,
     seconds REAL,
     error TEXT                      -- why the record has no summary
