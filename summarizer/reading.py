@@ -284,7 +284,8 @@ def _facts(text: str) -> list[tuple[str, str]]:
 
 def _holds(text: str, key: str) -> bool:
     undotted = _INITIAL_DOT.sub(r"\1", text)
-    return f" {key} " in " " + " ".join(words(undotted)) + " "
+    plain = (w[:-2] if w.endswith(("'s", "\u2019s")) else w for w in words(undotted))  # "Pinochet's" holds "Pinochet"
+    return f" {key} " in " " + " ".join(plain) + " "
 
 
 # ------------------------------------------------------------------------------------------ summary

@@ -135,6 +135,9 @@ def test_fact_changes():
     assert fact_changes("He said the talks on the USD 200 million loan would resume before May.", SOURCE[1]) == \
         ["dropped number 500", "changed number 200", "dropped negation"]
     assert fact_changes("The U.S. Embassy agreed.", "The US Embassy agreed.") == []
+    copied = "Press coverage of Augusto Pinochet's death reinforces the assertion."  # a name with an 's holds the name
+    assert fact_changes(copied, copied) == []
+    assert fact_changes("Press coverage reinforces the assertion.", copied) == ["dropped name augusto pinochet"]
 
 
 def test_rates_on_a_hand_made_summary():
