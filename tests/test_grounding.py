@@ -88,6 +88,16 @@ def test_gate_refuses_a_pronoun_or_connective_its_source_does_not_open_with():
     assert gate(separately, separately) is None  # the source's own opening
 
 
+def test_gate_takes_the_subject_s_words_but_holds_what_is_said_against_the_sentence():
+    """A subject's "NOT" is no negation the written sentence dropped (dev 06REYKJAVIK102 had every copied
+    sentence refused for it)."""
+    sentence = "Post briefed Gudjonsson March 23 on the President's budget requests for Iraq."
+    grounding = Grounding(sentence + "\nICELAND: ADDITIONAL IRAQ ASSISTANCE NOT CURRENTLY ON THE TABLE")
+    assert gate(sentence, sentence, grounding) is None
+    assert gate("Post briefed Gudjonsson March 23 on the President's budget requests for Iraq.", sentence,
+                Grounding(sentence)) is None
+
+
 def test_gate_passes_a_faithful_shorter_sentence():
     assert gate("Dagan told the Ambassador that Bashar al-Assad is very weak but did not predict his fall from "
                 "power.", SOURCE) == "word not in the source: 'fall'"

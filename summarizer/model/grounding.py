@@ -204,8 +204,11 @@ def _in_order(sentence: str, source: str) -> str | None:
 
 def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str | None:
     """Why a written sentence may not stand for its source ("kind: detail", or a kind alone), or None
-    when it may."""
-    word = (grounding or Grounding(source)).first_foreign_word(sentence)
+    when it may. `grounding`: the words it may use, where they are more than the source's (the cable's
+    subject too); what it says is held against the source alone (a subject's "NOT" is no negation the
+    sentence dropped)."""
+    grounding = grounding or Grounding(source)
+    word = grounding.first_foreign_word(sentence)
     if word:
         return f"word not in the source: {word!r}"
     negations = {w.lower() for w in _RUN.findall(sentence)} & NEGATIONS
@@ -225,10 +228,10 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     fragment = fragment_kind(sentence)
     if fragment:
         return f"fragment: {fragment}"
-    broken = broken_kind(sentence, set(words(source)))
+    broken = broken_kind(sentence, set(words(grounding.source)))
     if broken:
         return f"broken: {broken}"
-    unsupported = faithfulness(sentence, source)["unsupported"]
+    unsupported = faithfulness(sentence, grounding.source)["unsupported"]
     if unsupported:
         return f"unsupported: {unsupported[0]!r}"
     changed = [c for c in fact_changes(sentence, source) if not c.startswith("dropped ") or c == "dropped negation"]

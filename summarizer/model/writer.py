@@ -136,8 +136,7 @@ class CausalWriter:
 
         prompts = [chat(self.tokenizer, self.system, subject, sources) for subject, sources in items]
         sources = ["\n".join(s) for _, s in items]
-        grounded = ["\n".join((*s, subject)) for subject, s in items]
-        groundings = [Grounding(g) for g in grounded]
+        groundings = [Grounding("\n".join((*s, subject))) for subject, s in items]
         rows = self.tokenizer(prompts, add_special_tokens=False)["input_ids"]
         inputs = self._inputs(rows)
         shared = len(self._prefix[0])
@@ -150,9 +149,9 @@ class CausalWriter:
                                     ahead=self.settings.lookahead, max_seconds=self.settings.max_seconds)
         drafts = self.tokenizer.batch_decode(written, skip_special_tokens=True)
         out = []
-        for draft, source, ground, grounding in zip(drafts, sources, grounded, groundings):
+        for draft, source, grounding in zip(drafts, sources, groundings):
             draft = " ".join(draft.split())
-            why = gate(draft, ground, grounding)
+            why = gate(draft, source, grounding)
             out.append(Written(text=source.replace("\n", " ") if why else draft, source=source, refused=why, draft=draft))
         return out
 
