@@ -124,18 +124,54 @@ def _color_map(n: int) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------- single cable
 def header_markdown(a: Analysis | Draft) -> str:
+    """The cable's header fields as a two-column Markdown table: those of the SPEC's first set, then the
+    reference parser's (issue 29): DECL date, recipients, signers, classifier and its reasons, the
+    telegram's transmission id, typed references, the partial-extract notice. A field the cable lacks is
+    left out, except the first set's, shown as "—"."""
     c = a.cable
     tags = "<br>".join(
         f"`{html.escape(t.code)}` {_md(t.name) if t.name else '<i>(unknown code)</i>'}" for t in c.tags) or "—"
     rows = [
         ("Id", _md(c.id)), ("Date", _md(c.date)), ("Classification", _md(c.classification)),
         ("Origin", _md(c.origin)), ("Subject", _md(c.subject)), ("TAGS", tags),
-        ("References", _md(", ".join(c.references)) if c.references else "—"),
+        ("References", _reference_cells(c)),
     ]
     if c.classified_by:
-        rows.append(("Classified by", _md(c.classified_by)))
+        who = c.classifier or {}
+        parts = [f"{_md(who['name'])}, {_md(who['title'])}" if who.get("name") and who.get("title") else _md(c.classified_by)]
+        if c.classification_reasons:
+            parts.append(f"(reasons {_md(', '.join(c.classification_reasons))})")
+        rows.append(("Classified by", " ".join(parts)))
+    if c.decl:
+        rows.append(("Declassify on", _md(c.decl)))
+    for label, people in (("To", c.recipients), ("Info", c.info_recipients)):
+        if people:
+            names = [_md(" ".join(filter(None, (p.get("name"), p.get("precedence"))))) for p in people[:MAX_HEADER_NAMES]]
+            more = len(people) - MAX_HEADER_NAMES
+            rows.append((label, ", ".join(names) + (f" and {more} more" if more > 0 else "")))
+    if c.signers:
+        rows.append(("Signed", _md(", ".join(c.signers))))
+    if c.transmission_id:
+        rows.append(("Transmission", _md(c.transmission_id)))
+    if c.partial:
+        rows.append(("Partial extract", "yes: the text is part of the original cable"))
     body = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return f"| Header field | Value |\n|---|---|\n{body}"
+
+
+MAX_HEADER_NAMES = 12  # recipients shown in the header table; a cable may route to a hundred posts
+
+
+def _reference_cells(c) -> str:
+    """The references: canonical cable ids, and the other kinds (e-mail, telcon, memo) as text with their
+    kind, each with its letter when the cable gave one ("A. 06TOKYO6356, B. e-mail: CAMP-PYATT E-MAIL")."""
+    items = c.reference_items or [{"id": r} for r in c.references]
+    out = []
+    for item in items[:MAX_HEADER_NAMES * 2]:
+        what = item.get("id") or (f"{item.get('kind')}: {item.get('text')}" if item.get("kind") else item.get("text"))
+        if what:
+            out.append((f"{item['letter']}. " if item.get("letter") else "") + what)
+    return _md(", ".join(out)) if out else "—"
 
 
 def summary_highlight(a: Analysis) -> list[tuple[str, str | None]]:
