@@ -106,5 +106,5 @@ def test_bad_query_is_one_message(page):
     page.fill("#corpus-text textarea", '"unclosed')
     page.click("#corpus-search-btn")
     page.wait_for_function("document.querySelector('#corpus-status').innerText.includes('Bad query')")
-    assert "unterminated string" in page.inner_text("#corpus-status")
+    assert 'a double quote (") is not closed' in page.inner_text("#corpus-status")
     assert page.locator(".toast-title:visible").count() == 0

@@ -39,9 +39,13 @@ def test_tab_values_from_the_page_inputs():
     assert q == Query(text='"fisheries quota"', stations=("Embassy Tokyo",), tags=("PREL",), date_from="2005",
                       sort="score", descending=False, page=3, page_size=app_page.CORPUS_PAGE_SIZE)
     a = Answer(query=q, total=3, hits=[], months=[("2005-11", 1), ("2006-02", 2)], top_tags=[("PREL", 3)], seconds=0.01)
-    months = app_page.months_frame(a)
-    assert list(months["cables"]) == [1, 0, 0, 2]  # the months between are there, with 0
-    assert str(months["month"].dtype).startswith("datetime64") and app_page.months_frame(None).empty
+    months = app_page.dates_frame(a)
+    assert months.to_dict("list") == {"when": ["2005-11", "2005-12", "2006-01", "2006-02"], "cables": [1, 0, 0, 2]}
+    assert app_page.dates_frame(None).empty  # the months between are there above, with 0
+    years = app_page.dates_frame(Answer(query=q, total=4, hits=[], months=[("1975-03", 1), ("2009-01", 2),
+                                                                           ("2009-07", 1)], top_tags=[], seconds=0))
+    assert len(years) == 2009 - 1975 + 1 and years["when"].iloc[0] == "1975"  # over 3 years: by year
+    assert years.set_index("when")["cables"].to_dict()["2009"] == 3 and years["cables"].sum() == 4
     assert app_page.tags_frame(a).to_dict("list") == {"TAGS": ["PREL"], "cables": [3]}
 
 

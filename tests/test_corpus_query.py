@@ -102,6 +102,22 @@ def test_bad_filters_are_one_line(index, conn, query, expect):
     assert digest(index) == before
 
 
+@pytest.mark.parametrize("text, expect", [
+    ("(nuclear OR oil", 'an opening bracket "(" is not closed'),
+    ("nuclear) oil", 'a closing bracket ")" has no opening "("'),
+    ('"prime minister', 'a double quote (") is not closed'),
+])
+def test_unbalanced_search_text_says_what_is_open_in_words(conn, text, expect):
+    """FTS5 answers `syntax error near ""` for an unclosed bracket."""
+    with pytest.raises(QueryError) as e:
+        search(conn, Query(text=text))
+    assert expect in str(e.value) and "syntax error" not in str(e.value)
+
+
+def test_brackets_inside_a_phrase_are_the_phrase_s(conn):
+    assert search(conn, Query(text='"fisheries (quota"')).total == search(conn, Query(text='"fisheries quota"')).total
+
+
 def test_injection_in_filters_is_only_a_value(index, conn):
     before = digest(index)
     evil = "Embassy Tokyo' OR '1'='1"

@@ -63,6 +63,10 @@ SCORE_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "r
 PALETTE = ["#fde68a", "#bfdbfe", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#e9d5ff",
            "#d9f99d", "#fecaca", "#c7d2fe", "#99f6e4"]
 NO_SUPPORT = "no support found"
+# A spinner the page draws (CSS below): the hourglass emoji was an empty box in Debian's Chromium, which has no
+# emoji font.
+SPINNER = '<span class="spinner" aria-hidden="true"></span>'
+WAITING = "Waiting for a cable."
 OWN_SUMMARY_LINES = 400  # the own summary is one paragraph or a few: 400 lines hold any of them whole
 
 CSS = """
@@ -73,6 +77,23 @@ CSS = """
 #paragraphs p { margin: 0 0 .6em 0; }
 #support .token, #model-summary .token { word-break: normal; overflow-wrap: anywhere; }
 #support .textfield, #model-summary .textfield { line-height: 1.6; }
+.spinner { display: inline-block; width: .85em; height: .85em; margin-right: .45em; vertical-align: -.1em;
+           border: 2px solid #bfdbfe; border-top-color: #2563eb; border-radius: 50%; animation: spin .9s linear infinite; }
+@keyframes spin { to { transform: rotate(360deg); } }
+/* Corpus table: headers break between words only ("classificati/on"); cells in the page's font, which fits
+   more of a summary in a column than the monospace one. */
+#corpus-results th, #corpus-results th * { word-break: normal !important; overflow-wrap: normal !important; hyphens: none; }
+#corpus-results td, #corpus-results th { font-family: var(--font); font-size: 13px; }
+/* Scores: numbers and names kept whole ("ROU/GE-/1", "66./7" at 390 px); the table scrolls if it must. */
+#scores table { display: block; overflow-x: auto; }
+#scores th, #scores td { white-space: nowrap; }
+#corpus-results td .cell-wrap { font-family: var(--font); }
+/* Phone width: the results table keeps 760 px (Gradio sizes its columns from the table's width; at 326 px a
+   row was a letter wide and very tall) and scrolls sideways. */
+@media (max-width: 700px) {
+  #corpus-results .table-container { overflow-x: auto; }
+  #corpus-results .table-wrap { min-width: 760px; }
+}
 /* Gradio writes the S1, S2... labels in white, unreadable on the pastel PALETTE (1.2:1 on yellow). */
 #support .label, #model-summary .label { color: #111827; }
 """
@@ -341,7 +362,7 @@ def batch_table(r: BatchResult, max_rows: int = 200) -> list[list]:  # r.rows: t
     for row in r.rows[:max_rows]:
         s = row["scores"] or {}
         summary = row["summary"] or ""
-        out.append([row["line"], row["id"] or "", *[s.get(k) for k in SCORE_KEYS],
+        out.append([row["line"], row["id"] or "", *[None if s.get(k) is None else round(s[k], 1) for k in SCORE_KEYS],
                     row["error"] or (summary[:110] + ("…" if len(summary) > 110 else ""))])
     return out
 
@@ -354,6 +375,11 @@ CORPUS_HEADERS = ["date", "id", "station", "classification", "subject", "TAGS", 
 CORPUS_SORTS = [("Newest first", "date-desc"), ("Oldest first", "date-asc"), ("Best ROUGE-2", "score-desc"),
                 ("Worst ROUGE-2", "score-asc"), ("Relevance (with a search text)", "relevance")]
 CORPUS_PAGE_SIZE = 25
+CORPUS_SUMMARY_CHARS = 320  # the table's summary, wrapped; the row opens the whole cable in the One cable tab
+NO_ROUGE = "— no own summary"
+# Shares of the table's width, so the summary ends at its right edge (fixed widths and "auto" for the summary
+# made a 2,050 px table at 1400 px); under 700 px the table keeps a readable 760 px and scrolls (CSS).
+CORPUS_COLUMN_WIDTHS = ["8%", "10%", "9%", "10%", "15%", "9%", "7%", "32%"]  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
 CORPUS_HELP = ('Words are all required; `"double quotes"` make a phrase; `OR`, `NOT`, `NEAR(a b, 10)` and a '
                "trailing `*` (`nucl*`) work as in SQLite FTS5. TAGS: the cable's own codes, all of those chosen.")
 
@@ -382,21 +408,44 @@ def corpus_status(a: Answer, name: str) -> str:
 def corpus_table(a: Answer) -> list[list]:
     out = []
     for h in a.hits:
-        text = h.model_summary or (f"(error: {h.error})" if h.error else "")
+        text = " ".join((h.model_summary or (f"(error: {h.error})" if h.error else "")).split())
+        if len(text) > CORPUS_SUMMARY_CHARS:
+            text = text[:CORPUS_SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
+        score = f"{h.score:.1f}" if h.score is not None else ("—" if h.error else NO_ROUGE)
         out.append([(h.date or "")[:10], h.id or "", h.station or "", h.classification or "", h.subject or "",
-                    h.tags, None if h.score is None else round(h.score, 1),
-                    text[:160] + ("…" if len(text) > 160 else "")])
+                    h.tags, score, text])
     return out
 
 
-def months_frame(a: Answer | None) -> pd.DataFrame:
-    """Matching cables per month, every month from the first to the last with its count (0 included: a
-    line through the months that have cables only would hide the gaps). Typed columns even when empty:
-    the plot keeps the axis types of its first value."""
+MONTHS_SHOWN = 36  # up to 3 years of matches are counted by month, longer spans by year
+COUNTS_MIN_TOP = 8  # a y axis to at least 8: Vega's ticks then fall on whole numbers (to 1 it drew 0.2, 0.4...)
+
+
+def dates_frame(a: Answer | None) -> pd.DataFrame:
+    """Matching cables per month ("2009-03") over up to MONTHS_SHOWN months, else per year ("2009"), every
+    month or year from the first to the last with its count (0 included: bars for the dated ones only would
+    hide the gaps). Labels as text: Vega's own date axis wrote month names ("April July October") with the
+    year only under January, and could not be told to write years alone."""
     counts = dict(a.months) if a else {}
     months = pd.period_range(min(counts), max(counts), freq="M") if counts else []
-    return pd.DataFrame({"month": pd.Series([m.to_timestamp() for m in months], dtype="datetime64[ns]"),
-                         "cables": pd.Series([counts.get(str(m), 0) for m in months], dtype="int64")})
+    if len(months) > MONTHS_SHOWN:
+        years: dict[str, int] = {str(y): 0 for y in range(months[0].year, months[-1].year + 1)}
+        for m, n in counts.items():
+            years[m[:4]] += n
+        labels, values = list(years), list(years.values())
+    else:
+        labels, values = [str(m) for m in months], [counts.get(str(m), 0) for m in months]
+    return pd.DataFrame({"when": pd.Series(labels, dtype="str"), "cables": pd.Series(values, dtype="int64")})
+
+
+def dates_plot(a: Answer | None) -> gr.BarPlot:
+    """The per-month or per-year bars, their y axis up to a whole number of cables."""
+    frame = dates_frame(a)
+    top = int(frame["cables"].max()) if len(frame) else 0
+    per = "month" if frame["when"].str.len().max() == 7 else "year"
+    # the axis settings again: an update without them drew the labels level, over each other
+    return gr.BarPlot(frame, y_lim=[0, max(COUNTS_MIN_TOP, top)], label=f"Matching cables per {per}",
+                      x_label_angle=-90, y_axis_format="d", x_title=" ")
 
 
 def tags_frame(a: Answer | None) -> pd.DataFrame:
@@ -407,7 +456,7 @@ def tags_frame(a: Answer | None) -> pd.DataFrame:
 
 def corpus_blank(status: str) -> tuple:
     """The Corpus tab's outputs with no result set: status, table, plots, row ids, query."""
-    return status, [], months_frame(None), tags_frame(None), [], None
+    return status, [], dates_plot(None), tags_frame(None), [], None
 
 
 # -------------------------------------------------------------------------------------- page
@@ -531,7 +580,8 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
 
     def run_batch(path, limit, request: gr.Request, progress=gr.Progress()):
         def report(done, total, desc):
-            progress((done, total), desc=desc, unit="cables")
+            # total None: the corpus is not read yet, so no count (Gradio drew "0/1 cables" for (0, 1))
+            progress((done, total) if total else None, desc=desc, unit="cables")
 
         try:
             r = service.run_batch(path, int(limit or DEFAULT_BATCH_LIMIT), progress=report)
@@ -571,23 +621,32 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
         if state == "ready":
             return True, f"Searching {_md(line)}."
         if state == "building":
-            return False, f"⏳ {_md(line[0].upper() + line[1:])}."
+            return False, f"{SPINNER}{_md(line[0].upper() + line[1:])}."
         return False, error_markdown("Corpus unavailable", line) if state == "failed" else _md(line)
 
-    def corpus_opened():
+    # corpus_opened's outputs after the status line, timer and filters: page number, table, plots, row ids, query
+    unchanged_results = (gr.Number(), gr.Dataframe(), gr.BarPlot(), gr.BarPlot(), gr.State(), gr.State())
+
+    def corpus_opened(last):
+        """The tab's filters once the index is ready, and, the first time, the whole corpus newest first in the
+        table and plots, so a tab opened during the build fills itself when the build ends (the timer asks)."""
         ready, line = corpus_state(start=True)
         if not ready:
-            return line, gr.Timer(active=True), gr.Dropdown(), gr.Dropdown(), gr.Dropdown()
+            return line, gr.Timer(active=True), gr.Dropdown(), gr.Dropdown(), gr.Dropdown(), *unchanged_results
         try:
             f = source.facets()
         except Exception as e:  # noqa: BLE001
             return (error_markdown("Corpus unavailable", _failure(e)[1]), gr.Timer(active=False), gr.Dropdown(),
-                    gr.Dropdown(), gr.Dropdown())
-        return (f"{line} {f.cables:,} cables, {f.first_date or '?'} to {f.last_date or '?'}. Search, or filter "
-                "and press Search.", gr.Timer(active=False),
-                gr.Dropdown(choices=[(f"{s} ({n:,})", s) for s, n in f.stations]),
-                gr.Dropdown(choices=[(f"{c} ({n:,})", c) for c, n in f.tags]),
-                gr.Dropdown(choices=[(f"{c} ({n:,})", c) for c, n in f.classifications]))
+                    gr.Dropdown(), gr.Dropdown(), *unchanged_results)
+        line = (f"{line} {f.cables:,} cables, {f.first_date or '?'} to {f.last_date or '?'}. Search, or filter "
+                "and press Search.")
+        filters = (gr.Timer(active=False), gr.Dropdown(choices=[(f"{s} ({n:,})", s) for s, n in f.stations]),
+                   gr.Dropdown(choices=[(f"{c} ({n:,})", c) for c, n in f.tags]),
+                   gr.Dropdown(choices=[(f"{c} ({n:,})", c) for c, n in f.classifications]))
+        if last is not None:  # a result set is on screen: leave it
+            return (line, *filters, *unchanged_results)
+        status, *results = corpus_search("", [], [], [], "", "", "date-desc", 1)
+        return (f"{line}  \n{status}", *filters, 1, *results)
 
     def corpus_search(text, stations, tags, classifications, date_from, date_to, sort, page):
         ready, line = corpus_state(start=True)
@@ -600,7 +659,7 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
             return corpus_blank(error_markdown("Bad query", str(e).removeprefix("Bad query: ")))
         except Exception as e:  # noqa: BLE001
             return corpus_blank(error_markdown(*_failure(e)))
-        return (corpus_status(a, source.name), corpus_table(a), months_frame(a), tags_frame(a),
+        return (corpus_status(a, source.name), corpus_table(a), dates_plot(a), tags_frame(a),
                 [h.rowid for h in a.hits], a.query)
 
     def corpus_page(step: int):
@@ -665,16 +724,16 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                         text = gr.Textbox(label="Cable text", lines=14, max_lines=14, elem_id="cable-input",
                                           placeholder="Paste the full text of one cable: header (TAGS, SUBJECT...) "
                                                       "and numbered paragraphs.")
-                        upload = gr.File(label="…or upload one .txt cable (under 1 MB)",
+                        upload = gr.File(label="Upload a .txt cable (under 1 MB)",
                                          file_types=[".txt"], type="filepath", height=110, elem_id="cable-upload")
                         with gr.Row():
                             clear = gr.Button("Clear", variant="secondary", elem_id="clear-btn")
                             go = gr.Button("Summarize", variant="primary", elem_id="summarize-btn")
-                        gr.Examples(examples=[[t] for _, t in examples], inputs=[text],
+                        shown_examples = gr.Examples(examples=[[t] for _, t in examples], inputs=[text],
                                     example_labels=[label for label, _ in examples], label="Examples",
                                     elem_id="examples", api_visibility="private")
                     with gr.Column(scale=7, min_width=380):
-                        status = gr.Markdown("Waiting for a cable.", elem_id="status")
+                        status = gr.Markdown(WAITING, elem_id="status")
                         with gr.Row(equal_height=True):
                             summary = gr.HighlightedText(label="Model summary (sentences S1, S2, …)",
                                                          elem_id="model-summary", show_legend=False,
@@ -737,19 +796,21 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                     corpus_sort = gr.Dropdown(label="Sort", choices=CORPUS_SORTS, value="date-desc", scale=1,
                                               elem_id="corpus-sort")
                 corpus_rows = gr.Dataframe(headers=CORPUS_HEADERS, label="Matching cables", interactive=False,
-                                           wrap=True, elem_id="corpus-results", max_height=640,
-                                           column_widths=["96px", "150px", "140px", "120px", "220px", "130px",
-                                                          "80px", "auto"])
+                                           wrap=True, elem_id="corpus-results", max_height=720,
+                                           column_widths=CORPUS_COLUMN_WIDTHS)
                 with gr.Row():
                     corpus_prev = gr.Button("← Previous page", size="sm", elem_id="corpus-prev")
                     corpus_page_no = gr.Number(value=1, precision=0, minimum=1, maximum=MAX_PAGE, label="Page", scale=0, min_width=90,
                                                interactive=False, elem_id="corpus-page")
                     corpus_next = gr.Button("Next page →", size="sm", elem_id="corpus-next")
                 with gr.Row():
-                    corpus_months = gr.LinePlot(months_frame(None), x="month", y="cables", label="Matching cables per month",
-                                                height=260, y_lim=[0, None], elem_id="corpus-months", scale=3)
+                    corpus_dates = gr.BarPlot(dates_frame(None), x="when", y="cables", x_title=" ",
+                                              label="Matching cables per month", height=300, x_label_angle=-90,
+                                              y_lim=[0, COUNTS_MIN_TOP], y_axis_format="d", elem_id="corpus-dates",
+                                              scale=3, min_width=300)
                     corpus_top = gr.BarPlot(tags_frame(None), x="TAGS", y="cables", label="Their top TAGS",
-                                            height=260, sort="-y", y_lim=[0, None], elem_id="corpus-top-tags", scale=2)
+                                            height=300, sort="-y", y_lim=[0, None], y_axis_format="d",
+                                            elem_id="corpus-top-tags", scale=2, min_width=300)
                 with gr.Row():
                     corpus_export_btn = gr.Button("Export the result set (CSV and JSON Lines)", size="sm",
                                                   elem_id="corpus-export-btn")
@@ -771,16 +832,25 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
         loaded.success(run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
                        concurrency_limit=MODEL_CONCURRENCY)
         loaded.failure(upload_refused, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden")
-        clear.click(lambda: ("", None), outputs=[text, upload], api_visibility="private", queue=False)
+        # Every action that changes the input leaves nothing of the previous cable: Clear blanks every output,
+        # an example is summarized at once, as an upload is.
+        clear.click(lambda: ("", None, *blank_outputs(WAITING)), outputs=[text, upload, *outputs],
+                    api_visibility="private", queue=False, show_progress="hidden")
+        shown_examples.load_input_event.then(
+            summarizing, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden").then(
+            run_single, inputs=[text], outputs=outputs, api_visibility="private", concurrency_id="model",
+            concurrency_limit=MODEL_CONCURRENCY, scroll_to_output=False)
         run.click(run_batch, inputs=[corpus, limit], outputs=[batch_summary, batch_rows, batch_files],
-                  api_name="batch", concurrency_id="batch", concurrency_limit=1).failure(
+                  api_name="batch", concurrency_id="batch", concurrency_limit=1,
+                  show_progress_on=[batch_summary]).failure(
             batch_refused, outputs=[batch_summary, batch_rows, batch_files], api_visibility="private", queue=False,
             show_progress="hidden")
         filters = [corpus_text, corpus_stations, corpus_tags, corpus_classes, corpus_from, corpus_to, corpus_sort]
-        results = [corpus_status_md, corpus_rows, corpus_months, corpus_top, corpus_rowids, corpus_last]
-        opened = [corpus_status_md, corpus_timer, corpus_stations, corpus_tags, corpus_classes]
-        corpus_tab.select(corpus_opened, outputs=opened, api_visibility="private", queue=False)
-        corpus_timer.tick(corpus_opened, outputs=opened, api_visibility="private", queue=False)
+        results = [corpus_status_md, corpus_rows, corpus_dates, corpus_top, corpus_rowids, corpus_last]
+        opened = [corpus_status_md, corpus_timer, corpus_stations, corpus_tags, corpus_classes, corpus_page_no,
+                  *results[1:]]
+        corpus_tab.select(corpus_opened, inputs=[corpus_last], outputs=opened, api_visibility="private", queue=False)
+        corpus_timer.tick(corpus_opened, inputs=[corpus_last], outputs=opened, api_visibility="private", queue=False)
         for trigger in (corpus_go.click, corpus_text.submit):
             trigger(lambda *v: (1, *corpus_search(*v, 1)), inputs=filters, outputs=[corpus_page_no, *results],
                     api_visibility="private", concurrency_id="corpus", concurrency_limit=4)

@@ -138,8 +138,31 @@ class StoredCable:
 
 
 # ----------------------------------------------------------------------------------- checking
+def _unbalanced(text: str) -> str | None:
+    """What is left open or closed too soon in a search text, in words: FTS5 only says `syntax error near ""`
+    or `unterminated string`. Brackets inside a "phrase" are the phrase's, as FTS5 reads them."""
+    depth, quoted = 0, False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted  # a doubled "" inside a phrase closes and reopens it: the same state after both
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth < 0:
+                return 'a closing bracket ")" has no opening "(" before it; add one or leave it out'
+    if quoted:
+        return 'a double quote (") is not closed; end the phrase with another " or leave it out'
+    if depth:
+        return 'an opening bracket "(" is not closed; add a ")" after the words it groups, or leave it out'
+    return None
+
+
 def _clean_text(text: str) -> str:
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in (text or "")).split())
+    unbalanced = _unbalanced(text)
+    if unbalanced:
+        raise QueryError(f"the search text: {unbalanced}")
     if len(text) > MAX_TEXT_CHARS:
         raise QueryError(f"the search text is {len(text):,} characters; at most {MAX_TEXT_CHARS} are searched")
     if len(_WORD.findall(text)) > MAX_TERMS:
