@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
     n = errors = with_end = found = tag_total = tag_equal = tag_first_line = 0
     misses: dict[str, list[str]] = {"summary": [], "tags": []}
-    covered = dict.fromkeys(NEW_FIELDS, 0)
+    covered = dict.fromkeys((*NEW_FIELDS, "classifier.name", "classifier.reasons", "reference_items.text"), 0)
+    tag_kinds: dict[str, int] = {}  # TAGS per kind (tags.KINDS), over all cables
     for path in args.corpora:
         for rec in read_records(path):
             n += 1
@@ -65,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             for name in NEW_FIELDS:
                 covered[name] += bool(getattr(cable, name))
+            covered["classifier.name"] += bool(cable.classifier and cable.classifier.get("name"))
+            covered["classifier.reasons"] += bool(cable.classifier and cable.classifier.get("reasons"))
+            covered["reference_items.text"] += any("text" in item for item in cable.reference_items)
+            for t in cable.tags:
+                tag_kinds[t.kind] = tag_kinds.get(t.kind, 0) + 1
             if re.search(r"end\s+summary", rec.raw, re.I):
                 with_end += 1
                 if cable.summary:
@@ -93,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "tags_equal_or_page_truncated_pct": round(100 * (tag_equal + tag_first_line) / max(tag_total, 1), 2),
         # the share of cables where each field of the reference parser's set holds a value (true, non-empty)
         "field_coverage_pct": {name: round(100 * k / max(n, 1), 2) for name, k in covered.items()},
+        "tag_kinds": dict(sorted(tag_kinds.items(), key=lambda kv: -kv[1])),
     }
     print(json.dumps(result, indent=2))
     for kind, ids in misses.items():
