@@ -137,6 +137,9 @@ _GLUED_LABELS = ("REF", "Ref", "TAG", "Tag", "SUBJECT", "Subject", "CLASSIFIED",
                  "S E C R E T", "U N C L A S S I F I E D", "SIPDIS", "C O R R E C T E D")
 
 
+_GLUED_LITERAL = re.compile("|".join(map(re.escape, _GLUED_LABELS)))
+
+
 def _split_glued_fields(text: str) -> list[str]:
     at = _first_glued_label(text)
     if at < 0:
@@ -169,10 +172,10 @@ def _first_glued_label(text: str) -> int:
     "...") before a label, after some other character, so its label is not at the line start: the
     first label literal after it, found by str.find, less the spaces and dots before it, bounds
     every match. (The regex scan from the line start is the costly part: it opens with look-behinds.)"""
-    found = [k for k in (text.find(lit, 1) for lit in _GLUED_LABELS) if k > 0]
-    if not found:
+    m = _GLUED_LITERAL.search(text, 1)  # one scan for the first literal (a find per literal cost 15 scans)
+    if not m:
         return -1
-    k = min(found)
+    k = m.start()
     while k > 0 and (text[k - 1].isspace() or text[k - 1] == "."):
         k -= 1
     return k
