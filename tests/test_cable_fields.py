@@ -148,6 +148,36 @@ def test_classifier_none_and_signers() -> None:
     assert signers_of(None) == []
 
 
+def test_signers_after_a_quoted_message_or_run_into_the_end_mark() -> None:
+    assert signers_of("CLINTON UNQUOTE CLINTON") == ["CLINTON"]
+    assert signers_of("CIANCHETTE UNQUOTE RICE") == ["RICE"]
+    assert signers_of("BURNS##") == ["BURNS"]
+    assert signers_of("UNQUOTE") == []
+    raw = "UNCLAS STATE 125686\n\nTAGS: PREL CS\nSUBJECT: X\n\n1. (U) The aid arrived.\n\nCIANCHETTE\nUNQUOTE\n\nRICE\n"
+    assert parse(raw).signers == ["RICE"]  # the name after UNQUOTE signs; the quoted message's is no signer
+
+
+@pytest.mark.parametrize(("head", "paragraphs", "who", "reasons"), [
+    # the label written twice, and "REASONS" broken by the line end
+    ("Classified By: CLASSIFIED BY CHARGE D'AFFAIRES DANNY R. RUSSEL FOR REAS \nONS 1.5 (B AND D) \n", None,
+     "CHARGE D'AFFAIRES DANNY R. RUSSEL", ["1.5(b)", "1.5(d)"]),
+    # a name broken across a line
+    ("CLASSIFIED BY: DCM ROBERT\nF. GODEC, REASONS 1.4 (B) AND (D)\n", None, "DCM ROBERT F. GODEC", ["1.4(b)", "1.4(d)"]),
+    # inside the first paragraph, after its classification
+    ("", ["CONFIDENTIAL - ENTIRE TEXT. CLASSIFIED BY DCM JOHN SMITH FOR REASONS 1.5 (B) AND (D).", "More."],
+     "DCM JOHN SMITH", ["1.5(b)", "1.5(d)"]),
+])
+def test_classified_by_variants(head, paragraphs, who, reasons) -> None:
+    from summarizer.parsing.header import parse_classified_by
+    assert parse_classified_by("TAGS: PREL\nSUBJECT: X\n" + head, paragraphs) == (who, reasons)
+
+
+def test_classifier_in_the_first_numbered_paragraph() -> None:
+    c = parse("C O N F I D E N T I A L TOKYO 003797\n\nTAGS: PREL JA\nSUBJECT: X\n\n"
+              "1. CONFIDENTIAL - ENTIRE TEXT. CLASSIFIED BY DCM JOHN SMITH FOR REASONS 1.5 (B) AND (D).\n\n2. (C) Talks.\n")
+    assert c.classifier == {"name": "JOHN SMITH", "title": "DCM", "reasons": ["1.5(b)", "1.5(d)"]}
+
+
 def test_new_fields_never_raise_on_odd_text() -> None:
     for raw in ["", "\x00" * 50, "TO " * 5000, "REF: " + "A. " * 3000, "DECL: 99/99/9999", "VZCZC" * 1000]:
         c = parse(raw)
@@ -169,6 +199,9 @@ REAL = {
     "05SANJOSE2413": [("references", ["05STATE122739"])],  # SECSTATE
     "04BRASILIA2863": [("references", ["04BRASILIA2799", "04BRASILIA2764", "04PORTAUPRINCE2325"])],
     "06REYKJAVIK102": [("signers", ["VAN VOORST"])],
+    "09STATE127892": [("signers", ["CLINTON"])],  # "CLINTON UNQUOTE CLINTON"
+    "08STATE125686": [("signers", ["RICE"])],  # "CIANCHETTE" / "UNQUOTE" / "" / "RICE"
+    "05PARIS1699": [("classified_by", "POLITICAL MINISTER-COUNSELOR JOSIAH ROSENBLATT")],  # "..., FOR REAS ONS 1.4"
     "08ECTION01OF02MANAMA492": [("id", "08MANAMA492")],
 }
 

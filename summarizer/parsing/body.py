@@ -66,6 +66,8 @@ _RULED_HEADING = re.compile(
 _RULE_LAST = ("-", "=")
 # The end of the embassy web banner ("... SIPRNET website.", "XXXXXXXXXXXX", "*****"): a signer may follow.
 _BANNER_END = re.compile(r"(?:[Ww]ebsite\.?|WEBSITE\.?|(?<!X)X{6,}+|(?<!\*)\*{4,}+|https?://\S++(?:\s[a-z]{1,4})?)\s*+$")
+# The end of a quoted message ("CIANCHETTE" / "UNQUOTE" / "" / "RICE"): the name after it signs this one.
+_UNQUOTE_END = re.compile(r"\b(?:UNQUOTE|END\s+QUOTE)\.?\s*$")
 BANNER_TAIL = 400  # characters; a banner and its signer take ~150
 # A name after the banner at the very end: "Visit ... Website: XXXXXXXXXXXX TUTTLE".
 _BANNER_SIGNER = re.compile(
@@ -372,7 +374,7 @@ def _signer_at(lines: list[Line], i: int, cur: list[Line]) -> int | None:
     if not text[at:].strip():
         return None  # "End Summary." or "END COMMENT." alone: the end of the text above, no name
     prev = cur[-1] if cur else _previous_text(lines, i)
-    if prev is None or not (_ends_sentence(prev.text) or _BANNER_END.search(prev.text)):
+    if prev is None or not (_ends_sentence(prev.text) or _BANNER_END.search(prev.text) or _UNQUOTE_END.search(prev.text)):
         return None
     if not capitals:
         return at if all(nxt.blank or is_noise(nxt.text) for nxt in lines[i + 1:]) else None

@@ -182,9 +182,17 @@ def split_classifier(classified_by: str | None, reasons: list[str] | None = None
     return {"name": name or None, "title": title or None, "reasons": list(reasons or [])}
 
 
+_QUOTE_END = re.compile(r"\b(?:UNQUOTE|END\s+QUOTE)\b\.?", re.I)
+
+
 def signers_of(signer: str | None) -> list[str]:
-    """The signer as a list: 'VAN VOORST' is one name; a doubled name ('CRETZ  CRETZ') is one."""
+    """The signer as a list: 'VAN VOORST' is one name; a doubled name ('CRETZ  CRETZ') is one; the name
+    after a quoted message's end signs ('CLINTON UNQUOTE CLINTON', 'CIANCHETTE UNQUOTE RICE' → RICE);
+    a name run into the end mark '##' ('BURNS##') is the name."""
     if not isinstance(signer, str) or not signer.strip():
+        return []
+    signer = _QUOTE_END.split(signer)[-1].strip(" #.") if "QUOTE" in signer.upper() else signer.strip(" #")
+    if not signer:
         return []
     words = signer.split()
     half = len(words) // 2

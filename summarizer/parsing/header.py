@@ -381,7 +381,12 @@ def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tup
         more = list(_lines_of(paragraphs))
         i = next((j for j, text in enumerate(more) if label_of(text) == "classified_by"), -1)
         if i < 0:
-            return None, []
+            # inside the first paragraph: "1. CONFIDENTIAL - ENTIRE TEXT. CLASSIFIED BY DCM ..."
+            m = _INLINE_CLASSIFIED.search(paragraphs[0]) if paragraphs else None
+            if not m:
+                return None, []
+            more = list(_lines_of([paragraphs[0][m.start(1):]]))
+            i = 0
         line, after = more[i], more[i + 1:i + 6]
     joined = line[LABEL.match(line).end():]
     taken = 0
@@ -394,15 +399,22 @@ def parse_classified_by(header: str, paragraphs: list[str] | None = None) -> tup
             break
         joined += " " + nxt
         taken += 1
-    joined = " ".join(joined.split()).lstrip(":; ")
+    joined = _DOUBLED_CLASSIFIED.sub("", " ".join(joined.split()).lstrip(":; "))
     cut = _REASON_START.search(joined)
     who, why = (joined[: cut.start()], joined[cut.start():]) if cut else (joined, "")
     who = who.strip(" .,;:")
     return (who or None), _reason_codes(why)
 
 
-# Where the reasons start after the classifier's name and title.
-_REASON_START = re.compile(r"(?i)\b(?:for\s+)?reasons?\b|;\s*reason|\bE\.?O\.?\s*1\d{4}|\b\d\.\d")
+# Where the reasons start after the classifier's name and title ("REASONS" may be broken by a line end
+# or a stray space: "FOR REAS" / "ONS 1.5 (B AND D)", "rea sons", "reason s").
+_REASON_START = re.compile(r"(?i)\b(?:for\s+)?rea\s?s\s?ons?\b|\b(?:for\s+)?reason\s?s?\b|;\s*reason|\bE\.?O\.?\s*1\d{4}|\b\d\.\d")
+# The label written twice, "Classified By: CLASSIFIED BY CHARGE D'AFFAIRES ...": the second is no name.
+_DOUBLED_CLASSIFIED = re.compile(r"^(?:classified\s+by\b\s*:?\s*)+", re.I)
+# The classifier inside the first paragraph, after its classification: "1. CONFIDENTIAL - ENTIRE TEXT.
+# CLASSIFIED BY DCM JOHN SMITH FOR REASONS 1.5 (B) AND (D)." (group 1: from the label on).
+_INLINE_CLASSIFIED = re.compile(
+    r"^(?:\(\w{1,4}\)\s*)?(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE)\b[^.]{0,40}?\.\s*(CLASSIFIED\s+BY\b)", re.I)
 
 
 # A section and its letters, "1.4 (b) and (d)"; one letter of them.
