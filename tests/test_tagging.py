@@ -212,3 +212,92 @@ def test_train_stage_tagger_writes_the_files_and_reports_dev(tmp_path: Path, cap
     theirs = evaluate(lambda c: prior.predict_one(make_item(c, prior)).tags, dev)
     assert report["classifier"]["n"] == theirs["n"] == 9
     assert report["classifier"]["micro_f1"] >= theirs["micro_f1"]
+
+
+# ---------------------------------------------------------------------------------- geography
+def test_gazetteer_finds_names_adjectives_and_capitals_longest_first() -> None:
+    from summarizer.tagging.geography import Gazetteer
+
+    g = Gazetteer.load()
+    found = g.find("South African and Brazilian envoys met in Port-au-Prince; Iraq's AFRICA policy. U.S. aid")
+    assert [(code, words) for code, words, _ in found] == [
+        ("SF", "South African"), ("BR", "Brazilian"), ("HA", "Port-au-Prince"), ("IZ", "Iraq"), ("XA", "AFRICA")]
+    assert found[1][2] == len("South African and ")  # offsets into the text as given
+    assert g.place("ADDISABABA") == "ET" and g.place("TESTVILLE") is None
+
+
+def test_station_is_known_without_the_ids_year() -> None:
+    from summarizer.cable import Cable
+
+    assert station(Cable(id="BRASILIA 001017")) == "BRASILIA"
+    assert station(Cable(origin="AMEMBASSY PORT-OF-SPAIN")) == "PORTOFSPAIN"
+    assert station(Cable(id="09BRASILA12", origin="Embassy Brasilia")) == "BRASILA"  # the id as written wins
+
+
+def test_geography_decides_the_country_codes(classifier: TagClassifier) -> None:
+    geo = classifier.geography
+    assert geo is not None and geo.stations == {"CAIRO": "EG", "LONDON": "UK", "TOKYO": "JA"}
+    cairo = parse(raw_cable(7, "KNNP", "CAIRO"), {"id": "10CAIRO77"})
+    assert set(classifier.predict(cairo)) == {"KNNP", "EG"}
+    # a station train never saw: its country from the gazetteer (Nairobi is Kenya's capital)
+    nairobi = parse(raw_cable(7, "KNNP", "TOKYO").replace("TOKYO", "NAIROBI"), {"id": "10NAIROBI7"})
+    assert geo.station_country("NAIROBI") == "KE"
+    cands = dict(classifier.geographic(nairobi, classifier.probabilities(nairobi)))
+    assert "KE" in cands and cands["KE"] > cands.get("JA", 0.0)
+
+
+def test_evidence_names_the_words_behind_each_code(classifier: TagClassifier) -> None:
+    cable = parse(raw_cable(7, "KNNP", "CAIRO"), {"id": "10CAIRO77"})
+    evidence = classifier.evidence(cable, ["KNNP", "EG", "ZZZZ"])
+    assert evidence["EG"][0] == "sent from CAIRO"
+    assert set(evidence["KNNP"]) & set(TOPICS["KNNP"])  # the topic words in this cable's body
+    assert not set(evidence["KNNP"]) & set(TOPICS["ETRD"] + TOPICS["PHUM"])
+    assert evidence["ZZZZ"] == []  # a code the classifier does not know
+
+
+def test_a_classifier_without_geography_is_saved_as_before(classifier: TagClassifier, tmp_path: Path) -> None:
+    import dataclasses
+
+    plain = dataclasses.replace(classifier, geography=None)
+    plain.save(tmp_path)
+    settings = json.loads((tmp_path / SETTINGS_FILE).read_text())
+    assert settings["format"] == 1 and "geography" not in settings  # what the version before could read
+    loaded = TagClassifier.load(tmp_path)
+    cable = parse(raw_cable(4, "PHUM", "LONDON"), {"id": "09LONDON4"})
+    assert loaded.geography is None and loaded.predict(cable) == plain.predict(cable)
+    classifier.save(tmp_path / "geo")
+    assert json.loads((tmp_path / "geo" / SETTINGS_FILE).read_text())["format"] == 2
+    assert TagClassifier.load(tmp_path / "geo").geography == classifier.geography
+
+
+def test_the_shipped_tagger_names_the_country_of_a_pasted_cable() -> None:
+    """The issue's case: a Brasilia cable pasted from its classification line, with no id year, about a
+    patent decree: BR (and the subject, intellectual property) predicted, each with its evidence."""
+    from importlib import resources
+
+    shipped = TagClassifier.load(resources.files("summarizer") / "model" / "default")
+    text = ("UNCLAS SECTION 01 OF 02 BRASILIA 001017\n\nSIPDIS\n\nE.O. 12958: N/A\nTAGS: KIPR ETRD ECON BR\n"
+            "SUBJECT: BRAZIL: PATENT DENIED, GOB PAVES WAY FOR GENERIC PRODUCTION OF IMPORTANT HIV DRUG\n\n"
+            "1. (U) The Brazilian patent office (INPI) denied a patent application for the AIDS drug tenofovir, "
+            "clearing the way for the Health Ministry to produce a generic version. Pharmaceutical companies "
+            "and the industry association said the decision undermines intellectual property rights and "
+            "the patent regime in Brazil.\n\n2. (U) The Ministry of Health welcomed the decision, saying it "
+            "will save money on its HIV/AIDS program and protect public health.\n")
+    cable = parse(text)
+    tags = shipped.predict(cable)
+    assert "BR" in tags and "KIPR" in tags, tags
+    evidence = shipped.evidence(cable, tags)
+    assert {"BRAZIL", "Brazilian"} <= {w.split(" ×")[0] for w in evidence["BR"]}
+    assert any("patent" in w for w in evidence["KIPR"]), evidence["KIPR"]
+
+
+def test_the_tagger_system_scores_a_directorys_classifier_alone(classifier: TagClassifier, tmp_path: Path) -> None:
+    from eval.systems import SystemUnavailable, make_system
+
+    classifier.save(tmp_path / "m")
+    system = make_system("tagger", model_dir=str(tmp_path / "m"))
+    cable = parse(raw_cable(7, "KNNP", "CAIRO"), {"id": "10CAIRO77"})
+    out = system.predict([make_item(cable, system)])[0]
+    assert out.summary is None and out.tags == classifier.predict(cable)
+    with pytest.raises(SystemUnavailable, match="has no TAGS classifier"):
+        make_system("tagger", model_dir=str(tmp_path))

@@ -1,4 +1,6 @@
-"""The TAGS classifier: one-vs-rest logistic regression over `features`, decoded by a global threshold.
+"""The TAGS classifier: one-vs-rest logistic regression over `features`, decoded by a global threshold;
+with a `geography` (tagging/geography.py), the geographic codes are decided by its pair model instead:
+the station's country and the countries the cable names, weighed together with these probabilities.
 
 Saved in a model directory as `tagger.safetensors` (weights, bias, idf) and `tagger.json` (labels,
 vocabulary, settings), the way the sentence selector is. The weights are
@@ -10,16 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from summarizer.cable import Cable
-from summarizer.tagging.features import FeatureConfig, Vocabulary, raw_features
+from summarizer.tagging.features import FeatureConfig, Vocabulary, raw_features, station
+from summarizer.tagging.geography import GeoRanker
+from summarizer.tags import tag_kind
 
 WEIGHTS_FILE, SETTINGS_FILE = "tagger.safetensors", "tagger.json"
-FORMAT = 1
+FORMAT = 2  # 2: `geography` added; a file without it (format 1) is read as before
+READS = (1, 2)
+EVIDENCE_WORDS = 4  # the most a code's evidence names
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class TagClassifier:
     bias: np.ndarray  # float32, one per label
     features: FeatureConfig = dataclasses.field(default_factory=FeatureConfig)
     decode: DecodeConfig = dataclasses.field(default_factory=DecodeConfig)
+    geography: GeoRanker | None = None  # decides the geographic codes, where the classifier was fitted with it
 
     @classmethod
     def from_dense(cls, labels: list[str], vocabulary: Vocabulary, weights: np.ndarray, bias: np.ndarray,
@@ -77,7 +85,74 @@ class TagClassifier:
 
     def scored(self, cable: Cable) -> list[tuple[str, float]]:
         """(code, probability) of the predicted codes, most probable first."""
-        return self.choose(self.probabilities(cable))
+        probs = self.probabilities(cable)
+        if self.geography is None:
+            return self.choose(probs)
+        return self.choose_with_geography(probs, self.geographic(cable, probs))
+
+    def geographic(self, cable: Cable, probs: np.ndarray) -> list[tuple[str, float]]:
+        """(code, probability) of every geographic candidate of `cable` by the pair model."""
+        cands, rows, _ = self.geography.pairs(cable, station(cable), self.geographic_probabilities(probs))
+        return list(zip(cands, self.geography.probabilities(rows).tolist())) if cands else []
+
+    def geographic_probabilities(self, probs: np.ndarray) -> dict[str, float]:
+        return {self.labels[i]: float(probs[i]) for i in self._geographic_labels()}
+
+    def _geographic_labels(self) -> list[int]:
+        cached = self.__dict__.get("_geo_index")
+        if cached is None:
+            cached = self.__dict__["_geo_index"] = [i for i, c in enumerate(self.labels) if tag_kind(c) == "geographic"]
+        return cached
+
+    def choose_with_geography(self, probs: np.ndarray, geographic: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The classifier's codes of the other kinds (decode.threshold) with the pair model's geographic
+        ones (geography.threshold): at least one geographic code where there is a candidate, as nearly every
+        cable carries one; then at most max_tags, and at least min_tags, most probable first."""
+        d, geo = self.decode, self.geography
+        skip = set(self._geographic_labels())
+        other = [(self.labels[i], float(probs[i])) for i in np.flatnonzero(probs >= d.threshold) if i not in skip]
+        places = sorted(geographic, key=lambda t: -t[1])
+        chosen = other + ([t for t in places if t[1] >= geo.threshold] or places[:1])
+        chosen.sort(key=lambda t: -t[1])
+        if len(chosen) < d.min_tags:
+            rest = [(self.labels[i], float(probs[i])) for i in np.argsort(-probs, kind="stable") if i not in skip]
+            chosen += [t for t in rest if t[0] not in {c for c, _ in chosen}][: d.min_tags - len(chosen)]
+        return chosen[: d.max_tags]
+
+    def evidence(self, cable: Cable, codes: list[str]) -> dict[str, list[str]]:
+        """code -> the words of `cable` that made it a predicted code, strongest first: for a geographic
+        code the station and the names of the country as the cable writes them ("Brazilian ×3"); for
+        any other, the words and subject words whose weights added most to its probability."""
+        out: dict[str, list[str]] = {}
+        mentions = None
+        index = {c: i for i, c in enumerate(self.labels)}
+        cols, vals = self.vectorise(cable)
+        names = self.vocabulary.names()
+        st = station(cable)
+        for code in codes:
+            words: list[str] = []
+            if self.geography is not None and tag_kind(code) == "geographic":
+                if mentions is None:
+                    _, _, mentions = self.geography.pairs(cable, st, {})
+                if st and self.geography.station_country(st) == code:
+                    words.append(f"sent from {st}")
+                seen = Counter(mentions.words.get(code, []))
+                words += [w if n == 1 else f"{w} ×{n}" for w, n in seen.most_common(EVIDENCE_WORDS)]
+            if len(words) < EVIDENCE_WORDS and code in index:
+                words += [w for w in self._feature_evidence(index[code], cols, vals, names) if w not in words]
+            out[code] = words[:EVIDENCE_WORDS]
+        return out
+
+    def _feature_evidence(self, label: int, cols: np.ndarray, vals: np.ndarray, names: list[str]) -> list[str]:
+        """The cable's features that added most to `label`'s logit, as readable words."""
+        contributions = []
+        for j, v in zip(cols.tolist(), vals.tolist()):
+            lo, hi = self.indptr[j], self.indptr[j + 1]
+            hit = np.flatnonzero(self.label_index[lo:hi] == label)
+            if hit.size:
+                contributions.append((v * float(self.values[lo + hit[0]]), names[j]))
+        contributions.sort(reverse=True)
+        return [readable_feature(name) for c, name in contributions[:EVIDENCE_WORDS] if c > 0]
 
     def choose(self, probs: np.ndarray) -> list[tuple[str, float]]:
         d = self.decode
@@ -110,12 +185,14 @@ class TagClassifier:
         )
         names = sorted(self.vocabulary.index, key=self.vocabulary.index.__getitem__)
         settings = {
-            "format": FORMAT,
+            "format": FORMAT if self.geography is not None else 1,  # (an older reader can use a format 1 file)
             "labels": self.labels,
             "features": dataclasses.asdict(self.features),
             "decode": dataclasses.asdict(self.decode),
             "vocabulary": names,  # column order
         }
+        if self.geography is not None:
+            settings["geography"] = self.geography.to_json()
         (d / SETTINGS_FILE).write_text(json.dumps(settings, separators=(",", ":")), encoding="utf-8")
         return [d / WEIGHTS_FILE, d / SETTINGS_FILE]
 
@@ -128,8 +205,9 @@ class TagClassifier:
         if not (d / WEIGHTS_FILE).is_file() or not (d / SETTINGS_FILE).is_file():
             return None
         s = json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8"))
-        if s.get("format") != FORMAT:
-            raise ValueError(f"{d / SETTINGS_FILE}: tagger format {s.get('format')!r}, this version reads {FORMAT}")
+        if s.get("format") not in READS:
+            raise ValueError(f"{d / SETTINGS_FILE}: tagger format {s.get('format')!r}, this version reads "
+                             f"{' and '.join(map(str, READS))}")
         arrays = load_file(str(d / WEIGHTS_FILE))
         names, labels = s["vocabulary"], s["labels"]
         indptr, label_index = arrays["indptr"].astype(np.int64), arrays["label_index"].astype(np.int64)
@@ -138,5 +216,16 @@ class TagClassifier:
                 or indptr[-1] != values.size or label_index.size != values.size
                 or (label_index.size and label_index.max() >= len(labels))):
             raise ValueError(f"{d}: tagger weights do not match its vocabulary and labels")
+        geography = GeoRanker.from_json(s["geography"]) if s.get("geography") else None
         return cls(list(labels), Vocabulary({f: i for i, f in enumerate(names)}, idf), indptr, label_index,
-                   values, bias, FeatureConfig(**s["features"]), DecodeConfig(**s["decode"]))
+                   values, bias, FeatureConfig(**s["features"]), DecodeConfig(**s["decode"]), geography)
+
+
+def readable_feature(name: str) -> str:
+    """A feature's name as a reader would say it: 'patent', 'patent (subject)', 'drug prices (subject)',
+    'sent from BRASILIA'."""
+    if name.startswith("st:"):
+        return f"sent from {name[3:]}"
+    if name.startswith("s:"):
+        return name[2:].replace("_", " ") + " (subject)"
+    return name

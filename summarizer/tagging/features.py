@@ -19,11 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from summarizer.cable import Cable
+from summarizer.parsing.canonical import canonical_station
 
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 # Some bodies still hold header lines the parser missed; a leaked TAGS line is the answer itself.
 _LEAKED_TAGS = re.compile(r"\bTAGS\s*:[^\n]*", re.I)
 _STATION_FROM_ID = re.compile(r"^\d{2}([A-Z][A-Z-]*?)\d+$")
+_STATION_WITHOUT_YEAR = re.compile(r"^([A-Z][A-Z .'-]*?)\s*0*\d+$")
 _ORIGIN_PREFIX = re.compile(
     r"^(?:AM)?(?:EMBASSY|CONSULATE(?: GENERAL)?|MISSION|USMISSION|USUN|US MISSION|USOFFICE|SECSTATE)\s+", re.I
 )
@@ -43,13 +45,19 @@ class FeatureConfig:
 
 
 def station(cable: Cable) -> str | None:
-    """The sending station, as `tags-prior` keys it: from the id ("09ABUDHABI1151" -> "ABUDHABI"), else the origin."""
+    """The sending station, as `tags-prior` keys it: from the id ("09ABUDHABI1151" -> "ABUDHABI", and
+    without its year, "BRASILIA 1017" -> "BRASILIA"), else the origin ("Embassy Brasilia", "AMEMBASSY
+    PORT-OF-SPAIN"), written as ids write it where it is a known station."""
     if cable.id:
         m = _STATION_FROM_ID.match(cable.id.strip().upper())
         if m:
             return m.group(1)
+        m = _STATION_WITHOUT_YEAR.match(cable.id.strip().upper())
+        if m and canonical_station(m.group(1)):
+            return canonical_station(m.group(1))
     if cable.origin:
-        return re.sub(r"\W+", "", _ORIGIN_PREFIX.sub("", cable.origin.strip())).upper() or None
+        name = _ORIGIN_PREFIX.sub("", cable.origin.strip())
+        return canonical_station(name) or re.sub(r"\W+", "", name).upper() or None
     return None
 
 
@@ -80,6 +88,13 @@ class Vocabulary:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def names(self) -> list[str]:
+        """Feature names in column order."""
+        cached = self.__dict__.get("_names")
+        if cached is None:
+            cached = self.__dict__["_names"] = sorted(self.index, key=self.index.__getitem__)
+        return cached
 
     def vectorise(self, raw: dict[str, Counter], config: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
         """(columns int64, values float32) of one cable; unknown features are dropped."""
