@@ -41,6 +41,7 @@ from summarizer.app.service import (
     SCORE_KEYS, Analysis, BatchResult, Draft, SummaryService, example_files, read_upload, tag_label,
 )
 from summarizer.app.uploads import discard_upload
+from summarizer.app.topics import topics_markdown
 from summarizer.corpus.query import MAX_PAGE, Answer, Query, QueryError
 from summarizer.inputs import InputError
 from summarizer.limits import MAX_UPLOAD_BYTES
@@ -240,20 +241,6 @@ def support_markdown(a: Analysis) -> str:
                          "check this sentence against the cable")
     return ("Word overlap between each summary sentence and the paragraphs the model read "
             "(the cable's own summary is not among them):\n" + "\n".join(lines))
-
-
-def topics_markdown(a: Analysis) -> str:
-    topics = " · ".join(_md(t) for t in a.topics) or "—"
-    gold = {c.upper() for c in a.cable.tag_codes}
-    tags = []
-    for code in a.tags:
-        name = tag_label(code)
-        mark = " ✓" if code.upper() in gold else ""
-        tags.append(f"`{html.escape(code)}`{mark}" + (f" {_md(name)}" if name else ""))
-    out = f"**Topic labels:** {topics}\n\n**Predicted TAGS:** {' · '.join(tags) or '—'}"
-    if gold and a.tags:
-        out += "  \n<small>✓ = also on the cable's own TAGS line</small>"
-    return out
 
 
 def scores_markdown(a: Analysis) -> str:
