@@ -51,10 +51,32 @@ def test_a_long_heading_over_a_numbered_paragraph_without_blank_lines() -> None:
     assert c.paragraphs[-2].text.endswith("Chaves said.")
 
 
+def test_an_end_of_comment_line_is_no_heading() -> None:
+    body = ("¶6. (C) (Comment: Nicaragua has discouraged visits.\nEnd Comment)\nSao Tome and Principe: PRC's Next Target?\n"
+            "------------------------------------------\n¶7. (C) FM Huang raised concerns.\n")
+    c = parse(HEAD.replace("\n\n", "\n") + body)
+    assert c.paragraphs[0].text.endswith("End Comment)")
+    assert c.paragraphs[1].heading == "Sao Tome and Principe: PRC's Next Target?"
+
+
+def test_a_long_heading_between_blank_lines_over_a_numbered_paragraph() -> None:
+    body = ("¶6. (C) He conceded there could be problems.\n\n"
+            "INFLATION, CORRUPTION & PROPERTY PROTECTION ARE PRIVATE SECTOR'S KEY CONCERNS\n\n¶7. (C) The private sector agrees.\n")
+    c = parse(HEAD + body)
+    assert [(p.text, p.heading) for p in c.paragraphs] == [
+        ("He conceded there could be problems.", None),
+        ("The private sector agrees.", "INFLATION, CORRUPTION & PROPERTY PROTECTION ARE PRIVATE SECTOR'S KEY CONCERNS")]
+
+
+def test_a_classified_by_paragraph_is_no_heading() -> None:
+    c = parse(HEAD + "Classified By: Political Counselor Steve Liston, reason: 1.4 (b) and (d )\n\n¶1. (C) Text.\n")
+    assert c.classified_by == "Political Counselor Steve Liston"
+
+
 # --- real dev cables whose export now agrees with the original ---------------------------------
 
 AGREE = ["06SANJOSE2614", "08PANAMA851", "05BEIRUT3122", "04MADRID2164", "09BOGOTA3421", "10CARACAS43",
-         "08LONDON929", "06SAOPAULO526"]
+         "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257"]
 
 
 @pytest.mark.parametrize("cid", AGREE)

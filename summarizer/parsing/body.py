@@ -320,6 +320,8 @@ def _is_bare_heading(cur: list[Line], width: int, numbered_next: bool = False) -
         return False
     if not (text[0].isupper() or text[0] in "/\"'" or (numbered_next and text[0].isdigit())) or _PARA_START.match(text):
         return False
+    if _END_MARKER.match(text) or (text.endswith(")") and "(" not in text):
+        return False  # the end of a comment or note: "End Comment)", "END NOTE."
     return len(cur) == 1 or _ends_sentence(cur[-2].text)
 
 
@@ -422,7 +424,15 @@ def _merge_headings(paragraphs: list[Paragraph]) -> None:
 
 
 def _is_heading_text(text: str) -> bool:
-    return len(text) <= 60 and not text.endswith((".", ",", ":", ";")) and len(text.split()) <= 8
+    """A paragraph that reads as a heading over the numbered paragraph after it: a line's length at most,
+    no closing punctuation, not the end of a comment ("End Comment)")."""
+    return len(text) <= _HEADING_MAX and not text.endswith((".", ",", ":", ";")) and len(text.split()) <= _HEADING_WORDS \
+        and not (text.endswith(")") and "(" not in text) and not _END_MARKER.match(text) \
+        and not _SENTENCE_INSIDE.search(text) and not label_of(text)  # not "Classified By: ... 1.4 (b) and (d )"
+
+
+# A sentence that ends inside the text: "... Not applicable. TASHKENT" (not "U.S. Offer").
+_SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 
 
 def _is_heading_text_pair(text: str) -> bool:
