@@ -301,3 +301,21 @@ def test_the_tagger_system_scores_a_directorys_classifier_alone(classifier: TagC
     assert out.summary is None and out.tags == classifier.predict(cable)
     with pytest.raises(SystemUnavailable, match="has no TAGS classifier"):
         make_system("tagger", model_dir=str(tmp_path))
+
+
+def test_one_code_a_country_and_evidence_says_each_word_once() -> None:
+    """The seed cable from Tokyo: JA, not JA and JP (the two codes of Japan); Russia's evidence names
+    the country's words once ("Russia ×7", not "Russia ×7; russia")."""
+    from importlib import resources
+
+    from summarizer.app.service import seed_text
+
+    shipped = TagClassifier.load(resources.files("summarizer") / "model" / "default")
+    cable = parse(seed_text())
+    tags = shipped.predict(cable)
+    assert "JA" in tags and "JP" not in tags and "RS" in tags, tags
+    evidence = shipped.evidence(cable, tags)
+    assert evidence["JA"][0] == "sent from TOKYO"
+    for words in evidence.values():
+        bare = [w.split(" ×")[0].lower() for w in words]
+        assert len(bare) == len(set(bare)), words

@@ -20,13 +20,14 @@ import numpy as np
 
 from summarizer.cable import Cable
 from summarizer.tagging.features import FeatureConfig, Vocabulary, raw_features, station
-from summarizer.tagging.geography import GeoRanker
+from summarizer.tagging.geography import ALIASES, GeoRanker
 from summarizer.tags import tag_kind
 
 WEIGHTS_FILE, SETTINGS_FILE = "tagger.safetensors", "tagger.json"
 FORMAT = 2  # 2: `geography` added; a file without it (format 1) is read as before
 READS = (1, 2)
 EVIDENCE_WORDS = 4  # the most a code's evidence names
+COUNTRY_OF = {alias: code for code, aliases in ALIASES.items() for alias in aliases}  # JP -> JA, RU -> RS
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,11 @@ class TagClassifier:
         d, geo = self.decode, self.geography
         skip = set(self._geographic_labels())
         other = [(self.labels[i], float(probs[i])) for i in np.flatnonzero(probs >= d.threshold) if i not in skip]
-        places = sorted(geographic, key=lambda t: -t[1])
+        places, countries = [], set()
+        for code, p in sorted(geographic, key=lambda t: -t[1]):
+            if COUNTRY_OF.get(code, code) not in countries:  # one code a country: JA or JP, not both
+                countries.add(COUNTRY_OF.get(code, code))
+                places.append((code, p))
         chosen = other + ([t for t in places if t[1] >= geo.threshold] or places[:1])
         chosen.sort(key=lambda t: -t[1])
         if len(chosen) < d.min_tags:
@@ -139,7 +144,8 @@ class TagClassifier:
                 seen = Counter(mentions.words.get(code, []))
                 words += [w if n == 1 else f"{w} ×{n}" for w, n in seen.most_common(EVIDENCE_WORDS)]
             if len(words) < EVIDENCE_WORDS and code in index:
-                words += [w for w in self._feature_evidence(index[code], cols, vals, names) if w not in words]
+                said = {w.split(" ×")[0].lower() for w in words}  # "Russia ×7" already says "russia"
+                words += [w for w in self._feature_evidence(index[code], cols, vals, names) if w.lower() not in said]
             out[code] = words[:EVIDENCE_WORDS]
         return out
 
