@@ -612,7 +612,8 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
         return False, error_markdown("Corpus unavailable", line) if state == "failed" else _md(line)
 
     # corpus_opened's outputs after the status line, timer and filters: page number, table, plots, row ids, query
-    unchanged_results = (gr.Number(), gr.Dataframe(), gr.BarPlot(), gr.BarPlot(), gr.State(), gr.State())
+    # (gr.skip(): an empty gr.State() here became the State's value, a query that was never run)
+    unchanged_results = (gr.skip(),) * 6
 
     def corpus_opened(last):
         """The tab's filters once the index is ready, and, the first time, the whole corpus newest first in the
