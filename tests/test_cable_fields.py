@@ -157,6 +157,16 @@ def test_signers_after_a_quoted_message_or_run_into_the_end_mark() -> None:
     assert parse(raw).signers == ["RICE"]  # the name after UNQUOTE signs; the quoted message's is no signer
 
 
+def test_a_signer_doubled_or_before_a_mixed_case_end_marker() -> None:
+    head = "UNCLAS STATE 040904\n\nTAGS: PREL SY\nSUBJECT: X\n\n1. (U) Avoid visits to Damascus.\n\n"
+    c = parse(head + "RICE\nRICE\n")
+    assert c.signers == ["RICE"] and [p.text for p in c.paragraphs] == ["Avoid visits to Damascus."]
+    c = parse(head + "Rice\n\n\nNnnn\nEnd Cable Text\n")  # 08STATE15220
+    assert c.signers == ["Rice"] and [p.text for p in c.paragraphs] == ["Avoid visits to Damascus."]
+    c = parse(head + "XXXXXXXXXXXX\nXXXXXXXXXXXX\nVERSHBOW\n")  # a redaction doubled is no signer (07SEOUL1576)
+    assert c.signers == ["VERSHBOW"]
+
+
 @pytest.mark.parametrize(("head", "paragraphs", "who", "reasons"), [
     # the label written twice, and "REASONS" broken by the line end
     ("Classified By: CLASSIFIED BY CHARGE D'AFFAIRES DANNY R. RUSSEL FOR REAS \nONS 1.5 (B AND D) \n", None,

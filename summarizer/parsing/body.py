@@ -114,7 +114,7 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
 
     for i, ln in enumerate(lines):
         text = ln[0]
-        if "NNNN" in text and (end := end_of_message(text)) is not None:
+        if ("NNNN" in text or text.strip() == "Nnnn") and (end := end_of_message(text)) is not None:
             before, name = end
             if before:
                 cur.append(Line(before, ln.start, ln.start + len(before)))
@@ -202,6 +202,8 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
                 and (not cur or _ends_sentence(cur[-1].text) or "¶" in text[:3] or FIRST_PARAGRAPH.match(text)):
             flush()
         # (every _SIGNER line matches _SIGNER_LAST too)
+        elif body.signer and not cur and text.strip() == body.signer:
+            continue  # the signer's name again ("RICE" / "RICE")
         elif c.isupper() and _SIGNER_LAST.match(text) and (at := _signer_at(lines, i, cur)) is not None:
             if at:  # "End Text. AGUIRRE": the marker closes the text above it, the name signs
                 kept = text[:at].rstrip()
@@ -249,6 +251,8 @@ def end_of_message(text: str) -> tuple[str, str | None] | None:
     """(the text before it, a signer run into it) when `text` holds the end-of-message marker "NNNN"
     as a word: "NNNN 2004CARACA02200 - CONFIDENTIAL", "HALL NNNN ...", "... for Turkish Catholics.
     HARDT NNNN ...". What follows it is the transmission's trailer or another message. None otherwise."""
+    if text.strip() == "Nnnn":  # the marker alone on its line, retyped in mixed case (08STATE15220)
+        return "", None
     at = text.find("NNNN")
     while at != -1:
         if (at == 0 or text[at - 1].isspace()) and (at + 4 == len(text) or text[at + 4].isspace()):
@@ -379,13 +383,21 @@ def _signer_at(lines: list[Line], i: int, cur: list[Line]) -> int | None:
     if prev is None or not (_ends_sentence(prev.text) or _BANNER_END.search(prev.text) or _UNQUOTE_END.search(prev.text)):
         return None
     if not capitals:
-        return at if all(nxt.blank or is_noise(nxt.text) for nxt in lines[i + 1:]) else None
+        for nxt in lines[i + 1:]:
+            if not (nxt.blank or is_noise(nxt.text)):
+                return at if end_of_message(nxt.text) is not None else None
+        return at
     for nxt in lines[i + 1:]:
         if nxt.blank or is_noise(nxt.text):
             continue
         header_after = label_of(nxt.text) or classification_line(nxt.text) or end_of_message(nxt.text) is not None
-        return at if header_after else None
+        # (the name doubled on the next line, "RICE" / "RICE", signs once)
+        doubled = nxt.text.strip() == text[at:].strip() and not set(text[at:].strip()) <= _REDACTED
+        return at if header_after or doubled else None
     return at
+
+
+_REDACTED = frozenset("X ")  # "XXXXXXXXXXXX": a redaction, never a signer's name
 
 
 def _may_be_noise(s: str) -> bool:
