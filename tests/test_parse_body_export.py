@@ -73,10 +73,18 @@ def test_a_classified_by_paragraph_is_no_heading() -> None:
     assert c.classified_by == "Political Counselor Steve Liston"
 
 
+def test_an_end_marker_without_its_period_closes_the_sentence() -> None:
+    body = "¶1. (C) Summary: The center right won. End Summary\nNext Steps for the PD\n- - - - - - - - - -\n¶2. (C) Veltroni left.\n"
+    c = parse(HEAD.replace("\n\n", "\n") + body)
+    assert c.paragraphs[1].heading == "Next Steps for the PD"
+    c = parse(HEAD + "¶1. (C) Text. END COMMENT\n\nSPOGLI\n")  # 05ROME3081: the name after it signs
+    assert c.signers == ["SPOGLI"]
+
+
 # --- real dev cables whose export now agrees with the original ---------------------------------
 
 AGREE = ["06SANJOSE2614", "08PANAMA851", "05BEIRUT3122", "04MADRID2164", "09BOGOTA3421", "10CARACAS43",
-         "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257"]
+         "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257", "09ROME192", "10LONDON364", "07SEOUL1576"]
 
 
 @pytest.mark.parametrize("cid", AGREE)

@@ -28,8 +28,13 @@ _CLOSERS = SENTENCE_CLOSERS | {"\u201d", "\u2019"}  # and the curly closing quot
 
 def _ends_sentence(text: str) -> bool:
     """The last character that is not a space closes a sentence (a test of one character, not a
-    regex scan of the whole line)."""
-    return text.rstrip()[-1:] in _CLOSERS
+    regex scan of the whole line), or the line ends with an end marker without its period ("... End
+    Summary", "END COMMENT")."""
+    last = text.rstrip()[-1:]
+    return last in _CLOSERS or (last in "YyTtEeSs" and _END_TAIL.search(text) is not None)
+
+
+_END_TAIL = re.compile(r"\bEND\s+(?:OF\s+)?(?:SUMMARY|COMMENTS?|NOTE|TEXT)\s*$", re.I)
 
 
 # A line that stops inside a sentence ("... a new, fresh page in the"), and a line that carries one on
@@ -344,7 +349,7 @@ def _ruled_heading_lines(cur: list[Line], bare: bool) -> int:
         line = cur[-k]
         total += len(line.text.strip()) + 1
         if total > _HEADING_MAX + 1 or not (_is_heading(line) or (k > 1 and line.text.rstrip().endswith(","))):
-            return 0
+            break
         if k == len(cur) or _ends_sentence(cur[-k - 1].text):
             return k
     if bare and len(cur) > 1 and _is_heading(cur[-1]) and _is_capitals_heading(cur[-1].text) \
