@@ -255,19 +255,20 @@ def test_evidence_names_the_words_behind_each_code(classifier: TagClassifier) ->
     assert evidence["ZZZZ"] == []  # a code the classifier does not know
 
 
-def test_a_classifier_without_geography_is_saved_as_before(classifier: TagClassifier, tmp_path: Path) -> None:
+def test_a_classifier_without_geography_or_calibration_is_saved_as_before(classifier: TagClassifier, tmp_path: Path) -> None:
     import dataclasses
 
-    plain = dataclasses.replace(classifier, geography=None)
+    plain = dataclasses.replace(classifier, geography=None, calibration=None)
     plain.save(tmp_path)
     settings = json.loads((tmp_path / SETTINGS_FILE).read_text())
-    assert settings["format"] == 1 and "geography" not in settings  # what the version before could read
+    assert settings["format"] == 1 and not {"geography", "calibration"} & set(settings)  # as the version before
     loaded = TagClassifier.load(tmp_path)
     cable = parse(raw_cable(4, "PHUM", "LONDON"), {"id": "09LONDON4"})
     assert loaded.geography is None and loaded.predict(cable) == plain.predict(cable)
     classifier.save(tmp_path / "geo")
     assert json.loads((tmp_path / "geo" / SETTINGS_FILE).read_text())["format"] == 2
-    assert TagClassifier.load(tmp_path / "geo").geography == classifier.geography
+    loaded = TagClassifier.load(tmp_path / "geo")
+    assert loaded.geography == classifier.geography and loaded.calibration == classifier.calibration
 
 
 def test_the_shipped_tagger_names_the_country_of_a_pasted_cable() -> None:
@@ -319,3 +320,20 @@ def test_one_code_a_country_and_evidence_says_each_word_once() -> None:
     for words in evidence.values():
         bare = [w.split(" ×")[0].lower() for w in words]
         assert len(bare) == len(set(bare)), words
+
+
+def test_calibration_weighs_each_candidate_code() -> None:
+    from summarizer.tagging.calibration import FEATURES, CodeCalibration
+
+    # weights on the logit and on how common the code is, nothing else: a hand-checkable rule
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("logit")], weights[FEATURES.index("log_prior")] = 1.0, -0.5
+    cal = CodeCalibration(weights=weights, threshold=0.5, prior={"PREL": 0.4, "KIPR": 0.004})
+    labels, probs = ["PREL", "KIPR", "BR", "ECON"], np.array([0.45, 0.35, 0.9, 0.01])
+    idx, rows = cal.rows(labels, probs, skip={2})  # BR left to geography; ECON under the floor
+    assert idx == [0, 1]
+    q = dict(zip((labels[i] for i in idx), cal.probabilities(rows)))
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert q["PREL"] == pytest.approx(1 / (1 + np.exp(-(logit(0.45) - 0.5 * np.log(0.4 + 1e-4)))))
+    assert q["KIPR"] > q["PREL"]  # the rarer code, less probable by the classifier, passes first
+    assert CodeCalibration.from_json(cal.to_json()) == cal

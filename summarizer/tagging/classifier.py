@@ -20,6 +20,7 @@ import numpy as np
 
 from summarizer.cable import Cable
 from summarizer.tagging.features import FeatureConfig, Vocabulary, raw_features, station
+from summarizer.tagging.calibration import CodeCalibration
 from summarizer.tagging.geography import ALIASES, GeoRanker
 from summarizer.tags import tag_kind
 
@@ -48,6 +49,7 @@ class TagClassifier:
     features: FeatureConfig = dataclasses.field(default_factory=FeatureConfig)
     decode: DecodeConfig = dataclasses.field(default_factory=DecodeConfig)
     geography: GeoRanker | None = None  # decides the geographic codes, where the classifier was fitted with it
+    calibration: CodeCalibration | None = None  # decides the other codes, where fitted (else decode.threshold)
 
     @classmethod
     def from_dense(cls, labels: list[str], vocabulary: Vocabulary, weights: np.ndarray, bias: np.ndarray,
@@ -87,9 +89,9 @@ class TagClassifier:
     def scored(self, cable: Cable) -> list[tuple[str, float]]:
         """(code, probability) of the predicted codes, most probable first."""
         probs = self.probabilities(cable)
-        if self.geography is None:
+        if self.geography is None and self.calibration is None:
             return self.choose(probs)
-        return self.choose_with_geography(probs, self.geographic(cable, probs))
+        return self.choose_with_geography(probs, self.geographic(cable, probs) if self.geography else None)
 
     def geographic(self, cable: Cable, probs: np.ndarray) -> list[tuple[str, float]]:
         """(code, probability) of every geographic candidate of `cable` by the pair model."""
@@ -105,20 +107,32 @@ class TagClassifier:
             cached = self.__dict__["_geo_index"] = [i for i, c in enumerate(self.labels) if tag_kind(c) == "geographic"]
         return cached
 
-    def choose_with_geography(self, probs: np.ndarray, geographic: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """The classifier's codes of the other kinds (decode.threshold) with the pair model's geographic
-        ones (geography.threshold): at least one geographic code where there is a candidate, as nearly every
-        cable carries one; then at most max_tags, and at least min_tags, most probable first."""
+    def choose_with_geography(self, probs: np.ndarray, geographic: list[tuple[str, float]] | None) -> list[tuple[str, float]]:
+        """The classifier's codes of the other kinds (by `calibration`, else decode.threshold) with the pair
+        model's geographic ones (geography.threshold; None: no pair model, the classifier's own): at least
+        one geographic code where there is a candidate, as nearly every cable carries one; then at most
+        max_tags, and at least min_tags, most probable first."""
         d, geo = self.decode, self.geography
-        skip = set(self._geographic_labels())
-        other = [(self.labels[i], float(probs[i])) for i in np.flatnonzero(probs >= d.threshold) if i not in skip]
+        skip = set(self._geographic_labels()) if geographic is not None else set()
+        if self.calibration is not None:
+            idx, rows = self.calibration.rows(self.labels, probs, skip)
+            q = self.calibration.probabilities(rows) if idx else np.zeros(0)
+            other = [(self.labels[i], float(p)) for i, p in zip(idx, q) if p >= self.calibration.threshold]
+        else:
+            other = [(self.labels[i], float(probs[i])) for i in np.flatnonzero(probs >= d.threshold) if i not in skip]
+        if geographic is None:
+            return self.choose_ordered(other, probs, skip)
         places, countries = [], set()
         for code, p in sorted(geographic, key=lambda t: -t[1]):
             if COUNTRY_OF.get(code, code) not in countries:  # one code a country: JA or JP, not both
                 countries.add(COUNTRY_OF.get(code, code))
                 places.append((code, p))
-        chosen = other + ([t for t in places if t[1] >= geo.threshold] or places[:1])
-        chosen.sort(key=lambda t: -t[1])
+        return self.choose_ordered(other + ([t for t in places if t[1] >= geo.threshold] or places[:1]), probs, skip)
+
+    def choose_ordered(self, chosen: list[tuple[str, float]], probs: np.ndarray, skip: set[int]) -> list[tuple[str, float]]:
+        """`chosen` most probable first, cut to max_tags, topped up to min_tags from the classifier."""
+        d = self.decode
+        chosen = sorted(chosen, key=lambda t: -t[1])
         if len(chosen) < d.min_tags:
             rest = [(self.labels[i], float(probs[i])) for i in np.argsort(-probs, kind="stable") if i not in skip]
             chosen += [t for t in rest if t[0] not in {c for c, _ in chosen}][: d.min_tags - len(chosen)]
@@ -191,7 +205,8 @@ class TagClassifier:
         )
         names = sorted(self.vocabulary.index, key=self.vocabulary.index.__getitem__)
         settings = {
-            "format": FORMAT if self.geography is not None else 1,  # (an older reader can use a format 1 file)
+            # (an older reader can use a format 1 file)
+            "format": FORMAT if self.geography is not None or self.calibration is not None else 1,
             "labels": self.labels,
             "features": dataclasses.asdict(self.features),
             "decode": dataclasses.asdict(self.decode),
@@ -199,6 +214,8 @@ class TagClassifier:
         }
         if self.geography is not None:
             settings["geography"] = self.geography.to_json()
+        if self.calibration is not None:
+            settings["calibration"] = self.calibration.to_json()
         (d / SETTINGS_FILE).write_text(json.dumps(settings, separators=(",", ":")), encoding="utf-8")
         return [d / WEIGHTS_FILE, d / SETTINGS_FILE]
 
@@ -223,8 +240,9 @@ class TagClassifier:
                 or (label_index.size and label_index.max() >= len(labels))):
             raise ValueError(f"{d}: tagger weights do not match its vocabulary and labels")
         geography = GeoRanker.from_json(s["geography"]) if s.get("geography") else None
+        calibration = CodeCalibration.from_json(s["calibration"]) if s.get("calibration") else None
         return cls(list(labels), Vocabulary({f: i for i, f in enumerate(names)}, idf), indptr, label_index,
-                   values, bias, FeatureConfig(**s["features"]), DecodeConfig(**s["decode"]), geography)
+                   values, bias, FeatureConfig(**s["features"]), DecodeConfig(**s["decode"]), geography, calibration)
 
 
 def readable_feature(name: str) -> str:

@@ -10,8 +10,9 @@ all of train, so the dev split is only ever used to report.
 With `geography` (the default) the geographic codes are decided by the pair model of
 `tagging/geography.py` instead: the classifier is fitted twice on halves of train, so that every train
 cable has probabilities from a classifier that did not see it, and the pair model and its threshold are
-chosen on those; the threshold of the other codes on the held-out slice as before; then the classifier
-is refitted on all of train (four fits, about three minutes on 2 shared cores).
+chosen on those; so is, with `calibrate`, the regression that picks the other codes
+(`tagging/calibration.py`); the threshold of the other codes is chosen on the held-out slice as before;
+then the classifier is refitted on all of train (four fits, about six minutes on 2 shared cores).
 
 fits on train (about a minute on 2 shared cores), writes `tagger.safetensors` and `tagger.json` into
 --out, and writes dev TAGS scores computed as `eval.score` does to `tagger_dev_report.json` (micro-F1
@@ -28,6 +29,8 @@ import numpy as np
 from summarizer import metrics
 from summarizer.cable import Cable, strip_summary
 from summarizer.metrics import normalise_code
+from summarizer.tagging.calibration import FEATURES as CALIBRATION_FEATURES
+from summarizer.tagging.calibration import CodeCalibration
 from summarizer.tagging.classifier import DecodeConfig, TagClassifier
 from summarizer.tagging.features import FeatureConfig, build_vocabulary, raw_features, station
 from summarizer.tagging.geography import (PAIR_FEATURES, GeoRanker, fit_pair_weights, station_code_shares,
@@ -51,6 +54,7 @@ class FitConfig:
     tune_threshold: bool = True  # choose decode.threshold on a held-out slice of the training cables
     holdout: float = 0.15
     geography: bool = True  # the geographic codes by the pair model (station, countries named), not the classifier
+    calibrate: bool = True  # with geography: the other codes by `tagging/calibration.py`, not decode.threshold
     geo_l2: float = 1e-3
 
 
@@ -91,16 +95,22 @@ def _fit_with_geography(cables: list[Cable], config: FitConfig, log) -> TagClass
         for i in held:
             held_probs[i] = (half.labels, half.probabilities(cables[i]))
     geography = _fit_geography(cables, held_probs, config, log)
-    # The other codes' threshold on a slice held out from a fit on the rest, as without geography: a
-    # classifier fitted on half of train is less sure of itself, and its best threshold (0.175 against
-    # 0.2-0.25) is too low for the one fitted on all of train.
+    calibration = _fit_calibration(cables, held_probs, log) if config.calibrate else None
+    # The other codes' threshold (the calibration's, or the classifier's own) on a slice held out from a
+    # fit on the rest, as without geography: a classifier fitted on half of train is less sure of itself,
+    # and a threshold best for it (0.175 against 0.2-0.25 for the raw probabilities, 0.30 against 0.35 for
+    # the calibrated ones) is too low for the classifier fitted on all of train.
     cut = max(1, int(round(len(cables) * config.holdout)))
     held, rest = [cables[i] for i in order[:cut]], [cables[i] for i in order[cut:]]
     first = _fit(rest, config, log)
-    threshold, f1 = _best_other_threshold([(first.labels, first.probabilities(c)) for c in held], held)
-    log(f"threshold {threshold:.3f} for the codes of other kinds (micro-F1 {f1:.2f} on {len(held)} held-out train cables)")
+    first.geography, first.calibration = geography, calibration
+    threshold, f1 = _best_other_threshold(first, held)
+    log(f"threshold {threshold:.3f} for the codes of other kinds{' (calibrated)' if calibration else ''} "
+        f"(their micro-F1 {f1:.2f} on {len(held)} held-out train cables)")
+    if calibration is not None:
+        calibration.threshold = threshold
     clf = _fit(cables, replace(config, decode=replace(config.decode, threshold=threshold)), log)
-    clf.geography = geography
+    clf.geography, clf.calibration = geography, calibration
     return clf
 
 
@@ -139,6 +149,36 @@ def _fit_geography(cables: list[Cable], held_probs, config: FitConfig, log):
     return geo
 
 
+def _fit_calibration(cables: list[Cable], held_probs, log) -> CodeCalibration:
+    """The regression that picks the non-geographic codes, fitted and thresholded on cross-fitted
+    probabilities (which transfer: the features are the logit and its context, not a fixed cut)."""
+    n = len(cables)
+    gold = [{c for c in gold_codes(c) if tag_kind(c) != "geographic"} for c in cables]
+    prior = Counter(c for g in gold for c in g)
+    cal = CodeCalibration(weights=[0.0] * len(CALIBRATION_FEATURES), threshold=0.5,
+                          prior={c: k / n for c, k in sorted(prior.items())})
+    rows, y = [], []
+    for (labels, probs), wanted in zip(held_probs, gold):
+        skip = {i for i, c in enumerate(labels) if tag_kind(c) == "geographic"}
+        idx, x = cal.rows(labels, probs, skip)
+        rows.append(x)
+        y += [float(labels[i] in wanted) for i in idx]
+    x_all, y_all = np.vstack(rows), np.asarray(y)
+    cal.weights = fit_pair_weights(x_all, y_all).tolist()
+    p = cal.probabilities(x_all)
+    n_gold = float(sum(len(g) for g in gold))
+    best = (0.5, -1.0)
+    for t in THRESHOLDS:
+        tp = float(((p >= t) & (y_all == 1)).sum())
+        f1 = 200 * tp / (float((p >= t).sum()) + n_gold) if tp else 0.0
+        if f1 > best[1] + 1e-9:
+            best = (float(t), f1)
+    cal.threshold = best[0]
+    log(f"calibration of the other codes: {len(y_all)} (cable, code) pairs; threshold {best[0]:.3f} "
+        f"(their micro-F1 {best[1]:.2f} on train, cross-fitted)")
+    return cal
+
+
 def _shares_without(shares: dict[str, float], n: int, own: list[str]) -> dict[str, float]:
     """A station's code shares without one of its cables (its own codes would tell the pair model the answer)."""
     if n < 2:
@@ -148,14 +188,23 @@ def _shares_without(shares: dict[str, float], n: int, own: list[str]) -> dict[st
     return {c: s for c, s in out.items() if s > 1e-9}
 
 
-def _best_other_threshold(held_probs, cables: list[Cable]) -> tuple[float, float]:
-    """The decode threshold that maximises micro-F1 of the non-geographic codes, on cross-fitted probabilities."""
+def _best_other_threshold(classifier: TagClassifier, cables: list[Cable]) -> tuple[float, float]:
+    """The threshold of the non-geographic codes (calibrated, where `classifier` has a calibration) that
+    maximises their micro-F1 on `cables`."""
     best = (DecodeConfig().threshold, -1.0)
-    gold = [{c for c in gold_codes(c) if tag_kind(c) != "geographic"} for c in cables]
+    gold = [[c for c in gold_codes(c) if tag_kind(c) != "geographic"] for c in cables]
+    probs = [classifier.probabilities(c) for c in cables]
+    skip = {i for i, c in enumerate(classifier.labels) if tag_kind(c) == "geographic"}
+    cal = classifier.calibration
+    scored = []  # each cable's (code, the probability its threshold is compared with)
+    for p in probs:
+        if cal is not None:
+            idx, rows = cal.rows(classifier.labels, p, skip)
+            scored.append(list(zip([classifier.labels[i] for i in idx], cal.probabilities(rows).tolist())) if idx else [])
+        else:
+            scored.append([(classifier.labels[i], float(p[i])) for i in range(len(p)) if i not in skip])
     for t in THRESHOLDS:
-        pred = [{c for c, p in zip(labels, probs) if p >= t and tag_kind(c) != "geographic"}
-                for labels, probs in held_probs]
-        f1 = micro_f1([list(p) for p in pred], [list(g) for g in gold])
+        f1 = micro_f1([[c for c, q in s if q >= t] for s in scored], gold)
         if f1 > best[1] + 1e-9:
             best = (float(t), f1)
     return best
