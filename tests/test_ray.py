@@ -153,8 +153,9 @@ def test_actor_killed_for_good_then_the_rerun_resumes(ray_cluster, model_dir, tw
     capsys.readouterr()
     assert _batch(argv, after_chunk=KillActorOnce(out, marks, restart=False)) == 1
     said = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("summarizer batch:")]
-    assert said == ["summarizer batch: the Ray job failed (ActorDiedError: The actor died unexpectedly before "
-                    "finishing this task.); finished shards are kept, rerun the same command to resume"]
+    assert said[0].startswith(f"summarizer batch: loading the model in {model_dir} in 2 Ray actors")
+    assert said[1:] == ["summarizer batch: the Ray job failed (ActorDiedError: The actor died unexpectedly before "
+                        "finishing this task.); finished shards are kept, rerun the same command to resume"]
     kept = {p.name: p.stat().st_ino for p in (out / "shards").glob("*.jsonl")}
     m = json.loads((out / "manifest.json").read_text())
     assert 0 < len(kept) < len(m["plan"]["shards"]) and m["runs"][-1]["status"] == "failed"

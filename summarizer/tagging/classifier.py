@@ -1,6 +1,7 @@
 """The TAGS classifier: one-vs-rest logistic regression over `features`, decoded by a global threshold;
 with a `geography` (tagging/geography.py), the geographic codes are decided by its pair model instead:
-the station's country and the countries the cable names, weighed together with these probabilities.
+the station's country and the countries the cable names, weighed together with these probabilities; with
+a `calibration` (tagging/calibration.py), the other codes by a regression over each one's probability.
 
 Saved in a model directory as `tagger.safetensors` (weights, bias, idf) and `tagger.json` (labels,
 vocabulary, settings), the way the sentence selector is. The weights are
