@@ -164,3 +164,31 @@ def test_decoding_keeps_the_source_s_next_word_among_its_candidates(tiny_tokeniz
     lund = tok.decode(tok(" Lund", add_special_tokens=False)["input_ids"][:1])
     open_ = _step(tok, source, "Minister", [" the", " a", " zebra", " Lund"])
     assert {" the", " a", lund} <= set(open_) and " zebra" not in open_
+
+
+def test_choose_takes_the_likeliest_open_token_judging_lazily(tiny_tokenizer):
+    """`choose` judges tokens one by one in the order of the scores; it must pick what the whole open set
+    gives: its likeliest token that repeats no 4-gram of what was written, else the end."""
+    import torch
+
+    from summarizer.model.grounding import GroundedDecoding
+
+    tok = tiny_tokenizer
+    source = "Stang and Junge depart on March 3. Stang and Junge return on March 9."
+    decoding = GroundedDecoding(tok, [Grounding(source)], top_k=4, widen=64)
+    generator = torch.Generator().manual_seed(0)
+    for written in ["", "Stang and Jung", "Stang and Junge depart on March 3. Stang and Junge", "Junge will"]:
+        ids = tok(written, add_special_tokens=False)["input_ids"] if written else []
+        for _ in range(20):
+            scores = torch.randn(len(tok), generator=generator)
+            ranked = torch.topk(scores, 64).indices.tolist()
+            opened = [t for t in decoding.open_tokens(0, written, ranked) if t not in decoding._repeats(ids)]
+            expected = max(opened, key=lambda t: scores[t].item()) if opened else tok.eos_token_id
+            assert decoding.choose(0, ids, scores) == expected, written
+    repeated = tok("Stang and Junge depart on March 3. Stang and Junge depart", add_special_tokens=False)["input_ids"]
+    again = repeated[len(tok("Stang and Junge depart on March 3. Stang and Junge", add_special_tokens=False)["input_ids"]):]
+    written, banned = repeated[:-len(again)], decoding._repeats(repeated[:-len(again)])
+    assert again[0] in banned  # the LM's likeliest token would say "Junge depart" twice
+    scores = torch.zeros(len(tok))
+    scores[again[0]] = 10.0
+    assert decoding.choose(0, written, scores) not in banned

@@ -264,23 +264,37 @@ class GroundedDecoding:
         return self._pieces[token]
 
     def choose(self, row: int, written: list[int], scores) -> int:
-        """The token row `row` writes after its tokens `written`, given the LM's `scores` (one position)."""
+        """The token row `row` writes after its tokens `written`, given the LM's `scores` (one position): the
+        first of `open_tokens` in the order of the scores, judged lazily (the likeliest token is mostly
+        allowed, and then it is the only one judged)."""
         import torch
 
         banned = self._repeats(written)
         ranked = torch.topk(scores, min(self.widen, scores.shape[-1])).indices.tolist()
-        opened = [t for t in self.open_tokens(row, "".join(self.piece(t) for t in written), ranked) if t not in banned]
-        return opened[int(scores[opened].argmax())] if opened else self.eos
+        text = "".join(self.piece(t) for t in written)
+        for tier in self._tiers(row, ranked):
+            allowed = (t for t in tier if self._ok(row, text, t))
+            first = next(allowed, None)
+            if first is not None:
+                return first if first not in banned else next((t for t in allowed if t not in banned), self.eos)
+        completions = [t for t in self._completions(row, text) if t not in banned and self._ok(row, text, t)]
+        return completions[int(scores[completions].argmax())] if completions else self.eos
 
     def open_tokens(self, row: int, text: str, ranked: list[int]) -> list[int]:
         """The tokens `choose` may write after `text`, given `ranked`, the likeliest tokens (likeliest
         first): those of the `top_k` and any later one that starts or goes on with a source word (the
         source's own next word, "3" of "March 3", may rank below words the source lacks) that keep the
         text `allows`-able; else those among the rest of `ranked`; else the rest of a begun source word."""
+        for tier in (*self._tiers(row, ranked), self._completions(row, text)):
+            allowed = [t for t in tier if self._ok(row, text, t)]
+            if allowed:
+                return allowed
+        return []
+
+    def _tiers(self, row: int, ranked: list[int]) -> tuple[list[int], list[int]]:
         starts = self._source_starts(row)
-        return (self._allowed(row, text, ranked[:self.top_k] + [t for t in ranked[self.top_k:] if t in starts])
-                or self._allowed(row, text, [t for t in ranked[self.top_k:] if t not in starts])
-                or self._allowed(row, text, self._completions(row, text)))
+        return (ranked[:self.top_k] + [t for t in ranked[self.top_k:] if t in starts],
+                [t for t in ranked[self.top_k:] if t not in starts])
 
     def _repeats(self, written: list[int]) -> set[int]:
         """The tokens that would end an n-gram `written` already holds (transformers' no_repeat_ngram_size
@@ -310,13 +324,9 @@ class GroundedDecoding:
         rests = {w[len(part):] for w in self.groundings[row].words_from(part)} - {""}
         return sorted({self.tokenizer(rest, add_special_tokens=False)["input_ids"][0] for rest in rests})
 
-    def _allowed(self, row: int, text: str, candidates: list[int]) -> list[int]:
-        grounding = self.groundings[row]
-
-        def ok(token: int) -> bool:
-            if token == self.eos:  # only after a sentence's end: not mid-word, nor mid-sentence
-                return bool(_ENDED.search(text)) and grounding.allows(text + " ", len(text))
-            piece = self.piece(token)
-            return bool(piece) and "\ufffd" not in piece and grounding.allows(text + piece, len(text))
-
-        return [t for t in candidates if ok(t)]
+    def _ok(self, row: int, text: str, token: int) -> bool:
+        """Whether `token` may follow `text`."""
+        if token == self.eos:  # only after a sentence's end: not mid-word, nor mid-sentence
+            return bool(_ENDED.search(text)) and self.groundings[row].allows(text + " ", len(text))
+        piece = self.piece(token)
+        return bool(piece) and "\ufffd" not in piece and self.groundings[row].allows(text + piece, len(text))
