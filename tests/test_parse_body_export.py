@@ -81,10 +81,30 @@ def test_an_end_marker_without_its_period_closes_the_sentence() -> None:
     assert c.signers == ["SPOGLI"]
 
 
+def test_a_line_of_prose_after_ref_is_body_though_it_holds_digits() -> None:
+    body = "REF: STATE 9584\nOn February 5, 2010, Econoff delivered reftel demarche to\nLars Osterberg, Director.\n"
+    c = parse(HEAD.replace("\n\n", "\n") + body)
+    assert c.references == ["STATE 9584"]
+    assert c.paragraphs[0].text.startswith("On February 5, 2010, Econoff delivered")
+
+
+def test_a_wrapped_line_is_no_heading_beside_an_unwrapped_paragraph() -> None:
+    # the wrap width is what most lines stay within, not the longest line (10BEIJING183)
+    wrapped = ["Most regional reporting in China emphasized that Internet freedom"] * 10
+    lines = ["¶1. (U) " + "An unwrapped paragraph runs on " * 8 + ".", "¶2. (U) The reporting went on.", *wrapped,
+             'calculations," accusing her of having a "Cold War mentality."',
+             "Some Chinese outlets rebutted U.S. charges by praising", "Chinese Internet practices. Television reported",
+             "on the benefits for Chinese users of the supervision of the web."]
+    c = parse(HEAD.replace("\n\n", "\n") + "\n".join(lines) + "\n")
+    assert all(p.heading is None for p in c.paragraphs)
+    assert "Some Chinese outlets rebutted U.S. charges by praising Chinese" in c.paragraphs[-1].text
+
+
 # --- real dev cables whose export now agrees with the original ---------------------------------
 
 AGREE = ["06SANJOSE2614", "08PANAMA851", "05BEIRUT3122", "04MADRID2164", "09BOGOTA3421", "10CARACAS43",
-         "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257", "09ROME192", "10LONDON364", "07SEOUL1576"]
+         "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257", "09ROME192", "10LONDON364", "07SEOUL1576", "10STOCKHOLM62",
+         "10BEIJING183"]
 
 
 @pytest.mark.parametrize("cid", AGREE)

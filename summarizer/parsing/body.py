@@ -105,7 +105,7 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
     # repeat ("IO/HR FOR PAUL KRUCHOWSKI") and their wrapped continuations are header, not text.
     in_repeat = routing = False
     repeat_lines = False  # `cur` holds only lines met since a repeated header line (see the field check below)
-    width = max((len(ln.text) for ln in lines), default=0) if bare_headings else 0
+    width = _wrap_width(lines) if bare_headings else 0
 
     def flush() -> None:
         nonlocal cur, pending_heading, repeat_lines
@@ -308,6 +308,13 @@ def _paragraph(block: list[Line], heading: str | None, station: str | None = Non
 
 
 _BARE_HEADING_WORDS = 10
+
+
+def _wrap_width(lines: list[Line]) -> int:
+    """The width the text's lines wrap at: the length that nine lines in ten stay within (not the
+    longest: a paragraph left unwrapped would make every wrapped line look short)."""
+    lengths = sorted(len(ln.text) for ln in lines if ln.text)
+    return lengths[(len(lengths) * 9) // 10] if lengths else 0
 
 
 _FUNCTION_WORDS = frozenset("a an the of in on at to for from by with and or but as that than into".split())

@@ -235,6 +235,15 @@ def opens_body(line: str) -> bool:
 _NUMBERED_PROSE = re.compile(r"\s*+(?:¶\s*+)?\d{1,2}\s?[.)]\s*+[A-Z][a-z]")
 # What a wrapped REF line holds: a serial or date (a digit), or a list letter ("B. STATE 184178").
 REF_LINE_MAX = 160  # characters
+# Words a REF item may hold in lower case ("09 LIMA 1561 and previous", "STATE 12 (NOTAL) dated 2/18/08").
+_REF_LOWER_WORDS = frozenset("and previous of the dated notal para paras see also via from to on in re".split())
+PROSE_WORDS = 3
+
+
+def _is_prose(line: str) -> bool:
+    """A line of prose after REF, though it holds a digit ("On February 5, 2010, Econoff delivered reftel
+    demarche to"): PROSE_WORDS words in lower case at least that no REF item holds."""
+    return sum(w.isalpha() and w.islower() and w not in _REF_LOWER_WORDS for w in line.split()) >= PROSE_WORDS
 _REF_CONTINUATION = re.compile(r"\d|^\s*+\(?[A-Z][.)]\s")
 _REASON_HINT = re.compile(r"(?i)reason|\d\.\d|\([a-h]\)|\bE\.?O\.?\b")
 
@@ -250,7 +259,8 @@ def ends_field(field: str | None, line: str, next_line: str | None) -> bool:
         return True
     if field == "ref":  # (a line far longer than a telegram's, with no field run onto it, is a paragraph)
         return (len(line) > REF_LINE_MAX and not glued_labels(line)) \
-            or (not _REF_CONTINUATION.search(line) and any(ch.islower() for ch in line))
+            or (not _REF_CONTINUATION.search(line) and any(ch.islower() for ch in line)) \
+            or (_is_prose(line) and not glued_labels(line))  # (not "B. 08 CAIRO 1833 Classified By: ...")
     if field == "classified_by":
         return len(line.split()) >= 8 and not _REASON_HINT.search(line)
     return False
