@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.model.lookup import draft, greedy_lookup
+from summarizer.model.lookup import draft, greedy_lookup, scores_head
 
 
 def test_a_draft_follows_the_longest_tail_of_the_written_text_found_in_the_prompt():
@@ -37,18 +37,18 @@ def _rows(writer):
     return writer.tokenizer(prompts, add_special_tokens=False)["input_ids"]
 
 
-def _decode(writer, rows, choose, ahead, max_new=20):
+def _decode(writer, rows, choose, ahead, max_new=20, head=None):
     """What each row writes, and the number of forward passes it took."""
     import torch
 
     passes = []
-    hook = writer.model.register_forward_hook(lambda *_: passes.append(1))
+    hook = writer.model.base_model.register_forward_hook(lambda *_: passes.append(1))
     try:
         with torch.inference_mode():
             inputs = writer._inputs(rows)
             shared = len(writer._prefix[0])
             out = greedy_lookup(writer.model, inputs, [r[shared:] for r in rows], choose, writer.tokenizer.eos_token_id,
-                                writer.tokenizer.pad_token_id, max_new, ahead)
+                                writer.tokenizer.pad_token_id, max_new, ahead, head=head)
     finally:
         hook.remove()
     return out, len(passes)
@@ -67,6 +67,7 @@ def test_without_drafts_it_writes_what_transformers_greedy_generate_writes(write
     argmax = lambda row, written, scores: int(scores.argmax())  # noqa: E731
     assert _decode(writer, rows, argmax, ahead=0)[0] == plain
     assert _decode(writer, rows, argmax, ahead=8)[0] == plain
+    assert _decode(writer, rows, argmax, ahead=8, head=scores_head(writer.model))[0] == plain
 
 
 def test_drafts_read_in_one_pass_get_the_scores_one_token_at_a_time_gets(writer):
@@ -89,10 +90,24 @@ def test_drafts_read_in_one_pass_get_the_scores_one_token_at_a_time_gets(writer)
             return (draft(written, rows[row][shared:], 1) or [rows[row][shared]])[0]
         return choose
 
-    one, two = {}, {}
+    one, two, three = {}, {}, {}
     plain, plain_passes = _decode(writer, rows, rule(one), ahead=0)
     ahead, ahead_passes = _decode(writer, rows, rule(two), ahead=6)
-    assert ahead == plain and len(plain[0]) == 5 and len(plain[1]) == 20
-    assert set(two) <= set(one) and len(two) > 20
-    assert all(torch.allclose(two[k], one[k], atol=1e-4) for k in two)
+    lazy, _ = _decode(writer, rows, rule(three), ahead=6, head=scores_head(writer.model))
+    assert ahead == plain == lazy and len(plain[0]) == 5 and len(plain[1]) == 20
+    assert set(three) == set(two) <= set(one) and len(two) > 20
+    assert all(torch.allclose(two[k], one[k], atol=1e-4) and torch.allclose(three[k], one[k], atol=1e-4) for k in two)
     assert ahead_passes < plain_passes / 2
+
+
+def test_the_scores_head_is_used_only_where_it_gives_the_lm_s_scores(writer):
+    import torch
+
+    assert scores_head(writer.model) is writer.model.lm_head
+    writer.model.config.final_logit_softcapping = None
+    capped = type(writer.model)(writer.model.config)
+    capped.load_state_dict(writer.model.state_dict())
+    capped.lm_head.weight = torch.nn.Parameter(capped.lm_head.weight * 1)  # untied, then made unlike the logits
+    original = capped.forward
+    capped.forward = lambda *a, **k: type("Out", (), {"logits": torch.tanh(original(*a, **k).logits)})()
+    assert scores_head(capped) is None

@@ -5,7 +5,9 @@ the prompt tokens that followed the last place its written text matched the prom
 1 tokens), and the LM reads each row's chosen token and its draft in one forward pass. The row keeps the
 draft tokens that its own choice at each position agrees with, and the choice at the first disagreement:
 the text is the one plain greedy decoding writes, in fewer passes. The rejected tokens stay in the cache,
-masked out (each row has its own position ids), and a row that ends leaves the batch.
+masked out (each row has its own position ids), and a row that ends leaves the batch. Where the LM's logits
+are its output embedding of its last hidden state (`scores_head`: checked once on the model itself), the
+scores of a draft's position are computed only when the draft is still being followed there.
 
 `choose(row, written, scores)` is the decoding's rule: the token row `row` writes after `written` (its
 tokens so far), given the LM's scores for that position.
@@ -31,11 +33,27 @@ def draft(written: list[int], prompt: list[int], ahead: int) -> list[int]:
     return []
 
 
+def scores_head(model):
+    """The layer that turns the LM's last hidden states into its scores, where that is all there is between
+    them (no soft-capping or scaling: one forward pass of a few tokens shows it); None where it is not."""
+    import torch
+
+    head, body = model.get_output_embeddings(), model.base_model
+    if head is None or body is model:
+        return None
+    ids = torch.tensor([[1, 2, 3]], device=model.device)
+    with torch.inference_mode():
+        hidden = body(input_ids=ids).last_hidden_state
+        same = torch.allclose(head(hidden).float(), model(input_ids=ids).logits.float(), atol=1e-3, rtol=1e-3)
+    return head if same else None
+
+
 def greedy_lookup(model, inputs: dict, prompts: list[list[int]], choose: Callable[[int, list[int], object], int],
-                  eos: int, pad: int, max_new: int, ahead: int = 8, max_seconds: float | None = None) -> list[list[int]]:
+                  eos: int, pad: int, max_new: int, ahead: int = 8, max_seconds: float | None = None,
+                  head=None) -> list[list[int]]:
     """The tokens each row writes (its end token left out). `inputs`: input_ids, attention_mask (left padding
     allowed anywhere past a shared start) and a cache holding the ids' first part; `prompts[row]`: the ids
-    its drafts are taken from."""
+    its drafts are taken from; `head`: `scores_head(model)`, or None to score every position."""
     import torch
 
     ids, mask, cache = inputs["input_ids"], inputs["attention_mask"], inputs["cache"]
@@ -69,18 +87,32 @@ def greedy_lookup(model, inputs: dict, prompts: list[list[int]], choose: Callabl
         fresh = torch.tensor([[1] * (1 + len(d)) + [0] * (width - 1 - len(d)) for d in drafts], device=device)
         before = mask.shape[1]
         mask = torch.cat([mask, fresh.to(mask.dtype)], dim=1)
-        out = model(input_ids=step, attention_mask=mask, cache=cache, use_cache=True,
-                    position_ids=next_position[:, None] + torch.arange(width, device=device)).logits.float()
-        for i, r in enumerate(rows):
-            d, kept = drafts[i], 0
-            while True:
-                token = choose(r, written[r] + d[:kept], out[i, kept])
-                if kept < len(d) and token == d[kept] and token != eos:
-                    kept += 1
-                    continue
+        step_inputs = dict(input_ids=step, attention_mask=mask, cache=cache, use_cache=True,
+                           position_ids=next_position[:, None] + torch.arange(width, device=device))
+        if head is None:
+            out = model(**step_inputs).logits
+            scores = lambda batch, at: out[batch, at].float()  # noqa: E731
+        else:
+            hidden = model.base_model(**step_inputs).last_hidden_state
+            scores = lambda batch, at: head(hidden[batch, at]).float()  # noqa: E731
+        # position by position, the rows still following their drafts: each keeps the draft tokens its own
+        # choice agrees with, and the choice at the first disagreement
+        following, kept = list(range(len(rows))), [0] * len(rows)
+        for at in range(width):
+            agreed = []
+            for i, row_scores in zip(following, scores(following, at)):
+                r, d = rows[i], drafts[i]
+                token = choose(r, written[r] + d[:at], row_scores)
+                if at < len(d) and token == d[at] and token != eos:
+                    agreed.append(i)
+                    kept[i] += 1
+                else:
+                    chosen[i] = token
+            following = agreed
+            if not following:
                 break
-            written[r] += d[:kept]
-            chosen[i] = token
-            mask[i, before + 1 + kept:] = 0  # the draft's rejected tokens: in the cache, never attended to
-            next_position[i] += 1 + kept
+        for i, r in enumerate(rows):
+            written[r] += drafts[i][:kept[i]]
+            mask[i, before + 1 + kept[i]:] = 0  # the draft's rejected tokens: in the cache, never attended to
+        next_position += 1 + torch.tensor(kept, device=device)
     return written

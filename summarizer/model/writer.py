@@ -28,7 +28,7 @@ from pathlib import Path
 
 from summarizer.model.errors import ModelError
 from summarizer.model.grounding import GroundedDecoding, Grounding, gate
-from summarizer.model.lookup import greedy_lookup
+from summarizer.model.lookup import greedy_lookup, scores_head
 from summarizer.model.settings import SETTINGS_FILE, read_prompt
 
 ADAPTER_DIR = "writer"
@@ -114,6 +114,7 @@ class CausalWriter:
             model = _merge_adapter(model, adapter)
         self.system = read_writer_prompt(prompts_dir, model_dir) if settings.prompt_file else DEFAULT_SYSTEM
         self.model = _cast(model, _precision(settings.precision, device))
+        self._head = scores_head(self.model)
         self._system_ids = self.tokenizer(chat(self.tokenizer, self.system, "", []), add_special_tokens=False)["input_ids"]
         self._prefix: tuple[list[int], object] | None = None  # the shared prompt start and its cache
         base = Path(settings.base).name
@@ -146,7 +147,8 @@ class CausalWriter:
             written = greedy_lookup(self.model, inputs, [r[shared:] for r in rows], decoding.choose,
                                     eos=self.tokenizer.eos_token_id, pad=self.tokenizer.pad_token_id,
                                     max_new=min(self.settings.max_new_tokens, longest + 16),
-                                    ahead=self.settings.lookahead, max_seconds=self.settings.max_seconds)
+                                    ahead=self.settings.lookahead, max_seconds=self.settings.max_seconds,
+                                    head=self._head)
         drafts = self.tokenizer.batch_decode(written, skip_special_tokens=True)
         out = []
         for draft, source, grounding in zip(drafts, sources, groundings):
