@@ -210,6 +210,10 @@ REAL = {
     "04BRASILIA2863": [("references", ["04BRASILIA2799", "04BRASILIA2764", "04PORTAUPRINCE2325"])],
     "06REYKJAVIK102": [("signers", ["VAN VOORST"])],
     "09STATE127892": [("signers", ["CLINTON"])],  # "CLINTON UNQUOTE CLINTON"
+    # "Ref: a. Iir 6 941 ..." / "(notal)" / "b. 08 baku 1119": the REF field goes on, and the classifier after it
+    "09BAKU20": [("references", ["08BAKU1119", "09BAKU17"]), ("classified_by", "POL/ECON COUNSELOR ROB GARVERICK")],
+    # "REASON: 1.4 (b), (d)" above a rule is the classifier's reasons, no heading
+    "06VATICAN249": [("classification_reasons", ["1.4(b)", "1.4(d)"])],
     "08STATE125686": [("signers", ["RICE"])],  # "CIANCHETTE" / "UNQUOTE" / "" / "RICE"
     "05PARIS1699": [("classified_by", "POLITICAL MINISTER-COUNSELOR JOSIAH ROSENBLATT")],  # "..., FOR REAS ONS 1.4"
     "08ECTION01OF02MANAMA492": [("id", "08MANAMA492")],

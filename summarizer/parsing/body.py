@@ -452,7 +452,11 @@ def _is_heading_text(text: str) -> bool:
     no closing punctuation, not the end of a comment ("End Comment)")."""
     return len(text) <= _HEADING_MAX and not text.endswith((".", ",", ":", ";")) and len(text.split()) <= _HEADING_WORDS \
         and not (text.endswith(")") and "(" not in text) and not _END_MARKER.match(text) \
-        and not _SENTENCE_INSIDE.search(text) and not label_of(text)  # not "Classified By: ... 1.4 (b) and (d )"
+        and not _SENTENCE_INSIDE.search(text) and not label_of(text) \
+        and not _LOWER_OPENING.match(text)  # not "Classified By: ... 1.4 (b) and (d )", nor "(notal) b. 08 baku 1119"
+
+
+_LOWER_OPENING = re.compile(r"\W*[a-z]")  # a heading's first letter is a capital
 
 
 # A sentence that ends inside the text: "... Not applicable. TASHKENT" (not "U.S. Offer").

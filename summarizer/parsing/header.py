@@ -244,7 +244,7 @@ def _is_prose(line: str) -> bool:
     """A line of prose after REF, though it holds a digit ("On February 5, 2010, Econoff delivered reftel
     demarche to"): PROSE_WORDS words in lower case at least that no REF item holds."""
     return sum(w.isalpha() and w.islower() and w not in _REF_LOWER_WORDS for w in line.split()) >= PROSE_WORDS
-_REF_CONTINUATION = re.compile(r"\d|^\s*+\(?[A-Z][.)]\s")
+_REF_CONTINUATION = re.compile(r"\d|^\s*+\(?[A-Z][.)]\s|^\s*+\((?i:notal)\)\s*$")  # ... and "(notal)" wrapped
 _REASON_HINT = re.compile(r"(?i)reason|\d\.\d|\([a-h]\)|\bE\.?O\.?\b")
 
 
@@ -255,6 +255,8 @@ def ends_field(field: str | None, line: str, next_line: str | None) -> bool:
     Poloff ..."), after Classified By a line of prose with no reason in it."""
     if opens_body(line) or _NUMBERED_PROSE.match(line):
         return True
+    if field == "classified_by" and _REASON_HINT.search(line) and _reason_codes(line):
+        return False  # "REASON: 1.4 (b), (d)" over a rule: the classifier's reasons, no heading
     if next_line is not None and is_heading_over(line, next_line):
         return True
     if field == "ref":  # (a line far longer than a telegram's, with no field run onto it, is a paragraph)
