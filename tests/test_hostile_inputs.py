@@ -210,7 +210,7 @@ def _refusal(command: str, err: str) -> str:
     """The one line that says why `command` did not start (serve and summarize say "loading ..." first)."""
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
-    if command in ("serve", "summarize"):
+    if command in ("serve", "summarize", "batch"):
         assert lines[0].startswith(f"summarizer {command}: loading"), err
         lines = lines[1:]
     assert len(lines) == 1 and lines[0].startswith(f"summarizer {command}: "), err
