@@ -29,12 +29,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
 
 @contextlib.contextmanager
-def open_page(url: str):
-    """The page at `url` in Chromium, once its cable box is there."""
+def open_page(url: str, width: int = 1400):
+    """The page at `url` in Chromium `width` CSS pixels wide (1400: a desktop; 390: a phone), once its cable
+    box is there."""
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+            pg = browser.new_page(viewport={"width": width, "height": 1000 if width > 600 else 844})
             pg.set_default_timeout(60_000)
             pg.goto(url)
             pg.wait_for_selector("#cable-input textarea")

@@ -196,3 +196,114 @@ def test_unnumbered_paragraph_has_one_label_in_both_panels(page):
     REPORTS.mkdir(exist_ok=True)
     summarize(page, svc.seed_text(), "06TOKYO3797")
     page.screenshot(path=str(REPORTS / "state-summary.png"), full_page=True)
+
+
+# ------------------------------------------------------------------ issue 30: every input change, both widths
+# What of each example may be on screen only while it is the cable shown (its id and words of its own summary).
+TRACES = {"06TOKYO3797": ("06TOKYO3797", "Koizumi"), "75TEHRAN2069": ("75TEHRAN2069", "RESURGENCE"),
+          "10HAVANA84": ("10HAVANA84", "little prospect of economic reform")}
+
+
+def everything_shown(page) -> str:
+    """Every single-cable output's text, the own-summary box's value included."""
+    return " ".join([shown(page, s) for s in ["#status", "#written-by", "#model-summary", *CABLE_OUTPUTS]]
+                    + [page.input_value("#own-summary textarea")])
+
+
+def assert_only(page, cable_id: str | None) -> None:
+    text = everything_shown(page)
+    for other, traces in TRACES.items():
+        if other != cable_id:
+            for trace in traces:
+                assert trace not in text, f"{trace!r} of {other} is still on the page"
+
+
+def example_button(page, cable_id: str):
+    return page.locator("#examples button").filter(has_text=cable_id)
+
+
+@pytest.fixture(scope="module", params=[1400, 390], ids=["1400px", "390px"])
+def sized_page(request):
+    from app_helpers import running_app
+    from test_browser import open_page
+
+    with open_page(running_app(), width=request.param) as pg:
+        yield pg, request.param
+
+
+def test_every_input_change_resets_or_fills_every_output(sized_page, tmp_path):
+    """Clear, an example, an upload (a corpus row: tests/test_browser_corpus.py): after each, nothing of the
+    previous cable is on the page."""
+    page, width = sized_page
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+
+    page.click("#clear-btn")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Waiting for a cable')")
+    assert page.input_value("#cable-input textarea") == ""
+    assert_only(page, None)
+    for selector in CABLE_OUTPUTS:
+        assert shown(page, selector) == "", f"{selector} kept something after Clear"
+
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    page.evaluate(_WATCH_SUMMARIZING)
+    example_button(page, "75TEHRAN2069").click()  # the example summarizes without a click on Summarize
+    page.wait_for_function("window.__saw_summarizing && document.querySelector('#status').innerText"
+                           ".includes('Summarized 75TEHRAN2069')")
+    assert page.input_value("#cable-input textarea").startswith("Identifier")
+    assert "75TEHRAN2069" in shown(page, "#header") and "RESURGENCE" in page.input_value("#own-summary textarea")
+    assert_only(page, "75TEHRAN2069")
+    REPORTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(REPORTS / f"state-example-{width}.png"), full_page=True)
+
+    path = tmp_path / "havana.txt"
+    path.write_text(next(t for label, t in svc.example_files() if label.startswith("10HAVANA84")), encoding="utf-8")
+    page.evaluate(_WATCH_SUMMARIZING.replace("Summarizing", "Reading the upload"))
+    page.set_input_files("#cable-upload input[type=file]", str(path))
+    page.wait_for_function("window.__saw_summarizing && document.querySelector('#status').innerText"
+                           ".includes('Summarized 10HAVANA84')")
+    assert_only(page, "10HAVANA84")
+    page.screenshot(path=str(REPORTS / f"state-upload-{width}.png"), full_page=True)
+
+
+def test_examples_are_labelled_whole(sized_page):
+    page, _ = sized_page
+    labels = [" ".join(t.split()) for t in page.locator("#examples button").all_inner_texts()]
+    assert labels == [label for label, _ in svc.example_files()]  # not cut to "..." by the button
+
+
+def lines_of(page, selector: str) -> list[tuple[str, int]]:
+    """(text, lines it takes) for each element matched: a word broken over two lines counts two."""
+    return page.locator(selector).evaluate_all("""els => els.map(e => {
+        const r = document.createRange(); r.selectNodeContents(e);
+        const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+        return [e.innerText.trim(), tops.size]; })""")
+
+
+def text_box(page, selector: str, words: str) -> dict:
+    """The box of the glyphs of `words` in the first text node under `selector` that holds them."""
+    return page.locator(selector).evaluate("""(el, words) => {
+        const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            const at = n.textContent.indexOf(words);
+            if (at < 0) continue;
+            const r = document.createRange(); r.setStart(n, at); r.setEnd(n, at + words.length);
+            const b = r.getBoundingClientRect(); return {top: b.top, bottom: b.bottom, left: b.left, right: b.right};
+        }
+        return null; }""", words)
+
+
+def test_phone_width_layout_of_the_one_cable_tab(sized_page):
+    """At 390 px: no sideways scrolling of the page, the upload label clear of the drop zone's words, and
+    the score table's names and numbers on one line each ("ROU/GE-/1" and "66./7" were split)."""
+    page, width = sized_page
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    page.click("#clear-btn")  # the upload box shows its drop zone again (an earlier test uploaded a file)
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Waiting for a cable')")
+    summarize(page, svc.seed_text(), "06TOKYO3797")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    label, drop = (text_box(page, "#cable-upload", words) for words in ("Upload a .txt cable", "Drop File Here"))
+    assert label["bottom"] <= drop["top"] or drop["bottom"] <= label["top"], (label, drop)
+    page.screenshot(path=str(REPORTS / f"one-cable-{width}.png"), full_page=True)
+    cells = lines_of(page, "#scores th, #scores td")
+    assert len(cells) == 10 and all(n == 1 for _, n in cells), cells
+    page.screenshot(path=str(REPORTS / f"one-cable-{width}.png"), full_page=True)

@@ -83,17 +83,16 @@ CSS = """
 @keyframes spin { to { transform: rotate(360deg); } }
 /* Corpus table: headers break between words only ("classificati/on"); cells in the page's font, which fits
    more of a summary in a column than the monospace one. */
-#corpus-results th, #corpus-results th * { word-break: normal !important; overflow-wrap: normal !important; hyphens: none; }
-#corpus-results td, #corpus-results th { font-family: var(--font); font-size: 13px; }
+#corpus-results th, #corpus-results th * { white-space: nowrap; word-break: normal !important; overflow-wrap: normal !important; }
+#corpus-results td, #corpus-results th, #corpus-results td *, #corpus-results th * { font-family: var(--font) !important; font-size: 13px; }
 /* Scores: numbers and names kept whole ("ROU/GE-/1", "66./7" at 390 px); the table scrolls if it must. */
 #scores table { display: block; overflow-x: auto; }
 #scores th, #scores td { white-space: nowrap; }
-#corpus-results td .cell-wrap { font-family: var(--font); }
-/* Phone width: the results table keeps 760 px (Gradio sizes its columns from the table's width; at 326 px a
+/* Phone width: the results table keeps 820 px (Gradio sizes its columns from the table's width; at 326 px a
    row was a letter wide and very tall) and scrolls sideways. */
 @media (max-width: 700px) {
   #corpus-results .table-container { overflow-x: auto; }
-  #corpus-results .table-wrap { min-width: 760px; }
+  #corpus-results .table-wrap { min-width: 820px; }
 }
 /* Gradio writes the S1, S2... labels in white, unreadable on the pastel PALETTE (1.2:1 on yellow). */
 #support .label, #model-summary .label { color: #111827; }
@@ -365,8 +364,8 @@ CORPUS_PAGE_SIZE = 25
 CORPUS_SUMMARY_CHARS = 320  # the table's summary, wrapped; the row opens the whole cable in the One cable tab
 NO_ROUGE = "— no own summary"
 # Shares of the table's width, so the summary ends at its right edge (fixed widths and "auto" for the summary
-# made a 2,050 px table at 1400 px); under 700 px the table keeps a readable 760 px and scrolls (CSS).
-CORPUS_COLUMN_WIDTHS = ["8%", "10%", "9%", "10%", "15%", "9%", "7%", "32%"]  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
+# made a 2,050 px table at 1400 px); under 700 px the table keeps a readable 820 px and scrolls (CSS).
+CORPUS_COLUMN_WIDTHS = ["8%", "10%", "9%", "12%", "14%", "8%", "9%", "30%"]  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
 CORPUS_HELP = ('Words are all required; `"double quotes"` make a phrase; `OR`, `NOT`, `NEAR(a b, 10)` and a '
                "trailing `*` (`nucl*`) work as in SQLite FTS5. TAGS: the cable's own codes, all of those chosen.")
 
@@ -839,13 +838,16 @@ def build_page(service: SummaryService, source: CorpusSource | None = None) -> g
                   *results[1:]]
         corpus_tab.select(corpus_opened, inputs=[corpus_last], outputs=opened, api_visibility="private", queue=False)
         corpus_timer.tick(corpus_opened, inputs=[corpus_last], outputs=opened, api_visibility="private", queue=False)
+        # Progress on the status line only: Gradio's overlay on the table and both plots as well took a third
+        # of a search click's time in the browser (eval.bench_corpus_page: median 451 ms against 308 ms).
         for trigger in (corpus_go.click, corpus_text.submit):
             trigger(lambda *v: (1, *corpus_search(*v, 1)), inputs=filters, outputs=[corpus_page_no, *results],
-                    api_visibility="private", concurrency_id="corpus", concurrency_limit=4)
+                    api_visibility="private", concurrency_id="corpus", concurrency_limit=4,
+                    show_progress_on=[corpus_status_md])
         for button, step in ((corpus_prev, -1), (corpus_next, 1)):
             button.click(corpus_page(step), inputs=[*filters, corpus_page_no, corpus_last],
                          outputs=[corpus_page_no, *results], api_visibility="private", concurrency_id="corpus",
-                         concurrency_limit=4)
+                         concurrency_limit=4, show_progress_on=[corpus_status_md])
         corpus_rows.select(corpus_open, inputs=[corpus_rowids], outputs=[tabs, text, *outputs],
                            api_visibility="private", concurrency_id="corpus", concurrency_limit=4)
         corpus_export_btn.click(corpus_export, inputs=[corpus_last], outputs=[corpus_export_md, corpus_files],
