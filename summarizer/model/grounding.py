@@ -14,7 +14,9 @@ Words are runs of letters and digits: "al-Assad" is "al" and "Assad", "Bashar's"
 
 `gate(sentence, source)` then reads each written sentence as a whole: names, acronyms and numbers all
 held by the source (`facts.faithfulness`), no negation word the source lacks, no back-referring opening
-("He said ...", "However, ...") its source does not open with, no negation added or dropped
+("He said ...", "However, ...") its source does not open with, none of the source's words that say who
+said it or how sure it is left out (`REPORTING`, `HEDGES`), a list of names kept whole or left out whole,
+no negation added or dropped
 and no fact changed (`reading.fact_changes`), and a whole sentence (neither a fragment nor broken,
 `reading`). A sentence that fails is replaced by its source (the writer's caller decides).
 """
@@ -62,6 +64,18 @@ _SUFFIX_STARTS = {n: frozenset(e[:n] for e in _ENDINGS if len(e) >= n) for n in 
 _OPENER = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"“(]*([^\W_]+)")  # a sentence's (or a line's) first word
 MIN_SHARED = 3  # a written sentence says at least this many content words of its source (or all it has)
 NEGATIONS = frozenset("not no never neither nor without cannot none nothing nobody".split())
+# Words that say whose a statement is, or how sure it is: a written sentence keeps those its source has (a
+# blind reading of the writer found "Aleluia said two of the biggest problems are ..." written as a fact,
+# "approved in principle" as approved, "provided an indication that it will rule" as "announced").
+REPORTING = frozenset("""said says say saying told tells telling stated states asserted asserts noted notes added
+explained explains argued argues claimed claims according believes believed believe predicted predicts insisted
+maintained suggested suggests warned indicated indicates stressed emphasized commented acknowledged admitted
+contended reported reports think thinks thought felt feels hoped hopes expect expects expected predict claim note
+argue indicate warn suggest cite cites cited citing""".split())
+HEDGES = frozenset("""perhaps possibly possible reportedly likely unlikely may might apparently allegedly seemingly
+impending principle try tries tried trying attempt attempts attempted probably almost nearly partly partially
+rumored rumoured proposed planned potential potentially indication""".split())
+_LIST = re.compile(r"(?:[A-Z][\w'-]*(?: [A-Z][\w'-]*)*, ){2,}(?:and |or )?[A-Z][\w'-]*(?: [A-Z][\w'-]*)*")
 
 
 def stem(word: str) -> str:
@@ -202,6 +216,12 @@ def _in_order(sentence: str, source: str) -> str | None:
     return None
 
 
+def cuts_a_number(text: str, source: str) -> bool:
+    """Whether `text` ends at the decimal point of a number its source goes on with ("USD 0." of "USD 0.016")."""
+    cut = re.search(r"(\d+)\.$", text)
+    return cut is not None and re.search(re.escape(cut.group(1)) + r"\.\d", source) is not None
+
+
 def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str | None:
     """Why a written sentence may not stand for its source ("kind: detail", or a kind alone), or None
     when it may. `grounding`: the words it may use, where they are more than the source's (the cable's
@@ -217,6 +237,17 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
         return f"a negation its source lacks: {added[0]!r}"
     if opens_dangling(sentence) and not opens_dangling(source):  # "He emphasized ..." for "President Rajapakse emphasized ..."
         return "opens leaning on what it left out"
+    said = {w.lower() for w in _RUN.findall(sentence)}
+    heard = {w.lower() for w in _RUN.findall(source)}
+    if heard & REPORTING and not said & REPORTING:
+        return "drops who said it"
+    hedges = sorted((heard & HEDGES) - said)
+    if hedges:
+        return f"drops a hedge: {hedges[0]!r}"
+    for names in _LIST.findall(source):  # "Turkmenistan, Iran, Tajikistan" kept whole or left out whole
+        items = [n for n in _RUN.findall(names) if n not in ("and", "or")]
+        if any(n in said for n in (i.lower() for i in items)) and not all(i.lower() in said for i in items):
+            return "drops part of a list"
     shared = content_stems(sentence) & content_stems(source)
     if len(shared) < min(MIN_SHARED, len(content_stems(source))):
         return "says too little of its source"
@@ -225,6 +256,8 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     moved = _in_order(sentence, source)
     if moved:
         return f"out of the source's order: {moved!r}"
+    if cuts_a_number(sentence, grounding.source):
+        return "broken: a number cut at its decimal point"
     fragment = fragment_kind(sentence)
     if fragment:
         return f"fragment: {fragment}"
@@ -326,7 +359,9 @@ class GroundedDecoding:
 
     def _ok(self, row: int, text: str, token: int) -> bool:
         """Whether `token` may follow `text`."""
-        if token == self.eos:  # only after a sentence's end: not mid-word, nor mid-sentence
-            return bool(_ENDED.search(text)) and self.groundings[row].allows(text + " ", len(text))
+        if token == self.eos:  # only after a sentence's end: not mid-word, mid-sentence or mid-number
+            grounding = self.groundings[row]
+            return bool(_ENDED.search(text)) and not cuts_a_number(text, grounding.source) and \
+                grounding.allows(text + " ", len(text))
         piece = self.piece(token)
         return bool(piece) and "\ufffd" not in piece and self.groundings[row].allows(text + piece, len(text))
