@@ -100,11 +100,34 @@ def test_a_wrapped_line_is_no_heading_beside_an_unwrapped_paragraph() -> None:
     assert "Some Chinese outlets rebutted U.S. charges by praising Chinese" in c.paragraphs[-1].text
 
 
+def test_the_repeated_header_block_is_skipped_as_far_as_its_lines_are_the_headers() -> None:
+    # the export repeats the header word for word: after its REF line, the first line the header
+    # lacks is the body's, though it holds digits (06SANSALVADOR169)
+    head = HEAD + "REF: A. STATE 009539\n\n     ¶B. SAN JOSE 001488\n\n"
+    text = "On January 23, Poloff met with Jose Francisco Gonzalez\nCortez, Security and Defense Officer.\n"
+    c = parse(head + text)
+    rendered = "\n".join(ln for ln in (head + head + text).splitlines() if ln.strip()) + "\n"
+    e = parse(rendered)
+    assert c.body == e.body == "On January 23, Poloff met with Jose Francisco Gonzalez Cortez, Security and Defense Officer."
+    assert e.references == c.references == ["STATE 9539", "SANJOSE 1488"]
+
+
+def test_a_page_header_repeating_the_subject_cut_short_is_header() -> None:
+    # 09STATE129362: "SUBJECT: ..." / "CONVERSATION WITH ... MIGUEL ANG" at a page break, the text going on
+    head = HEAD.replace("SUBJECT: A SUBJECT", "SUBJECT: (U) SECRETARY CLINTON'S DECEMBER 14, 2009\n"
+                        "CONVERSATION WITH SPANISH FOREIGN MINISTER MIGUEL ANGEL\nMORATINOS")
+    body = ("¶13. (C) Moratinos agreed that we are moving towards increased\n\nSTATE 00129362 003 OF 003\n\n"
+            "SUBJECT: (U) SECRETARY CLINTON'S DECEMBER 14, 2009\nCONVERSATION WITH SPANISH FOREIGN MINISTER MIGUEL ANG\n"
+            "sanctions and pressure and close cooperation.\n")
+    c = parse(head + body)
+    assert c.body == "Moratinos agreed that we are moving towards increased sanctions and pressure and close cooperation."
+
+
 # --- real dev cables whose export now agrees with the original ---------------------------------
 
 AGREE = ["06SANJOSE2614", "08PANAMA851", "05BEIRUT3122", "04MADRID2164", "09BOGOTA3421", "10CARACAS43",
          "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257", "09ROME192", "10LONDON364", "07SEOUL1576", "10STOCKHOLM62",
-         "10BEIJING183"]
+         "10BEIJING183", "06SANSALVADOR169"]
 
 
 @pytest.mark.parametrize("cid", AGREE)

@@ -66,7 +66,10 @@ def _parse(raw: str, hints: dict) -> Cable:
     while last > end and lines[last - 1].blank:
         last -= 1  # (the blank lines at the end: a file's last line break makes one)
     bare = not flattened and last > end + 1 and not any(ln.blank for ln in lines[end:last])
-    body = parse_body(lines[end:], station, bare_headings=bare)
+    header_texts = frozenset(t for ln in lines[:end] if (t := ln.text.strip()))
+    if any(t.endswith("...") for t in header_texts):
+        header_texts = frozenset()  # a page's header cut short: its whole copy below is no repeat of it
+    body = parse_body(lines[end:], station, bare_headings=bare, header_texts=header_texts)
     if body.signer is None and body.paragraphs and (flattened or _unwrapped_end(raw, body.paragraphs[-1])):
         body.paragraphs, body.signer = split_flat_signer(body.paragraphs)
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)

@@ -90,16 +90,18 @@ class Body:
     after_end: int = 0  # text lines after the end-of-message marker "NNNN" (left out)
 
 
-def parse_body(lines: list[Line], station: str | None = None, bare_headings: bool = False) -> Body:
+def parse_body(lines: list[Line], station: str | None = None, bare_headings: bool = False,
+               header_texts: frozenset[str] = frozenset()) -> Body:
     """`station` (from the classification line) names the page headers to drop from running text.
     `bare_headings`: the text has no blank lines (the export format), so a heading is told from the
-    text around it by its shape alone (_is_bare_heading)."""
+    text around it by its shape alone (_is_bare_heading). `header_texts`: the header's lines (stripped):
+    a field of the header met again word for word is skipped as far as its lines are the header's."""
     body = Body()
     blocks: list[list[Line]] = []
     headings: dict[int, str] = {}  # block index → heading above it
     cur: list[Line] = []
     pending_heading: str | None = None
-    skipping_header = False
+    skipping_header = exact_repeat = False
     skipped: str | None = None  # the field whose lines are skipped
     # After a repeated header line (its classification line, SIPDIS): the distribution lines of the
     # repeat ("IO/HR FOR PAUL KRUCHOWSKI") and their wrapped continuations are header, not text.
@@ -138,8 +140,14 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
             cur.append(ln)  # a wrapped line of prose: none of the checks below can apply
             continue
         if skipping_header:
+            if exact_repeat and c:
+                # the export's copy of the header: its lines are the header's, the first other line is text
+                # ("REF: STATE 9584" / "On February 5, 2010, Econoff delivered reftel demarche to")
+                if _in_header(text.strip(), header_texts):
+                    continue
+                skipping_header = False
             # a rule ends a repeated header too: a ruled "Summary" heading may follow at once
-            if not c or (c in _PARA_FIRST and _PARA_START.match(text)) or (c in _RULE_FIRST and RULE.match(text)) \
+            elif not c or (c in _PARA_FIRST and _PARA_START.match(text)) or (c in _RULE_FIRST and RULE.match(text)) \
                     or ends_field(skipped, text, lines[i + 1].text if i + 1 < len(lines) else None):
                 skipping_header = False
             elif not label_of(text):
@@ -194,6 +202,7 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
             body.header_repeats += 1
             skipping_header = label in ("subject", "classified_by", "tags", "ref")
             skipped = label
+            exact_repeat = text.strip() in header_texts
             in_repeat = True
             continue
         repeat_lines = repeat_lines or (in_repeat and not cur)
@@ -409,6 +418,15 @@ def _signer_at(lines: list[Line], i: int, cur: list[Line]) -> int | None:
     return at
 
 
+def _in_header(line: str, header_texts: frozenset[str]) -> bool:
+    """A line of the header, or of a copy of it cut short: a page header's "... MIGUEL ANG" (the start of
+    a header line) or a copy ending "Rea..."."""
+    if line in header_texts or (line.endswith("...") and len(line) < MIN_CUT_LINE):
+        return True
+    return len(line) >= MIN_CUT_LINE and any(h.startswith(line) for h in header_texts)
+
+
+MIN_CUT_LINE = 12  # characters: a shorter start of a header line may be anything
 _REDACTED = frozenset("X ")  # "XXXXXXXXXXXX": a redaction, never a signer's name
 
 

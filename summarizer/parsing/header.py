@@ -688,6 +688,8 @@ def header_end(lines: list[Line]) -> int:
     # ended (a separate pass over the lines to find the first one cost a pass over every header line).
     paragraph_ahead: bool | None = None
     last_text = -1  # the last line before this one that is not blank
+    earlier: set[str] = set()  # the lines read so far, stripped
+    repeated = cut_short = False  # the current field's label line is one read before; a copy cut short
     for i, ln in enumerate(lines):
         text = ln.text
         if i and lines[i - 1].text.strip():
@@ -705,6 +707,18 @@ def header_end(lines: list[Line]) -> int:
         label = label_of(text)
         if seen_label and not label and ends_field(field, text, lines[i + 1].text if i + 1 < len(lines) else None):
             break
+        stripped = text.strip()
+        if label:
+            # a field met again word for word: the header block repeated (the export format)
+            repeated = stripped in earlier
+        elif repeated and field and c and stripped not in earlier and not cut_short \
+                and not (field == "ref" and REF_ITEM.match(text)):  # (a REF list the first copy lacked part of)
+            break  # the repeated field's lines were all seen before: a new line is the body's first
+        if c:
+            earlier.add(stripped)
+            # a page's header cut short ("REF: A. STATE 68263" / "..."), then the whole cable: its
+            # fields go on past the lines of the first copy
+            cut_short = cut_short or stripped.endswith("...")
         # Routing lines ("FM ...", "ACTION EAP-00") come before the first field; after one, a line
         # such as "ACTION REQUESTED: ..." or "TO THE EXTENT ..." is body text. (Both kinds of line
         # start with a letter, routing lines with a capital.)
