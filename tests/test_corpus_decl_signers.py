@@ -1,7 +1,6 @@
 """Issue 29: the corpus index stores each cable's DECL date and signers, beside its other metadata."""
 from __future__ import annotations
 
-import sqlite3
 
 from summarizer.corpus.index import index_row, write_rows
 from summarizer.corpus.schema import SCHEMA_VERSION, open_for_writing

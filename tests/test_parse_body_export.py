@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_data import DATA, DEV, records
+from shared_data import DATA, DEV
 from summarizer.inputs import read_records
 from summarizer.parsing import parse
 from eval.bench_export_format import compare

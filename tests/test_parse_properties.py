@@ -206,7 +206,7 @@ def test_a_hostile_tags_line_is_read_in_linear_time():
     import random
     import time
 
-    from summarizer.parsing.header import MAX_TAG_TOKENS
+    from summarizer.parsing.tag_line import MAX_TAG_TOKENS
 
     rng = random.Random(0)
     codes = ["".join(rng.choice(string.ascii_uppercase) for _ in range(5)) for _ in range(100_000)]

@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 
 from summarizer.cable import Cable
+from summarizer.parsing import cable_id as ids
 from summarizer.parsing import header as h
 from summarizer.parsing import fields as f
 from summarizer.parsing.body import parse_body, split_flat_signer
@@ -75,10 +76,11 @@ def _parse(raw: str, hints: dict) -> Cable:
     summary, paragraphs, summary_idx, summary_warnings = find_summary(body.paragraphs)
 
     date = _iso(hints.get("date")) or _iso(export.fields.get("created")) or h.parse_date(head) or h.parse_date_line(head)
-    own_station, own_serial = h.own_station_serial(station, serial, h.written_serial(head), h.parse_routed_station(head), h.parse_de_serial(head)) \
-        if h.routing_blocks_agree(head) else (None, None)
-    own_id = h.make_id(date or h.parse_reference_year(head), own_station, own_serial)
-    table = None if own_id or hints.get("id") else h.parse_page_table([ln.text for ln in lines], own_station, own_serial)
+    own_station, own_serial = ids.own_station_serial(station, serial, h.written_serial(head), ids.parse_routed_station(head),
+                                                     ids.parse_de_serial(head)) \
+        if ids.routing_blocks_agree(head) else (None, None)
+    own_id = ids.make_id(date or h.parse_reference_year(head), own_station, own_serial)
+    table = None if own_id or hints.get("id") else ids.parse_page_table([ln.text for ln in lines], own_station, own_serial)
     if table:
         own_id, date = table[0], date or table[1]
     # Blank lines between: a paragraph must not read as the wrapped end of the "Classified By" line.
