@@ -123,11 +123,29 @@ def test_a_page_header_repeating_the_subject_cut_short_is_header() -> None:
     assert c.body == "Moratinos agreed that we are moving towards increased sanctions and pressure and close cooperation."
 
 
+@pytest.mark.parametrize("line", [
+    "--------------------------------------------- --- PCC TARGETS EXPANDED TO BANKS --------------------------------------------- ---",
+    "--------------------------------------------- - Excessive Public Spending Means Votes ----------------------------------- -",
+    "- - - Comment: Shahbaz Remains Strongly Supportive - - -",
+])
+def test_a_heading_framed_by_broken_or_spaced_rules(line: str) -> None:
+    c = parse(HEAD + "¶5. (C) Gridlock followed.\n\n" + line + "\n\n¶6. (U) The crime wave grew.\n")
+    assert [p.text for p in c.paragraphs] == ["Gridlock followed.", "The crime wave grew."]
+    assert c.paragraphs[1].heading
+
+
+def test_a_heading_framed_by_dashes_in_text_without_blank_lines() -> None:
+    c = parse(HEAD.replace("\n\n", "\n") + "¶4. (C) The market outsourced.\nCompetition --\n¶5. (SBU) Gazprom faces a demand problem.\n")
+    assert [(p.text, p.heading) for p in c.paragraphs] == [("The market outsourced.", None),
+                                                          ("Gazprom faces a demand problem.", "Competition --")]
+
+
 # --- real dev cables whose export now agrees with the original ---------------------------------
 
 AGREE = ["06SANJOSE2614", "08PANAMA851", "05BEIRUT3122", "04MADRID2164", "09BOGOTA3421", "10CARACAS43",
          "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257", "09ROME192", "10LONDON364", "07SEOUL1576", "10STOCKHOLM62",
-         "10BEIJING183", "06SANSALVADOR169"]
+         "10BEIJING183", "06SANSALVADOR169",
+         "09MOSCOW2541", "06SAOPAULO526", "08LAHORE325"]
 
 
 @pytest.mark.parametrize("cid", AGREE)

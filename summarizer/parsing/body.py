@@ -58,13 +58,13 @@ _SIGNER_LAST = re.compile(r"^\s*[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}
 # "End Text. AGUIRRE", "END PRT COMMENT."): it ends the text above; only what follows it can sign.
 _END_MARKER = re.compile(r"\s*+END\s++(?:OF\s++)?(?:[A-Z]{2,4}\s++)?(?:SUMMARY|COMMENTS?|TEXT|NOTE)\b[.:]?", re.I)
 _HEADING_MAX = 90
-_RULE_TEXT = r"(?:-{3,}+|={3,}+|(?:-\s){3,}-)"
+_RULE_TEXT = r"(?:-{3,}+|={3,}+|(?:-\s){2,}-)"  # (three spaced dashes frame a heading: "- - - Comment: ... - - -")
 _BEFORE_HEADING = re.compile(r".*[.!?][\"')]?\s{2,}(?=\S)")  # two spaces: "The U.S. Offer" is one heading
 # The heading ends on a character that is not a space or a rule's, and all that follows it is dashes,
 # equals signs and spaces with a rule among them ("Impede ------- -------", "Cooperation -- - - - -").
 # The lookahead stops at the next word, so each heading length tried costs only the gap after it.
 _RULED_HEADING = re.compile(
-    rf"^\s*+(?:{_RULE_TEXT}\s*+)?(?P<h>[^-=\s](?:[^\n]{{0,87}}?[^-=\s])?)"
+    rf"^\s*+(?:(?:{_RULE_TEXT}|-)\s*+)*+(?P<h>[^-=\s](?:[^\n]{{0,87}}?[^-=\s])?)"  # (a rule broken in two: "----- ---")
     rf"(?=[-=\s]*+$)[-=\s]*?{_RULE_TEXT}[-=\s]*+$")
 # _RULED_HEADING ends with a rule: a line whose last character is not one of these cannot match
 # (tested first, as prose with a "--" in it is common and the lazy heading scan is not cheap).
@@ -162,6 +162,10 @@ def parse_body(lines: list[Line], station: str | None = None, bare_headings: boo
                 cut = hm.start("h") + before.end()
                 cur.append(Line(text[:cut].rstrip(), ln.start, ln.start + len(text[:cut].rstrip())))
                 heading = heading[before.end():]
+            elif cur and _DASH_HEAD.match(cur[-1].text.lstrip()) and len(cur[-1].text.strip()) <= _HEADING_MAX \
+                    and not _ends_sentence(cur[-1].text) and _DASH_HEAD.sub("", cur[-1].text.strip())[:1].isupper():
+                # its first line above: "- - - High-Level Visits, Dialogue, Thinking Needed in" / "Relationship - - -"
+                heading = _DASH_HEAD.sub("", cur.pop().text.strip()) + " " + heading
             flush()
             pending_heading = clean_text(heading)
             continue
@@ -338,6 +342,8 @@ def _is_bare_heading(cur: list[Line], width: int, numbered_next: bool = False) -
     to a heading's length that does not is one ("June 13 EU Parliament Election: Turnout Key",
     "2.7 Million Moroccans Crossing the Strait This Summer")."""
     text = cur[-1].text.strip()
+    if _DASH_TAIL.search(text):  # "Competition --", "- - - DCA a Continuing Issue - - -" (not "-- a list item")
+        text = _DASH_HEAD.sub("", _DASH_TAIL.sub("", text))
     longest = _HEADING_MAX if numbered_next else min(70, 0.6 * width)
     words = _HEADING_WORDS if numbered_next else _BARE_HEADING_WORDS
     if not (0 < len(text) <= longest and len(text.split()) <= words) \
@@ -351,6 +357,8 @@ def _is_bare_heading(cur: list[Line], width: int, numbered_next: bool = False) -
 
 
 _HEADING_WORDS = 14
+_DASH_TAIL = re.compile(r"(?<=\S)\s++(?:-\s*+){2,}$")  # dashes after a heading (one is a hyphen's)
+_DASH_HEAD = re.compile(r"^(?:-\s*+){2,}")
 MAX_HEADING_LINES = 3
 
 
