@@ -84,15 +84,17 @@ CSS = """
 /* Corpus table: headers break between words only ("classificati/on"); cells in the page's font, which fits
    more of a summary in a column than the monospace one. */
 #corpus-results th, #corpus-results th * { white-space: nowrap; word-break: normal !important; overflow-wrap: normal !important; }
-#corpus-results td, #corpus-results th, #corpus-results td *, #corpus-results th * { font-family: var(--font) !important; font-size: 13px; }
+#corpus-results :is(th, td, .body-cell), #corpus-results :is(th, td, .body-cell) * {
+    font-family: var(--font) !important; font-size: 13px; }
+#corpus-results .body-cell span { word-break: normal !important; overflow-wrap: break-word !important; }
 /* Scores: numbers and names kept whole ("ROU/GE-/1", "66./7" at 390 px); the table scrolls if it must. */
 #scores table { display: block; overflow-x: auto; }
 #scores th, #scores td { white-space: nowrap; }
-/* Phone width: the results table keeps 820 px (Gradio sizes its columns from the table's width; at 326 px a
+/* Phone width: the results table keeps 900 px (Gradio sizes its columns from the table's width; at 326 px a
    row was a letter wide and very tall) and scrolls sideways. */
 @media (max-width: 700px) {
   #corpus-results .table-container { overflow-x: auto; }
-  #corpus-results .table-wrap { min-width: 820px; }
+  #corpus-results .table-wrap { min-width: 900px; }
 }
 /* Gradio writes the S1, S2... labels in white, unreadable on the pastel PALETTE (1.2:1 on yellow). */
 #support .label, #model-summary .label { color: #111827; }
@@ -364,8 +366,8 @@ CORPUS_PAGE_SIZE = 25
 CORPUS_SUMMARY_CHARS = 320  # the table's summary, wrapped; the row opens the whole cable in the One cable tab
 NO_ROUGE = "— no own summary"
 # Shares of the table's width, so the summary ends at its right edge (fixed widths and "auto" for the summary
-# made a 2,050 px table at 1400 px); under 700 px the table keeps a readable 820 px and scrolls (CSS).
-CORPUS_COLUMN_WIDTHS = ["8%", "10%", "9%", "12%", "14%", "8%", "9%", "30%"]  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
+# made a 2,050 px table at 1400 px); under 700 px the table keeps a readable 900 px and scrolls (CSS).
+CORPUS_COLUMN_WIDTHS = ["8%", "11%", "9%", "12%", "14%", "8%", "8%", "30%"]  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
 CORPUS_HELP = ('Words are all required; `"double quotes"` make a phrase; `OR`, `NOT`, `NEAR(a b, 10)` and a '
                "trailing `*` (`nucl*`) work as in SQLite FTS5. TAGS: the cable's own codes, all of those chosen.")
 
