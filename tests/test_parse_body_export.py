@@ -140,12 +140,21 @@ def test_a_heading_framed_by_dashes_in_text_without_blank_lines() -> None:
                                                           ("Gazprom faces a demand problem.", "Competition --")]
 
 
+def test_a_labelled_value_is_no_heading_without_blank_lines() -> None:
+    lines = ["¶2.  (SBU) The following personnel have been selected for training courses.", "Vetting #: 99546",
+             "Rank/Name: MAJ TAREK MAHFOUZ", "DOB: 5/30/1977", "End Date: 7/26/2010", "Vetting #: 99547",
+             "Rank/Name: LTC TAREK KASSEM"]
+    c = parse(HEAD.replace("\n\n", "\n") + "\n".join(lines) + "\n")
+    assert all(p.heading is None for p in c.paragraphs) and "Vetting #: 99547" in c.body
+
+
 # --- real dev cables whose export now agrees with the original ---------------------------------
 
 AGREE = ["06SANJOSE2614", "08PANAMA851", "05BEIRUT3122", "04MADRID2164", "09BOGOTA3421", "10CARACAS43",
          "08LONDON929", "06SAOPAULO526", "06TAIPEI2921", "09TRIPOLI258", "10CAIRO257", "09ROME192", "10LONDON364", "07SEOUL1576", "10STOCKHOLM62",
          "10BEIJING183", "06SANSALVADOR169",
-         "09MOSCOW2541", "06SAOPAULO526", "08LAHORE325"]
+         "09MOSCOW2541", "06SAOPAULO526", "08LAHORE325",
+         "10STATE15082", "07REYKJAVIK139"]
 
 
 @pytest.mark.parametrize("cid", AGREE)

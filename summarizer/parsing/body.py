@@ -351,12 +351,13 @@ def _is_bare_heading(cur: list[Line], width: int, numbered_next: bool = False) -
         return False
     if not (text[0].isupper() or text[0] in "/\"'" or (numbered_next and text[0].isdigit())) or _PARA_START.match(text):
         return False
-    if _END_MARKER.match(text) or (text.endswith(")") and "(" not in text):
-        return False  # the end of a comment or note: "End Comment)", "END NOTE."
+    if _END_MARKER.match(text) or (text.endswith(")") and "(" not in text) or _FIELD_VALUE.search(text):
+        return False  # the end of a comment or note ("End Comment)"), a labelled value ("Vetting #: 99546")
     return len(cur) == 1 or _ends_sentence(cur[-2].text)
 
 
 _HEADING_WORDS = 14
+_FIELD_VALUE = re.compile(r":[\s\d#/.,()-]*\d[\s\d#/.,()-]*$")  # "Vetting #: 99546", "End Date: 7/26/2010"
 _DASH_TAIL = re.compile(r"(?<=\S)\s++(?:-\s*+){2,}$")  # dashes after a heading (one is a hyphen's)
 _DASH_HEAD = re.compile(r"^(?:-\s*+){2,}")
 MAX_HEADING_LINES = 3
