@@ -222,13 +222,14 @@ def example_button(page, cable_id: str):
     return page.locator("#examples button").filter(has_text=cable_id)
 
 
-@pytest.fixture(scope="module", params=[1400, 390], ids=["1400px", "390px"])
-def sized_page(request):
-    from app_helpers import running_app
-    from test_browser import open_page
-
-    with open_page(running_app(), width=request.param) as pg:
-        yield pg, request.param
+@pytest.fixture(params=[1400, 390], ids=["1400px", "390px"])
+def sized_page(page, request):  # noqa: F811 - the module's browser page, at this width and loaded afresh
+    width = request.param
+    page.set_viewport_size({"width": width, "height": 1000 if width > 600 else 844})
+    page.reload()
+    page.wait_for_selector("#cable-input textarea")
+    yield page, width
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_every_input_change_resets_or_fills_every_output(sized_page, tmp_path):
@@ -307,3 +308,40 @@ def test_phone_width_layout_of_the_one_cable_tab(sized_page):
     cells = lines_of(page, "#scores th, #scores td")
     assert len(cells) == 10 and all(n == 1 for _, n in cells), cells
     page.screenshot(path=str(REPORTS / f"one-cable-{width}.png"), full_page=True)
+
+
+# Every text Gradio's progress shows in the Batch tab while it runs, and the most trackers showing at once.
+_WATCH_BATCH_PROGRESS = """() => {
+    window.__progress = []; window.__most = 0;
+    window.__batch_obs?.disconnect();
+    window.__batch_obs = new MutationObserver(() => {
+        const shown = [...document.querySelectorAll('[data-testid=status-tracker]')]
+            .filter(t => t.closest('#batch-summary, #batch-table, #batch-files') && t.innerText.trim());
+        window.__most = Math.max(window.__most, shown.length);
+        for (const t of shown) window.__progress.push(t.innerText.split(/\\s+/).join(' '));
+    });
+    window.__batch_obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_batch_tab_shows_one_progress_and_no_count_before_reading(sized_page, tmp_path):
+    """One progress display (Gradio drew one over each of the three outputs), and never "0/1 cables" before
+    the corpus is read."""
+    import json
+
+    page, width = sized_page
+    path = tmp_path / "examples.jsonl"
+    path.write_text("".join(json.dumps({"raw": t}) + "\n" for _, t in svc.example_files() * 2), encoding="utf-8")
+    page.get_by_role("tab", name="Batch").click()
+    try:
+        page.set_input_files("#corpus-upload input[type=file]", str(path))
+        page.evaluate(_WATCH_BATCH_PROGRESS)
+        page.click("#batch-btn")
+        page.wait_for_function("document.querySelector('#batch-summary').innerText.includes('6 of 6 record(s)')")
+        seen = page.evaluate("window.__progress")
+        assert seen, "no progress was shown"
+        assert page.evaluate("window.__most") == 1, seen
+        assert not any("0/1" in text for text in seen), seen
+        page.screenshot(path=str(REPORTS / f"batch-{width}.png"), full_page=True)
+    finally:
+        page.get_by_role("tab", name="One cable").click()
