@@ -608,10 +608,11 @@ def header_end(lines: list[Line]) -> int:
         if seen_label and not label and ends_field(field, text, lines[i + 1].text if i + 1 < len(lines) else None):
             break
         stripped = text.strip()
+        seen_before = stripped in earlier
         if label:
             # a field met again word for word: the header block repeated (the export format)
-            repeated = stripped in earlier
-        elif repeated and field and c and stripped not in earlier and not cut_short \
+            repeated = seen_before
+        elif repeated and field and c and not seen_before and not cut_short \
                 and not (field == "ref" and REF_ITEM.match(text)):  # (a REF list the first copy lacked part of)
             break  # the repeated field's lines were all seen before: a new line is the body's first
         if c:
@@ -646,6 +647,8 @@ def header_end(lines: list[Line]) -> int:
             seen_fields = seen_fields or "tags" in glued or "subject" in glued
         elif field in ("tags", "subject", "ref", "classified_by") or is_noise(text):
             end = i + 1
+        elif seen_fields and seen_before and not cut_short:
+            end = i + 1  # a line of the header block met again ("SENSITIVE, SIPDIS"): the block repeated
         elif seen_fields:
             if paragraph_ahead is None:
                 paragraph_ahead = any(FIRST_PARAGRAPH.match(later.text) for later in lines[i + 1:])
