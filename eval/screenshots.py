@@ -75,6 +75,7 @@ def shoot(url: str, out: Path, width: int, corpus_file: Path) -> list[Path]:
                 if time.monotonic() > deadline or "✗" in page.inner_text("#corpus-status"):
                     raise SystemExit(f"screenshots: the corpus index is not there: {page.inner_text('#corpus-status')}")
                 time.sleep(2)
+            page.locator("#corpus-status").evaluate("e => e.scrollIntoView({block: 'start'})")  # status, table
             page.wait_for_timeout(1000)  # the plots draw after the table
             saved.append(out / "corpus.png")
             page.screenshot(path=str(saved[-1]))

@@ -134,7 +134,7 @@ def test_the_tab_fills_itself_when_the_index_is_done(page, served, width):
     page.wait_for_function("document.querySelector('#corpus-status').innerText.includes('match')", timeout=30_000)
     assert "669 cables" in page.inner_text("#corpus-status") and "669 cable(s)" in page.inner_text("#corpus-status")
     assert len(re.findall(r"\b\d\d[A-Z]+\d+\b", page.inner_text("#corpus-results"))) >= 5  # cable ids in rows
-    assert "— no own summary" in page.inner_text("#corpus-results")  # the empty ROUGE-2 cell says why
+    assert "no own summary" in page.inner_text("#corpus-results")  # the empty ROUGE-2 cell says why
     if width > 600:  # the axes at 1400 px (at 390 px Vega drew them late or not at all in a headless run)
         page.locator("#corpus-dates").scroll_into_view_if_needed()  # Gradio draws a plot once it is in view
         page.wait_for_function("[...document.querySelectorAll('#corpus-dates .role-axis-label text')]"
