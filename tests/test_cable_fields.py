@@ -235,3 +235,14 @@ def test_real_cable_fields(cid, real_cables) -> None:
     c = parse(rec.raw, rec.hints)
     for name, expected in REAL[cid]:
         assert getattr(c, name) == expected, name
+
+
+def test_pasted_partial_extract_without_a_year_has_its_origin_and_caveat() -> None:
+    # issue 29: "UNCLAS SECTION 01 OF 05 BRASILIA 003122" showed Id, Date and Origin as "—"; the origin
+    # needs no year, and the classification keeps its caveat
+    raw = ("This record is a partial extract of the original cable. The full text of the original cable is not "
+           "available.\n\nUNCLAS SENSITIVE SECTION 01 OF 05 BRASILIA 003122\n\nSIPDIS\n\nE.O. 12958: N/A\n"
+           "TAGS: PREL BR\nSUBJECT: X\n\n1. (SBU) Text here.\n")
+    c = parse(raw)
+    assert (c.id, c.origin, c.classification, c.partial) == (None, "Embassy Brasilia", "UNCLASSIFIED//SENSITIVE", True)
+    assert parse(raw.replace("BRASILIA", "SAO PAULO")).origin == "Consulate Sao Paulo"

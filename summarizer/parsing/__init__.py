@@ -9,7 +9,7 @@ from summarizer.parsing import cable_id as ids
 from summarizer.parsing import header as h
 from summarizer.parsing import fields as f
 from summarizer.parsing.body import parse_body, split_flat_signer
-from summarizer.parsing.canonical import canonical_id
+from summarizer.parsing.canonical import canonical_id, station_origin
 from summarizer.parsing.clean import find_trailer, record_dump_spans, strip_inline_page_headers
 from summarizer.parsing.export import parse_export
 from summarizer.parsing.lines import MAX_LINES, Line, is_flattened, split_lines
@@ -96,7 +96,8 @@ def _parse(raw: str, hints: dict) -> Cable:
         id=cable_id,
         date=date,
         classification=hints.get("classification") or export.fields.get("classification") or h.parse_classification(head),
-        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head) or (table[2] if table else None),
+        origin=hints.get("origin") or export.fields.get("origin") or h.parse_origin(head) or (table[2] if table else None)
+        or station_origin(station),  # no FM line (a partial extract): the classification line's station needs no year
         subject=h.parse_subject(head) or export.fields.get("title") or hints.get("subject"),
         tags=[describe(t) for t in tags],
         references=cable_ids(refs),

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["canonical_id", "canonical_station", "STATIONS", "ALIASES"]
+__all__ = ["canonical_id", "canonical_station", "station_origin", "STATIONS", "ALIASES"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "stations.txt"
 
@@ -123,3 +123,23 @@ def canonical_id(text: str, year: str | int | None = None) -> str | None:
     if not yy or not yy.isdigit() or len(yy) not in (2, 4):
         return None
     return f"{yy[-2:]}{station}{int(serial)}"
+
+
+_ORIGINS = Path(__file__).resolve().parent.parent / "data" / "station_origins.tsv"
+
+
+@lru_cache(maxsize=1)
+def _origins() -> dict[str, str]:
+    try:
+        text = _ORIGINS.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    pairs = (ln.split("\t", 1) for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+    return {k.strip(): v.strip() for k, v in (p for p in pairs if len(p) == 2)}
+
+
+def station_origin(station: str | None) -> str | None:
+    """The post a station's cables come from, as the pages name it ('BRASILIA' → 'Embassy Brasilia',
+    'SAO PAULO' → 'Consulate Sao Paulo'), for text with no FM line; None for a station not in the table."""
+    key = canonical_station(station) if isinstance(station, str) else None
+    return _origins().get(key) if key else None

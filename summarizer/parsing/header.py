@@ -37,7 +37,7 @@ _SPACED = "|".join(f"(?:{w[0]}\\s?){{0,2}}" + r"\s".join(w[1:]) for w in _WORDS)
 _DAMAGED_WORD = re.compile(r"C{0,2}(ONFIDENTIAL)|S{0,2}(ECRET)|U{0,2}(NCLAS)(?:SIFIED)?")
 CLASSIFICATION_LINE = re.compile(
     SHORT_LINE + r"""^\s*(?P<cls>""" + _SPACED + r"""|U{0,2}NCLAS(?:SIFIED)?|CONFIDENTIAL|SECRET|LIMITED\s+OFFICIAL\s+USE)
-        (?:\s*//?\s*[A-Z]+)*(?:\s+|(?<=\s[A-Z]))
+        (?P<caveat>(?:\s*//?\s*[A-Z]+|\s+(?:SENSITIVE|SBU|NOFORN|EXDIS|LIMDIS|NODIS)\b)*)(?:\s+|(?<=\s[A-Z]))
         (?:SECTION\s+(?P<section>\d{1,2})\s+OF\s+\d{1,2}\s+)?  # (a station is never "SECTION": "SECTION 01" / "OF 02 JEDDAH 000084" wraps)
         (?![A-Z .'-]*SECTION\b)(?P<station>[A-Z][A-Z .'-]{1,28}?)\s+(?P<serial>\d{1,8})\s*$""",
     re.X | re.I,
@@ -478,8 +478,10 @@ def parse_classification(header: str) -> str | None:
     cls = m.group("cls").upper()
     word = _DAMAGED_WORD.fullmatch(re.sub(r"\s", "", cls))
     if word:
-        return {"ONFIDENTIAL": "CONFIDENTIAL", "ECRET": "SECRET", "NCLAS": "UNCLASSIFIED"}[word.group(word.lastindex)]
-    return " ".join(cls.split())
+        cls = {"ONFIDENTIAL": "CONFIDENTIAL", "ECRET": "SECRET", "NCLAS": "UNCLASSIFIED"}[word.group(word.lastindex)]
+    # the caveat is kept as the pages write it: "UNCLAS SENSITIVE" → "UNCLASSIFIED//SENSITIVE", "//NOFORN"
+    caveats = re.findall(r"[A-Z]+", (m.group("caveat") or "").upper())
+    return "//".join([" ".join(cls.split()), *dict.fromkeys(caveats)])
 
 
 def parse_station_serial(header: str) -> tuple[str | None, str | None]:
