@@ -60,15 +60,20 @@ def test_stem_strips_one_common_suffix():
     assert stem("met") == "met"  # too short to strip
 
 
+# a source with no reporting verb: the checks after "drops who said it"
+FACTS = ("Syrian President Bashar al-Assad is very weak. Despite his weakness, Bashar would not be driven from power, as "
+         "2,000 officers remain loyal to the regime.")
+
+
 @pytest.mark.parametrize("written, why", [
-    ("Dagan said that Bashar al-Assad would be driven from power.", "fact changed: dropped negation"),
-    ("Dagan did not say that Chilean President Bashar al-Assad is weak.", "word not in the source"),
-    ("The Ambassador was not told that.", "says too little of its source"),
-    ("The official did not predict that he would be driven from power.", "drops every name"),
-    ("Dagan did not predict that Bashar would be driven from power, citing the", "broken"),
+    ("Bashar al-Assad would be driven from power.", "fact changed: dropped negation"),
+    ("Chilean President Bashar al-Assad is weak.", "word not in the source"),
+    ("The regime was not weak.", "says too little of its source"),
+    ("The officers said that he would not be driven from power.", "drops every name"),
+    ("Bashar would not be driven from power, as 2,000 officers remain loyal to the", "broken"),
 ])
 def test_gate_refuses(written, why):
-    assert gate(written, SOURCE).startswith(why)
+    assert gate(written, FACTS).startswith(why)
 
 
 def test_gate_refuses_a_negation_word_its_source_lacks_even_where_it_has_another():
@@ -113,6 +118,16 @@ def test_gate_takes_the_subject_s_words_but_holds_what_is_said_against_the_sente
     ("Mobilink offers rates as low as USD 0.013/minute for calls and USD 0.",
      "Mobilink offers rates as low as USD 0.013/minute for calls and USD 0.016/SMS text message.",
      "broken: a number cut at its decimal point"),
+    ("Mobilink offers rates as low as USD 0.013/minute for calls and USD 0..",  # the LM's "." after the cut
+     "Mobilink offers rates as low as USD 0.013/minute for calls and USD 0.016/SMS text message.",
+     "broken: a number cut at its decimal point"),
+    # a second blind reading: 07KABUL185 ("United States" is no reporting verb), 07BUENOSAIRES1850 (one of two kept)
+    ("Some in the Pakistani media were calling for jihad against the United States.",
+     "Karzai noted that some in the Pakistani media were calling for jihad against the United States.",
+     "drops who said it"),
+    ("While he believes that corruption is a problem in Argentina, its scale is overstated.",
+     "Mr. Fleitas claims that, while he believes that corruption is a problem in Argentina, its scale is overstated.",
+     "drops who said it"),
 ])
 def test_gate_keeps_who_said_it_how_sure_it_is_and_whole_lists(written, source, why):
     assert gate(written, source) == why
@@ -124,6 +139,8 @@ def test_gate_passes_a_compression_that_keeps_those():
               "was playing on the lawn (Sarkozy lives with his family in apartments above his office).")
     assert gate("As the Ambassador was about to leave, Sarkozy called over his nine-year old son, Louis, who was "
                 "playing on the lawn.", source) is None
+    assert gate("The talks resume on May 3 in the United States.", "The talks resume on May 3 in the United States, "
+                "in Washington.") is None  # "May" and "States" are neither a hedge nor a reporting verb
     listed = "Spanta asked for help with the conference of Afghanistan, Iran, Turkey and Pakistan in Herat, he said."
     assert gate("Spanta asked for help with the conference in Herat, he said.", listed) is None  # the list left out whole
 
@@ -131,8 +148,11 @@ def test_gate_passes_a_compression_that_keeps_those():
 def test_gate_passes_a_faithful_shorter_sentence():
     assert gate("Dagan told the Ambassador that Bashar al-Assad is very weak but did not predict his fall from "
                 "power.", SOURCE) == "word not in the source: 'fall'"
+    assert gate("Dagan told the Ambassador June 17 that Bashar al-Assad is very weak but did not predict that he "
+                "would be driven from power, citing 2,000 officers.", SOURCE) is None
+    # "did not predict that he would be" is not "would not be": the source's reporting words stay
     assert gate("Dagan told the Ambassador June 17 that Bashar al-Assad is very weak but would not be driven "
-                "from power.", SOURCE) is None
+                "from power.", SOURCE) == "drops who said it"
 
 
 def test_a_random_lm_writes_only_the_sources_words(tmp_path):
