@@ -364,10 +364,10 @@ CORPUS_SORTS = [("Newest first", "date-desc"), ("Oldest first", "date-asc"), ("B
                 ("Worst ROUGE-2", "score-asc"), ("Relevance (with a search text)", "relevance")]
 CORPUS_PAGE_SIZE = 25
 CORPUS_SUMMARY_CHARS = 320  # the table's summary, wrapped; the row opens the whole cable in the One cable tab
-NO_ROUGE = "no own summary"
+NO_ROUGE = "no own summary"  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
 # Shares of the table's width, so the summary ends at its right edge (fixed widths and "auto" for the summary
 # made a 2,050 px table at 1400 px); under 700 px the table keeps a readable 900 px and scrolls (CSS).
-CORPUS_COLUMN_WIDTHS = ["8%", "11%", "9%", "12%", "14%", "8%", "9%", "29%"]  # an empty ROUGE-2 cell: the cable has no summary of its own to score against
+CORPUS_COLUMN_WIDTHS = ["8%", "12%", "9%", "12%", "14%", "8%", "9%", "28%"]
 CORPUS_HELP = ('Words are all required; `"double quotes"` make a phrase; `OR`, `NOT`, `NEAR(a b, 10)` and a '
                "trailing `*` (`nucl*`) work as in SQLite FTS5. TAGS: the cable's own codes, all of those chosen.")
 
