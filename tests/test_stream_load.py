@@ -87,7 +87,7 @@ def different_cables(n: int) -> list[str]:
     out = []
     for i in range(n):
         text = examples[i % len(examples)]
-        at = re.search(r"\n2\. \([A-Z/]+\) ", text).end()
+        at = re.search(r"\n¶?2\. (?:\([A-Z/]+\) )?", text).end()
         out.append(f"{text[:at]}The mission counted {1000 + i} visitors in week {i + 1}. {text[at:]}")
     return out
 
