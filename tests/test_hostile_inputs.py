@@ -207,10 +207,11 @@ def _start_argv(command: str, model: Path, tmp_path: Path) -> list[str]:
 
 
 def _refusal(command: str, err: str) -> str:
-    """The one line that says why `command` did not start (serve and summarize say "loading ..." first)."""
+    """The one line that says why `command` did not start (serve and summarize say "loading ..." first; batch
+    says it once the directory's files pass its plan's checks)."""
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
-    if command in ("serve", "summarize", "batch"):
+    if command in ("serve", "summarize") or (command == "batch" and lines[0].startswith("summarizer batch: loading")):
         assert lines[0].startswith(f"summarizer {command}: loading"), err
         lines = lines[1:]
     assert len(lines) == 1 and lines[0].startswith(f"summarizer {command}: "), err
