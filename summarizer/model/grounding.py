@@ -238,8 +238,8 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     word = grounding.first_foreign_word(sentence)
     if word:
         return f"word not in the source: {word!r}"
-    negations = {w.lower() for w in _RUN.findall(sentence)} & NEGATIONS
-    added = sorted(negations - {w.lower() for w in _RUN.findall(source)})
+    written = {w.lower() for w in _RUN.findall(sentence)}
+    added = sorted((written & NEGATIONS) - {w.lower() for w in _RUN.findall(source)})
     if added:  # counting them is not enough: "not noncommittal" for "noncommittal ... made none"
         return f"a negation its source lacks: {added[0]!r}"
     if opens_dangling(sentence) and not opens_dangling(source):  # "He emphasized ..." for "President Rajapakse emphasized ..."
@@ -251,9 +251,8 @@ def gate(sentence: str, source: str, grounding: Grounding | None = None) -> str 
     if hedges:
         return f"drops a hedge: {hedges[0]!r}"
     for names in _LIST.findall(source):  # "Turkmenistan, Iran, Tajikistan" kept whole or left out whole
-        items = [n for n in _RUN.findall(names) if n not in ("and", "or")]
-        named = {w.lower() for w in _RUN.findall(sentence)}
-        if any(i.lower() in named for i in items) and not all(i.lower() in named for i in items):
+        items = [n.lower() for n in _RUN.findall(names) if n not in ("and", "or")]
+        if any(i in written for i in items) and not all(i in written for i in items):
             return "drops part of a list"
     shared = content_stems(sentence) & content_stems(source)
     if len(shared) < min(MIN_SHARED, len(content_stems(source))):
