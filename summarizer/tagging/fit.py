@@ -136,12 +136,7 @@ def _fit_geography(cables: list[Cable], held_probs, config: FitConfig, log):
     n_gold = float(sum(tag_kind(c) == "geographic" for _, g in keyed for c in set(g)))
     geo.weights = fit_pair_weights(x_all, y_all, l2=config.geo_l2).tolist()
     p = geo.probabilities(x_all)
-    best = (0.5, -1.0)
-    for t in THRESHOLDS:
-        tp = float(((p >= t) & (y_all == 1)).sum())
-        f1 = 200 * tp / (float((p >= t).sum()) + n_gold) if tp else 0.0
-        if f1 > best[1] + 1e-9:
-            best = (float(t), f1)
+    best = _best_threshold(p, y_all, n_gold)
     geo.threshold = best[0]
     log(f"geography: {len(y_all)} (cable, country) pairs of {n} train cables, {int(y_all.sum())} tagged; "
         f"threshold {best[0]:.3f} (geographic micro-F1 {best[1]:.2f} on train, cross-fitted); "
@@ -167,16 +162,23 @@ def _fit_calibration(cables: list[Cable], held_probs, log) -> CodeCalibration:
     cal.weights = fit_pair_weights(x_all, y_all).tolist()
     p = cal.probabilities(x_all)
     n_gold = float(sum(len(g) for g in gold))
-    best = (0.5, -1.0)
-    for t in THRESHOLDS:
-        tp = float(((p >= t) & (y_all == 1)).sum())
-        f1 = 200 * tp / (float((p >= t).sum()) + n_gold) if tp else 0.0
-        if f1 > best[1] + 1e-9:
-            best = (float(t), f1)
+    best = _best_threshold(p, y_all, n_gold)
     cal.threshold = best[0]
     log(f"calibration of the other codes: {len(y_all)} (cable, code) pairs; threshold {best[0]:.3f} "
         f"(their micro-F1 {best[1]:.2f} on train, cross-fitted)")
     return cal
+
+
+def _best_threshold(p, y, n_gold: float) -> tuple[float, float]:
+    """(threshold, micro-F1 x100) of the first of THRESHOLDS with the best F1 of the pairs' probabilities `p`
+    against their labels `y`, counting `n_gold` codes in all (those no pair holds are misses too)."""
+    best = (0.5, -1.0)
+    for t in THRESHOLDS:
+        tp = float(((p >= t) & (y == 1)).sum())
+        f1 = 200 * tp / (float((p >= t).sum()) + n_gold) if tp else 0.0
+        if f1 > best[1] + 1e-9:
+            best = (float(t), f1)
+    return best
 
 
 def _shares_without(shares: dict[str, float], n: int, own: list[str]) -> dict[str, float]:
