@@ -20,6 +20,8 @@ from app_helpers import free_port, tiny_service
 from shared_data import DEV
 from test_browser import open_page  # the browser and its skip rules, shared
 
+from eval.bench_corpus_page import CLICK  # clicks Search from the page: [ms to the status line, ms to the last output]
+
 from summarizer.app.corpus_service import CorpusSource
 from summarizer.corpus.default import DefaultIndexBuild
 
@@ -91,30 +93,12 @@ def matches(page) -> int:
     return int(re.search(r"([\d,]+) cable\(s\)", page.inner_text("#corpus-status"))[1].replace(",", ""))
 
 
-# Clicks Search (from the page, so the clock starts at the click) and answers [ms to the new status line, ms to
-# the last output drawn]: the status shows a new answer and no output of the tab has Gradio's progress on it.
-_SEARCH = """() => new Promise(resolve => {
-    const text = el => { const c = el.cloneNode(true);
-        c.querySelectorAll('[data-testid=status-tracker]').forEach(t => t.remove()); return c.innerText; };
-    const status = document.querySelector('#corpus-status'); const before = text(status);
-    const busy = () => [...document.querySelectorAll('#corpus-status, #corpus-results, #corpus-dates, #corpus-top-tags')]
-        .some(e => e.querySelector('[data-testid=status-tracker] .progress-text, [data-testid=status-tracker] .meta-text, .eta-bar'));
-    const t0 = performance.now(); let answered = null;
-    document.querySelector('#corpus-search-btn').click();
-    const poll = () => {
-        const now = performance.now(); const t = text(status);
-        if (answered === null && t !== before && (t.includes('match') || t.includes('Bad query'))) answered = now - t0;
-        if (answered !== null && !busy()) return resolve([answered, now - t0]);
-        requestAnimationFrame(poll);
-    };
-    requestAnimationFrame(poll);
-})"""
 
 
 def search(page, text: str) -> float:
     """Search `text` and wait for the whole answer; its ms from the click."""
     page.fill("#corpus-text textarea", text)
-    return page.evaluate(_SEARCH)[1]
+    return page.evaluate(CLICK)[1]
 
 
 def axis_labels(page, selector: str) -> list[str]:
